@@ -1,0 +1,69 @@
+//! The machine's settings: the part of `createLoginManager` options the core decides with.
+
+use crate::error::LoginError;
+use crate::origin::Origin;
+
+/// Settings of a [`Machine`](crate::Machine). Build with [`Config::new`], then adjust.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `loginUrl`: absolute http(s) URL the code is POSTed to.
+    pub login_url: String,
+    /// `baseUrl`: prefix for relative request URLs.
+    pub base_url: Option<String>,
+    /// `trustedOrigins`: the only origins that ever receive the token.
+    pub trusted_origins: Vec<Origin>,
+    /// `authFailStatusCodes`: statuses that mean "login state expired". Default `[401]`.
+    pub auth_fail_status_codes: Vec<u16>,
+    /// `authFailCodes`: values of `authFailCodeField` (as text) that mean the same.
+    pub auth_fail_codes: Vec<String>,
+    /// `retryLimit`: re-logins one request may cause before `RETRY_LIMIT`. Default 3.
+    pub retry_limit: u32,
+    /// `loginTimeoutMs`: wx.login plus the login POST, in ms. Default 10000.
+    pub login_timeout_ms: u64,
+    /// Most requests in flight at once (WeChat allows 10). Default 10.
+    pub max_in_flight: usize,
+}
+
+impl Config {
+    /// Settings with API.md's defaults. `trusted_origins`, when `None`, are the origins
+    /// of `login_url` and `base_url`.
+    ///
+    /// Errors: `INVALID_OPTIONS` when `login_url`, `base_url` or a trusted origin is not
+    /// an absolute http(s) URL.
+    pub fn new(
+        login_url: &str,
+        base_url: Option<&str>,
+        trusted_origins: Option<&[String]>,
+    ) -> Result<Config, LoginError> {
+        let invalid = |what: &str, v: &str| LoginError::InvalidOptions {
+            message: format!("{what} must be an absolute http(s) URL, got {v:?}"),
+        };
+        let login_origin = Origin::parse(login_url).ok_or_else(|| invalid("loginUrl", login_url))?;
+        let base_origin = match base_url {
+            Some(b) => Some(Origin::parse(b).ok_or_else(|| invalid("baseUrl", b))?),
+            None => None,
+        };
+        let trusted_origins = match trusted_origins {
+            Some(list) => list
+                .iter()
+                .map(|o| Origin::parse(o).ok_or_else(|| invalid("trustedOrigins[]", o)))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => std::iter::once(login_origin).chain(base_origin).collect(),
+        };
+        Ok(Config {
+            login_url: login_url.to_string(),
+            base_url: base_url.map(str::to_string),
+            trusted_origins,
+            auth_fail_status_codes: vec![401],
+            auth_fail_codes: Vec::new(),
+            retry_limit: 3,
+            login_timeout_ms: 10_000,
+            max_in_flight: 10,
+        })
+    }
+
+    /// Whether `url` (absolute) may carry the token.
+    pub fn is_trusted(&self, url: &str) -> bool {
+        Origin::parse(url).is_some_and(|o| self.trusted_origins.contains(&o))
+    }
+}

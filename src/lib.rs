@@ -1,0 +1,57 @@
+//! # weapp-login
+//!
+//! A login-state (登录态) manager for WeChat mini programs. A page calls
+//! `auth.request({...})`; when there is no valid login state the manager calls
+//! `wx.login` once, however many requests wait, POSTs the `code` to the developer
+//! server (which exchanges it at `auth.code2Session` and answers its own token, the
+//! "3rd_session"), persists the token, and sends every waiting request with it. It runs
+//! `wx.checkSession` at most once per launch for a restored token, and on a 401 (or a
+//! configured body code) it logs in again silently and replays, within `retryLimit`.
+//! `session_key` never reaches the client, and the token never goes to an untrusted
+//! origin.
+//!
+//! This crate is the sans-IO core ([`Machine`]) plus, on `wasm32`, the adapter in
+//! `src/wasm/` that the JS shim (`js-shim/`) drives from a mini program.
+//!
+//! ## The run loop
+//! The machine does no I/O and never reads a clock: every input carries `now` (ms
+//! since the Unix epoch), every output is a [`Command`] for the host.
+//!
+//! ```
+//! use weapp_login::{Command, Config, Input, LoginAnswer, Machine};
+//!
+//! let config = Config::new("https://api.example.com/user/login", Some("https://api.example.com"), None).unwrap();
+//! let mut m = Machine::new(config, None, 0);
+//! m.handle(Input::Request { id: 1, url: "/api/profile".into(), auth: true }, 0);
+//! let mut sent = None;
+//! // A host loop: drain commands, perform them, feed the answers back.
+//! while let Some(cmd) = m.poll_command() {
+//!     match cmd {
+//!         Command::WxLogin { attempt } => m.handle(Input::WxLoginOk { attempt, code: "c0de".into() }, 5),
+//!         Command::PostCode { attempt, .. } => {
+//!             let answer = LoginAnswer { status: 200, token: Some("t1".into()), expires_in_s: Some(7200.0) };
+//!             m.handle(Input::LoginAnswered { attempt, answer }, 9)
+//!         }
+//!         Command::Send { url, token, .. } => sent = Some((url, token)),
+//!         _ => {}
+//!     }
+//! }
+//! assert_eq!(sent, Some(("https://api.example.com/api/profile".into(), Some("t1".into()))));
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod config;
+mod error;
+mod io;
+mod machine;
+mod origin;
+
+pub use config::Config;
+pub use error::LoginError;
+pub use io::{Command, Event, Input, LoginAnswer, StoredSession, WaiterId};
+pub use machine::{Machine, MAX_EXPIRES_IN_S};
+pub use origin::{is_absolute, resolve, Origin};
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;

@@ -1,0 +1,442 @@
+//! The sans-IO login-state machine.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::config::Config;
+use crate::error::LoginError;
+use crate::io::{Command, Event, Input, LoginAnswer, StoredSession, WaiterId};
+use crate::origin;
+
+/// Longest `expiresIn` accepted from the login answer, in seconds (ten years); more is
+/// taken for a server bug and rejected.
+pub const MAX_EXPIRES_IN_S: f64 = 10.0 * 365.0 * 24.0 * 3600.0;
+
+#[derive(Debug)]
+struct Session {
+    token: String,
+    generation: u64,
+    expires_at_ms: Option<u64>,
+    /// `wx.checkSession` vouched for it this launch (always true after a fresh login).
+    checked: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum LoginPhase {
+    Idle,
+    WxLogin { attempt: u64, deadline: u64 },
+    Posting { attempt: u64, deadline: u64 },
+}
+
+#[derive(Debug)]
+enum Kind {
+    /// A request; `url` resolved; `wants_token` = `auth` and a trusted origin.
+    Request { url: String, wants_token: bool },
+    /// A `login()` call.
+    Login,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum State {
+    /// Waits for a valid login state (a login or a checkSession).
+    NeedsAuth,
+    /// Waits for a free slot (at most `max_in_flight`).
+    Queued,
+    /// Sent; `generation` of the token it carries (`None`: sent without one).
+    InFlight { send: u64, generation: Option<u64> },
+    /// Sent before a logout: an auth failure now means `LOGGED_OUT`, not a new login.
+    Orphaned { send: u64 },
+}
+
+#[derive(Debug)]
+struct Waiter {
+    kind: Kind,
+    state: State,
+    relogins: u32,
+}
+
+/// The login-state machine: single-flight login, a FIFO of waiting requests, renewal
+/// and replay on auth failures, at most `max_in_flight` requests on the wire.
+///
+/// It does no I/O and reads no clock. Call order, as in quinn-proto and str0m:
+/// 1. [`Machine::new`] with the stored session read at launch (and `now`);
+/// 2. feed each event with [`Machine::handle`], or [`Machine::handle_timeout`] when the
+///    deadline from [`Machine::poll_timeout`] has passed;
+/// 3. after every call, drain [`Machine::poll_command`] until it returns `None` and
+///    carry each [`Command`] out (answers come back as later inputs), then re-arm the
+///    timer from [`Machine::poll_timeout`].
+///
+/// Host input never makes it panic: unknown ids and stale answers are ignored.
+#[derive(Debug)]
+pub struct Machine {
+    config: Config,
+    session: Option<Session>,
+    /// Generation of the newest session (moves on at each login and at logout).
+    generation: u64,
+    login: LoginPhase,
+    attempts: u64,
+    checking: bool,
+    waiters: BTreeMap<WaiterId, Waiter>,
+    /// Waiters that met an auth failure: served first once a login succeeds.
+    renewals: VecDeque<WaiterId>,
+    /// Other waiters that need a login state, FIFO.
+    fresh: VecDeque<WaiterId>,
+    send_queue: VecDeque<WaiterId>,
+    in_flight: usize,
+    sends: u64,
+    out: VecDeque<Command>,
+}
+
+impl Machine {
+    /// A machine at launch. `stored` is the login state an earlier launch persisted
+    /// (if any); one past its expiry is dropped. `now` is ms since the Unix epoch.
+    pub fn new(config: Config, stored: Option<StoredSession>, now: u64) -> Machine {
+        let mut m = Machine {
+            config,
+            session: None,
+            generation: 0,
+            login: LoginPhase::Idle,
+            attempts: 0,
+            checking: false,
+            waiters: BTreeMap::new(),
+            renewals: VecDeque::new(),
+            fresh: VecDeque::new(),
+            send_queue: VecDeque::new(),
+            in_flight: 0,
+            sends: 0,
+            out: VecDeque::new(),
+        };
+        match stored {
+            Some(s) if s.expires_at_ms.is_none_or(|t| now < t) && !s.token.is_empty() => {
+                m.generation = 1;
+                m.session = Some(Session {
+                    token: s.token,
+                    generation: 1,
+                    expires_at_ms: s.expires_at_ms,
+                    checked: false,
+                });
+                m.out.push_back(Command::Event(Event::SessionRestored));
+            }
+            Some(_) => m.out.push_back(Command::ClearStorage),
+            None => {}
+        }
+        m
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Next command for the host, or `None` when drained.
+    pub fn poll_command(&mut self) -> Option<Command> {
+        self.out.pop_front()
+    }
+
+    /// When [`Machine::handle_timeout`] must be called next (ms since the epoch), if ever.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        match self.login {
+            LoginPhase::Idle => None,
+            LoginPhase::WxLogin { deadline, .. } | LoginPhase::Posting { deadline, .. } => {
+                Some(deadline)
+            }
+        }
+    }
+
+    /// Number of waiters not yet settled (requests and `login()` calls).
+    pub fn pending(&self) -> usize {
+        self.waiters.len()
+    }
+
+    /// Whether a login (wx.login or its POST) is under way.
+    pub fn login_in_flight(&self) -> bool {
+        self.login != LoginPhase::Idle
+    }
+
+    /// The clock moved: fails a login whose `loginTimeoutMs` has passed.
+    pub fn handle_timeout(&mut self, now: u64) {
+        if self.poll_timeout().is_some_and(|d| now >= d) {
+            let timeout_ms = self.config.login_timeout_ms;
+            self.fail_login(LoginError::LoginTimeout { timeout_ms }, now);
+        }
+    }
+
+    /// Feeds one event that happened at `now` (ms since the Unix epoch).
+    pub fn handle(&mut self, input: Input, now: u64) {
+        self.handle_timeout(now);
+        match input {
+            Input::Request { id, url, auth } => {
+                let url = origin::resolve(&url, self.config.base_url.as_deref());
+                let wants_token = auth && self.config.is_trusted(&url);
+                let state = State::Queued;
+                self.add_waiter(id, Kind::Request { url, wants_token }, state);
+                self.send_queue.push_back(id);
+            }
+            Input::Login { id } => {
+                self.add_waiter(id, Kind::Login, State::NeedsAuth);
+                self.fresh.push_back(id);
+            }
+            Input::Logout => self.logout(),
+            Input::WxLoginOk { attempt, code } => {
+                if let LoginPhase::WxLogin { attempt: a, deadline } = self.login {
+                    if a == attempt {
+                        self.login = LoginPhase::Posting { attempt, deadline };
+                        self.out.push_back(Command::PostCode { attempt, code });
+                    }
+                }
+            }
+            Input::WxLoginFailed { attempt, err_msg } => {
+                if matches!(self.login, LoginPhase::WxLogin { attempt: a, .. } if a == attempt) {
+                    self.fail_login(LoginError::WxLoginFailed { err_msg }, now);
+                }
+            }
+            Input::LoginAnswered { attempt, answer } => {
+                if matches!(self.login, LoginPhase::Posting { attempt: a, .. } if a == attempt) {
+                    match check_answer(&answer) {
+                        Ok((token, expires_in_s)) => self.login_succeeded(token, expires_in_s, now),
+                        Err(e) => self.fail_login(e, now),
+                    }
+                }
+            }
+            Input::LoginPostFailed { attempt, err_msg } => {
+                if matches!(self.login, LoginPhase::Posting { attempt: a, .. } if a == attempt) {
+                    self.fail_login(LoginError::RequestFailed { err_msg }, now);
+                }
+            }
+            Input::CheckSessionAnswered { ok } => self.check_answered(ok),
+            Input::Response { id, send, status, body_code, host_says_auth_failure } => {
+                let auth_failure = host_says_auth_failure
+                    || self.config.auth_fail_status_codes.contains(&status)
+                    || body_code.is_some_and(|c| self.config.auth_fail_codes.contains(&c));
+                self.response(id, send, auth_failure);
+            }
+            Input::RequestFailed { id, send, err_msg } => {
+                if self.take_in_flight(id, send).is_some() {
+                    self.settle(id, Err(LoginError::RequestFailed { err_msg }));
+                }
+            }
+        }
+        self.pump(now);
+    }
+
+    fn add_waiter(&mut self, id: WaiterId, kind: Kind, state: State) {
+        if self.waiters.contains_key(&id) {
+            // A host bug; refuse the duplicate rather than lose the first one.
+            let message = format!("waiter id {id} is already in use");
+            self.out.push_back(Command::Reject { id, error: LoginError::InvalidOptions { message } });
+            return;
+        }
+        self.waiters.insert(id, Waiter { kind, state, relogins: 0 });
+    }
+
+    /// The token and generation a request may carry now, if the login state is valid.
+    fn usable(&self, now: u64) -> Option<(&str, u64)> {
+        let s = self.session.as_ref()?;
+        let fresh = s.expires_at_ms.is_none_or(|t| now < t);
+        (s.checked && fresh).then_some((s.token.as_str(), s.generation))
+    }
+
+    fn pump(&mut self, now: u64) {
+        if self.usable(now).is_some() {
+            let ready: Vec<WaiterId> = self.renewals.drain(..).chain(self.fresh.drain(..)).collect();
+            for id in ready.into_iter().rev() {
+                match self.waiters.get_mut(&id) {
+                    Some(w) if matches!(w.kind, Kind::Login) => self.settle(id, Ok(())),
+                    Some(w) => {
+                        w.state = State::Queued;
+                        self.send_queue.push_front(id);
+                    }
+                    None => {}
+                }
+            }
+        }
+        let busy = usize::from(matches!(self.login, LoginPhase::Posting { .. }));
+        while self.in_flight + busy < self.config.max_in_flight {
+            let Some(id) = self.send_queue.pop_front() else { break };
+            let Some(w) = self.waiters.get(&id) else { continue };
+            let Kind::Request { url, wants_token } = &w.kind else { continue };
+            let (url, wants_token) = (url.clone(), *wants_token);
+            let (token, generation) = match (wants_token, self.usable(now)) {
+                (false, _) => (None, None),
+                (true, Some((t, g))) => (Some(t.to_string()), Some(g)),
+                (true, None) => {
+                    if let Some(w) = self.waiters.get_mut(&id) {
+                        w.state = State::NeedsAuth;
+                    }
+                    self.fresh.push_back(id);
+                    continue;
+                }
+            };
+            self.sends += 1;
+            let send = self.sends;
+            if let Some(w) = self.waiters.get_mut(&id) {
+                w.state = State::InFlight { send, generation };
+            }
+            self.in_flight += 1;
+            self.out.push_back(Command::Send { id, send, url, token });
+        }
+        if (!self.renewals.is_empty() || !self.fresh.is_empty()) && self.usable(now).is_none() {
+            self.obtain_login_state(now);
+        }
+    }
+
+    /// Starts whatever brings a valid login state: a checkSession for a restored
+    /// session, otherwise a login. Never a second one while one is under way.
+    fn obtain_login_state(&mut self, now: u64) {
+        if self.login != LoginPhase::Idle || self.checking {
+            return;
+        }
+        let fresh_unchecked = self
+            .session
+            .as_ref()
+            .is_some_and(|s| !s.checked && s.expires_at_ms.is_none_or(|t| now < t));
+        if fresh_unchecked {
+            self.checking = true;
+            self.out.push_back(Command::CheckSession);
+            return;
+        }
+        self.attempts += 1;
+        let deadline = now.saturating_add(self.config.login_timeout_ms);
+        self.login = LoginPhase::WxLogin { attempt: self.attempts, deadline };
+        self.out.push_back(Command::Event(Event::LoginStart));
+        self.out.push_back(Command::WxLogin { attempt: self.attempts });
+    }
+
+    fn check_answered(&mut self, ok: bool) {
+        if !std::mem::take(&mut self.checking) {
+            return;
+        }
+        match (&mut self.session, ok) {
+            (Some(s), true) => s.checked = true,
+            (Some(_), false) => {
+                self.session = None;
+                self.out.push_back(Command::ClearStorage);
+                self.out.push_back(Command::Event(Event::SessionExpired));
+            }
+            (None, _) => {}
+        }
+    }
+
+    fn login_succeeded(&mut self, token: String, expires_in_s: Option<f64>, now: u64) {
+        self.login = LoginPhase::Idle;
+        self.generation += 1;
+        // Whole ms; MAX_EXPIRES_IN_S keeps the product far inside u64.
+        let expires_at_ms = expires_in_s.map(|s| now.saturating_add((s * 1000.0) as u64));
+        self.out.push_back(Command::Persist(StoredSession { token: token.clone(), expires_at_ms }));
+        self.session = Some(Session { token, generation: self.generation, expires_at_ms, checked: true });
+        self.out.push_back(Command::Event(Event::LoginSuccess));
+    }
+
+    /// A failed login rejects every waiter that waited for it: none is left hanging.
+    fn fail_login(&mut self, error: LoginError, _now: u64) {
+        self.login = LoginPhase::Idle;
+        self.out.push_back(Command::Event(Event::LoginFailure { code: error.code() }));
+        let waiting: Vec<WaiterId> = self.renewals.drain(..).chain(self.fresh.drain(..)).collect();
+        for id in waiting {
+            self.settle(id, Err(error.clone()));
+        }
+    }
+
+    /// Frees the slot of the matching send: `(generation of the token it carried,
+    /// orphaned by a logout)`; `None` for an unknown or stale send.
+    fn take_in_flight(&mut self, id: WaiterId, send: u64) -> Option<(Option<u64>, bool)> {
+        let sent = match self.waiters.get(&id)?.state {
+            State::InFlight { send: s, generation } if s == send => (generation, false),
+            State::Orphaned { send: s } if s == send => (None, true),
+            _ => return None,
+        };
+        self.in_flight -= 1;
+        Some(sent)
+    }
+
+    fn response(&mut self, id: WaiterId, send: u64, auth_failure: bool) {
+        let Some(sent) = self.take_in_flight(id, send) else { return };
+        match (auth_failure, sent) {
+            (true, (_, true)) => self.settle(id, Err(LoginError::LoggedOut)),
+            (true, (Some(generation), false)) => self.auth_failed(id, generation),
+            _ => self.settle(id, Ok(())),
+        }
+    }
+
+    /// An auth failure of a request that carried the token of `generation`.
+    fn auth_failed(&mut self, id: WaiterId, generation: u64) {
+        let limit = self.config.retry_limit;
+        let Some(w) = self.waiters.get_mut(&id) else { return };
+        if generation < self.generation {
+            // A newer login state already exists (or is coming): replay, spend nothing.
+            w.state = State::Queued;
+            self.send_queue.push_front(id);
+            self.out.push_back(Command::Event(Event::Replay));
+            return;
+        }
+        if w.relogins >= limit {
+            self.out.push_back(Command::Event(Event::RetryLimit));
+            self.settle(id, Err(LoginError::RetryLimit { retry_limit: limit }));
+            return;
+        }
+        w.relogins += 1;
+        w.state = State::NeedsAuth;
+        self.renewals.push_back(id);
+        if self.session.as_ref().is_some_and(|s| s.generation == generation) {
+            self.session = None;
+            self.out.push_back(Command::ClearStorage);
+        }
+        self.out.push_back(Command::Event(Event::Renewal));
+    }
+
+    fn logout(&mut self) {
+        self.session = None;
+        self.generation += 1;
+        self.login = LoginPhase::Idle; // late wx.login / POST answers no longer match
+        self.checking = false;
+        self.out.push_back(Command::ClearStorage);
+        self.out.push_back(Command::Event(Event::Logout));
+        let waiting: Vec<WaiterId> = self.renewals.drain(..).chain(self.fresh.drain(..)).collect();
+        for id in waiting {
+            self.settle(id, Err(LoginError::LoggedOut));
+        }
+        // Queued requests were made under the old login state: they go with it.
+        let queued: Vec<WaiterId> = self.send_queue.drain(..).collect();
+        for id in queued {
+            let wants = matches!(self.waiters.get(&id), Some(w) if matches!(w.kind, Kind::Request { wants_token: true, .. }));
+            if wants {
+                self.settle(id, Err(LoginError::LoggedOut));
+            } else {
+                self.send_queue.push_back(id);
+            }
+        }
+        for w in self.waiters.values_mut() {
+            if let State::InFlight { send, generation: Some(_) } = w.state {
+                w.state = State::Orphaned { send };
+            }
+        }
+    }
+
+    fn settle(&mut self, id: WaiterId, result: Result<(), LoginError>) {
+        if self.waiters.remove(&id).is_none() {
+            return;
+        }
+        self.out.push_back(match result {
+            Ok(()) => Command::Resolve { id },
+            Err(error) => Command::Reject { id, error },
+        });
+    }
+}
+
+/// Validates the login POST's answer: a 2xx with a non-empty string token, and an
+/// `expiresIn` (seconds) that is finite, positive and at most [`MAX_EXPIRES_IN_S`].
+fn check_answer(a: &LoginAnswer) -> Result<(String, Option<f64>), LoginError> {
+    let reject = |reason: &str| LoginError::LoginRejected { status: a.status, reason: reason.into() };
+    if !(200..300).contains(&a.status) {
+        return Err(reject("the login URL answered a non-2xx status"));
+    }
+    let token = match &a.token {
+        Some(t) if !t.is_empty() => t.clone(),
+        _ => return Err(reject("the answer has no token string at tokenField")),
+    };
+    match a.expires_in_s {
+        Some(s) if !(s.is_finite() && s > 0.0 && s <= MAX_EXPIRES_IN_S) => {
+            Err(reject("expiresIn is not a positive number of seconds"))
+        }
+        other => Ok((token, other)),
+    }
+}
