@@ -1,0 +1,99 @@
+'use strict';
+/**
+ * The wx adapter: the host object the wasm Core drives (see src/wasm/host.rs). Each
+ * method starts one wx call and reports its answer back to the Core; a wx API that
+ * throws synchronously is reported as a failure, so no promise is ever left hanging.
+ */
+
+const OWN_FIELDS = { url: 1, auth: 1, success: 1, fail: 1, complete: 1 };
+
+/**
+ * @param {object} o validated options (see options.js)
+ * @param {() => object} core returns the wasm Core once it exists
+ * @param {(code: string, message: string, extra: object) => Error} makeError
+ */
+function createHost(o, core, makeError) {
+  const wx = o.wx;
+  let timer = null;
+  const emit = (type, detail) => {
+    if (!o.onEvent) return;
+    try {
+      o.onEvent(Object.assign({ type: type }, detail || {}));
+    } catch (e) {
+      // A listener's bug must not break the login flow.
+    }
+  };
+  return {
+    now: () => Date.now(),
+    setTimer(delayMs) {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      if (delayMs >= 0) timer = setTimeout(() => { timer = null; core().wake(); }, delayMs);
+    },
+    wxLogin(attempt) {
+      wx.login({
+        success: (r) => core().onWxLogin(attempt, true, r),
+        fail: (e) => core().onWxLogin(attempt, false, e),
+      });
+    },
+    postCode(attempt, code) {
+      wx.request({
+        url: o.loginUrl,
+        method: 'POST',
+        data: { code: code },
+        header: { 'content-type': 'application/json' },
+        dataType: 'json',
+        success: (r) => core().onLoginPost(attempt, true, r),
+        fail: (e) => core().onLoginPost(attempt, false, e),
+      });
+    },
+    checkSession() {
+      wx.checkSession({
+        success: () => core().onCheckSession(true),
+        fail: () => core().onCheckSession(false),
+      });
+    },
+    send(id, send, options, url, token) {
+      const req = {};
+      for (const k of Object.keys(options)) if (!OWN_FIELDS[k]) req[k] = options[k];
+      req.url = url;
+      const header = {};
+      const wanted = o.tokenHeader.toLowerCase();
+      for (const k of Object.keys(req.header || {})) {
+        // The manager owns the token header: a page's own copy never goes out beside it.
+        if (token == null || k.toLowerCase() !== wanted) header[k] = req.header[k];
+      }
+      if (token != null) header[o.tokenHeader] = o.tokenPrefix + token;
+      req.header = header;
+      req.success = (r) => {
+        let authFailure = false;
+        if (o.isAuthFailure) {
+          try { authFailure = !!o.isAuthFailure(r); } catch (e) { authFailure = false; }
+        }
+        core().onResponse(id, send, true, r, authFailure);
+      };
+      req.fail = (e) => core().onResponse(id, send, false, e, false);
+      wx.request(req);
+    },
+    persist(token, expiresAt) {
+      wx.setStorageSync(o.storageKey, { token: token, expiresAt: expiresAt == null ? null : expiresAt });
+    },
+    clearStorage() {
+      wx.removeStorageSync(o.storageKey);
+    },
+    /** The stored login state, or null; a throwing storage is reported, not fatal. */
+    load() {
+      try {
+        const v = wx.getStorageSync(o.storageKey);
+        return v === '' ? null : v;
+      } catch (e) {
+        emit('storage:error', { errMsg: (e && (e.errMsg || e.message)) || String(e) });
+        return null;
+      }
+    },
+    emit: emit,
+    makeError: makeError,
+  };
+}
+
+module.exports = { createHost };

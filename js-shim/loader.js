@@ -1,0 +1,41 @@
+'use strict';
+/**
+ * Instantiates the wasm. In a mini program only `WXWebAssembly.instantiate(path,
+ * imports)` exists (a path inside the code package; base library 2.13.0+, `.wasm.br`
+ * 2.14.0+), and `WebAssembly` is never touched there. Elsewhere (Node) it falls back to
+ * `WebAssembly` with the file read from disk.
+ */
+const bg = require('../target/wasm-bindgen/weapp_login_bg.js');
+
+/** File name of the shipped wasm inside the package folder. */
+const WASM_FILE = 'weapp_login_bg.wasm.br';
+
+function instantiate(path, imports) {
+  if (typeof WXWebAssembly !== 'undefined') return WXWebAssembly.instantiate(path, imports);
+  if (typeof WebAssembly !== 'undefined' && typeof require === 'function' && typeof __dirname === 'string') {
+    return new Promise((resolve) => {
+      const fs = require('fs');
+      const file = path === undefined ? __dirname + '/' + WASM_FILE : path;
+      let bytes = fs.readFileSync(file);
+      if (/\.br$/.test(file)) bytes = require('zlib').brotliDecompressSync(bytes);
+      resolve(WebAssembly.instantiate(bytes, imports));
+    });
+  }
+  return Promise.reject(new Error('neither WXWebAssembly nor WebAssembly is available'));
+}
+
+/**
+ * @param {string|undefined} wasmPath code-package path of the .wasm/.wasm.br
+ * @returns {Promise<Function>} the Core class of the wasm
+ */
+function load(wasmPath) {
+  const imports = { './weapp_login_bg.js': bg };
+  return instantiate(wasmPath, imports).then((res) => {
+    const exports = (res.instance || res).exports;
+    bg.__wbg_set_wasm(exports);
+    if (typeof exports.__wbindgen_start === 'function') exports.__wbindgen_start();
+    return bg.Core;
+  });
+}
+
+module.exports = { load, WASM_FILE };

@@ -1,0 +1,298 @@
+//! The wasm adapter: the exported `Core` class the JS shim drives.
+//!
+//! It owns a [`Machine`], turns JS calls into [`Input`]s and carries each [`Command`]
+//! out through the [`host::Host`] object. Inputs that arrive while commands are being
+//! carried out (a host that answers synchronously) are queued and handled in order, so
+//! the machine is never re-entered.
+
+mod convert;
+mod host;
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+
+use crate::{Command, Input, LoginError, Machine, WaiterId};
+use convert::Options;
+pub use host::Host;
+
+struct Waiter {
+    resolve: Function,
+    reject: Function,
+    /// The page's request options (`None` for a `login()` call).
+    options: Option<JsValue>,
+    /// The last wx.request success result for this request.
+    last: JsValue,
+}
+
+/// The login manager inside the wasm. JS: `new Core(options, host, stored)`.
+#[wasm_bindgen]
+pub struct Core {
+    machine: RefCell<Machine>,
+    options: Options,
+    host: Host,
+    inbox: RefCell<VecDeque<Input>>,
+    busy: Cell<bool>,
+    waiters: RefCell<HashMap<WaiterId, Waiter>>,
+    last_login_answer: RefCell<JsValue>,
+    next_id: Cell<WaiterId>,
+    timer: Cell<Option<u64>>,
+}
+
+#[wasm_bindgen]
+impl Core {
+    /// `options`: the data options of `createLoginManager` with defaults filled in
+    /// (`loginUrl`, `baseUrl`, `trustedOrigins`, `tokenField`, `expiresInField`,
+    /// `authFailStatusCodes`, `authFailCodeField`, `authFailCodes` (strings),
+    /// `retryLimit`, `loginTimeoutMs`); `host`: see `js-shim/host.js`; `stored`: the value
+    /// read from storage (`{token, expiresAt}` or anything else for none).
+    ///
+    /// Throws a `LoginError` `INVALID_OPTIONS` for bad options.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue, host: Host, stored: JsValue) -> Result<Core, JsValue> {
+        let (options, config) = Options::from_js(options).map_err(|e| error_value(&host, &e, None))?;
+        let now = host.now().ok().map_or(0, |n| n.max(0.0) as u64);
+        let machine = Machine::new(config, convert::stored_session(&stored), now);
+        let core = Core {
+            machine: RefCell::new(machine),
+            options,
+            host,
+            inbox: RefCell::new(VecDeque::new()),
+            busy: Cell::new(false),
+            waiters: RefCell::new(HashMap::new()),
+            last_login_answer: RefCell::new(JsValue::UNDEFINED),
+            next_id: Cell::new(1),
+            timer: Cell::new(None),
+        };
+        core.drain();
+        Ok(core)
+    }
+
+    /// `request(options)` of API.md: a Promise of the wx.request success result.
+    pub fn request(&self, options: JsValue) -> Promise {
+        let url = convert::at_path(&options, "url").as_string();
+        let auth = convert::at_path(&options, "auth");
+        let (promise, id) = self.new_waiter(Some(options));
+        match (url, auth.as_bool().or(auth.is_undefined().then_some(true))) {
+            (Some(url), Some(auth)) => self.feed(Input::Request { id, url, auth }),
+            (url, _) => {
+                let message = if url.is_none() { "url must be a string" } else { "auth must be a boolean" };
+                let error = LoginError::InvalidOptions { message: message.into() };
+                self.settle(id, Err(error));
+            }
+        }
+        promise
+    }
+
+    /// `login()` of API.md: resolves once a valid login state exists.
+    pub fn login(&self) -> Promise {
+        let (promise, id) = self.new_waiter(None);
+        self.feed(Input::Login { id });
+        promise
+    }
+
+    /// `logout()` of API.md: forgets the login state; waiting requests reject `LOGGED_OUT`.
+    pub fn logout(&self) {
+        self.feed(Input::Logout);
+    }
+
+    /// The host's answer to `wxLogin(attempt)`: `ok` with wx.login's success result
+    /// (`{code}`) or its fail result (`{errMsg}`).
+    #[wasm_bindgen(js_name = onWxLogin)]
+    pub fn on_wx_login(&self, attempt: f64, ok: bool, result: JsValue) {
+        let attempt = attempt as u64;
+        let code = convert::at_path(&result, "code").as_string().filter(|c| !c.is_empty());
+        self.feed(match (ok, code) {
+            (true, Some(code)) => Input::WxLoginOk { attempt, code },
+            (true, None) => Input::WxLoginFailed { attempt, err_msg: "login:fail no code in result".into() },
+            (false, _) => Input::WxLoginFailed { attempt, err_msg: convert::err_msg(&result) },
+        });
+    }
+
+    /// The host's answer to `postCode(attempt, code)`: wx.request's success or fail result.
+    #[wasm_bindgen(js_name = onLoginPost)]
+    pub fn on_login_post(&self, attempt: f64, ok: bool, result: JsValue) {
+        let attempt = attempt as u64;
+        if ok {
+            let answer = convert::login_answer(&result, &self.options);
+            *self.last_login_answer.borrow_mut() = result;
+            self.feed(Input::LoginAnswered { attempt, answer });
+        } else {
+            self.feed(Input::LoginPostFailed { attempt, err_msg: convert::err_msg(&result) });
+        }
+    }
+
+    /// The host's answer to `checkSession()`.
+    #[wasm_bindgen(js_name = onCheckSession)]
+    pub fn on_check_session(&self, ok: bool) {
+        self.feed(Input::CheckSessionAnswered { ok });
+    }
+
+    /// The host's answer to `send(id, send, ...)`: wx.request's success result (any
+    /// status) or fail result; `is_auth_failure` is the `isAuthFailure` callback's verdict.
+    #[wasm_bindgen(js_name = onResponse)]
+    pub fn on_response(&self, id: f64, send: f64, ok: bool, result: JsValue, is_auth_failure: bool) {
+        let (id, send) = (id as u64, send as u64);
+        if !ok {
+            return self.feed(Input::RequestFailed { id, send, err_msg: convert::err_msg(&result) });
+        }
+        let status = convert::status(&result);
+        let body_code = self.options.auth_fail_code_field.as_deref().and_then(|f| {
+            convert::code_text(&convert::at_path(&convert::at_path(&result, "data"), f))
+        });
+        if let Some(w) = self.waiters.borrow_mut().get_mut(&id) {
+            w.last = result;
+        }
+        self.feed(Input::Response { id, send, status, body_code, host_says_auth_failure: is_auth_failure });
+    }
+
+    /// The timer armed with `setTimer` fired.
+    pub fn wake(&self) {
+        self.timer.set(None);
+        if self.busy.get() {
+            return; // drain() re-arms the timer when it ends
+        }
+        let now = self.now();
+        self.machine.borrow_mut().handle_timeout(now);
+        self.drain();
+    }
+}
+
+impl Core {
+    fn now(&self) -> u64 {
+        self.host.now().ok().filter(|n| n.is_finite()).map_or(0, |n| n.max(0.0) as u64)
+    }
+
+    fn new_waiter(&self, options: Option<JsValue>) -> (Promise, WaiterId) {
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        let mut fns = None;
+        let promise = Promise::new(&mut |resolve, reject| fns = Some((resolve, reject)));
+        if let Some((resolve, reject)) = fns {
+            let w = Waiter { resolve, reject, options, last: JsValue::UNDEFINED };
+            self.waiters.borrow_mut().insert(id, w);
+        }
+        (promise, id)
+    }
+
+    fn feed(&self, input: Input) {
+        self.inbox.borrow_mut().push_back(input);
+        self.drain();
+    }
+
+    /// Handles queued inputs and carries out commands until both are empty. Re-entrant
+    /// calls (from a host that answers synchronously) only queue.
+    fn drain(&self) {
+        if self.busy.replace(true) {
+            return;
+        }
+        loop {
+            let next = self.machine.borrow_mut().poll_command();
+            if let Some(cmd) = next {
+                self.perform(cmd);
+                continue;
+            }
+            let input = self.inbox.borrow_mut().pop_front();
+            match input {
+                Some(input) => {
+                    let now = self.now();
+                    self.machine.borrow_mut().handle(input, now);
+                }
+                None => break,
+            }
+        }
+        self.rearm();
+        self.busy.set(false);
+    }
+
+    fn rearm(&self) {
+        let deadline = self.machine.borrow().poll_timeout();
+        if deadline == self.timer.get() {
+            return;
+        }
+        self.timer.set(deadline);
+        let delay = deadline.map_or(-1.0, |d| d.saturating_sub(self.now()) as f64);
+        let _ = self.host.set_timer(delay);
+    }
+
+    fn perform(&self, cmd: Command) {
+        let h = &self.host;
+        match cmd {
+            Command::WxLogin { attempt } => {
+                if let Err(e) = h.wx_login(attempt as f64) {
+                    self.inbox.borrow_mut().push_back(Input::WxLoginFailed { attempt, err_msg: convert::err_msg(&e) });
+                }
+            }
+            Command::PostCode { attempt, code } => {
+                if let Err(e) = h.post_code(attempt as f64, &code) {
+                    self.inbox.borrow_mut().push_back(Input::LoginPostFailed { attempt, err_msg: convert::err_msg(&e) });
+                }
+            }
+            Command::CheckSession => {
+                if h.check_session().is_err() {
+                    self.inbox.borrow_mut().push_back(Input::CheckSessionAnswered { ok: false });
+                }
+            }
+            Command::Send { id, send, url, token } => {
+                let options = self.waiters.borrow().get(&id).and_then(|w| w.options.clone());
+                let options = options.unwrap_or(JsValue::UNDEFINED);
+                if let Err(e) = h.send(id as f64, send as f64, &options, &url, token) {
+                    self.inbox.borrow_mut().push_back(Input::RequestFailed { id, send, err_msg: convert::err_msg(&e) });
+                }
+            }
+            Command::Resolve { id } => self.settle(id, Ok(())),
+            Command::Reject { id, error } => self.settle(id, Err(error)),
+            Command::Persist(s) => {
+                if let Err(e) = h.persist(&s.token, s.expires_at_ms.map(|t| t as f64)) {
+                    self.storage_error(&e);
+                }
+            }
+            Command::ClearStorage => {
+                if let Err(e) = h.clear_storage() {
+                    self.storage_error(&e);
+                }
+            }
+            Command::Event(e) => {
+                let detail = match &e {
+                    crate::Event::LoginFailure { code } => convert::object(&[("code", JsValue::from_str(code))]),
+                    _ => JsValue::UNDEFINED,
+                };
+                let _ = h.emit(e.name(), &detail);
+            }
+        }
+    }
+
+    fn storage_error(&self, e: &JsValue) {
+        let detail = convert::object(&[("errMsg", JsValue::from_str(&convert::err_msg(e)))]);
+        let _ = self.host.emit("storage:error", &detail);
+    }
+
+    fn settle(&self, id: WaiterId, result: Result<(), LoginError>) {
+        let Some(w) = self.waiters.borrow_mut().remove(&id) else { return };
+        let _ = match result {
+            Ok(()) => w.resolve.call1(&JsValue::UNDEFINED, &w.last),
+            Err(e) => {
+                let response = match e {
+                    LoginError::RetryLimit { .. } => Some(w.last.clone()),
+                    LoginError::LoginRejected { .. } => Some(self.last_login_answer.borrow().clone()),
+                    _ => None,
+                };
+                w.reject.call1(&JsValue::UNDEFINED, &error_value(&self.host, &e, response))
+            }
+        };
+    }
+}
+
+/// A JS `LoginError` for `e`, with `errMsg` and `response` where they apply.
+fn error_value(host: &Host, e: &LoginError, response: Option<JsValue>) -> JsValue {
+    let mut fields = Vec::new();
+    if let Some(m) = e.err_msg() {
+        fields.push(("errMsg", JsValue::from_str(m)));
+    }
+    if let Some(r) = response {
+        fields.push(("response", r));
+    }
+    host.make_error(e.code(), &e.to_string(), &convert::object(&fields))
+}
