@@ -55,3 +55,5 @@ pub use origin::{is_absolute, resolve, Origin};
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub use wasm::{Core, Host};

@@ -23,8 +23,23 @@ pub struct Options {
     pub login_timeout_ms: u64,
 }
 
+/// Every field of [`Options`], as JS spells it.
+const FIELDS: [&str; 10] = [
+    "loginUrl", "baseUrl", "trustedOrigins", "tokenField", "expiresInField", "authFailStatusCodes",
+    "authFailCodeField", "authFailCodes", "retryLimit", "loginTimeoutMs",
+];
+
 impl Options {
     pub fn from_js(v: JsValue) -> Result<(Options, Config), LoginError> {
+        // serde-wasm-bindgen reads only the declared fields, so `deny_unknown_fields`
+        // never sees an extra one: look at the keys ourselves.
+        if let Some(o) = v.dyn_ref::<Object>() {
+            for key in Object::keys(o).iter().filter_map(|k| k.as_string()) {
+                if !FIELDS.contains(&key.as_str()) {
+                    return Err(LoginError::InvalidOptions { message: format!("unknown option {key}") });
+                }
+            }
+        }
         let o: Options = serde_wasm_bindgen::from_value(v)
             .map_err(|e| LoginError::InvalidOptions { message: e.to_string() })?;
         let mut c = Config::new(&o.login_url, o.base_url.as_deref(), o.trusted_origins.as_deref())?;
