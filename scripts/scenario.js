@@ -82,7 +82,7 @@ async function runScenario(opts) {
     say('launch 1: App.onLaunch ran; no login state in storage');
     const page = sb1.page('pages/index/index');
     const five = await page.loadMany(5);
-    await waitFor(() => page.data.profile || page.data.error, 'the onLoad request');
+    await page.loaded; // the onLoad request (the page keeps its promise)
     result.first = {
       wxLogin: count(sb1, 'login'), loginPosts: loginPosts(sb1), checkSession: count(sb1, 'checkSession'),
       statuses: five.map((r) => r.statusCode), pageProfile: page.data.profile || null, pageError: page.data.error || null,
@@ -107,7 +107,7 @@ async function runScenario(opts) {
     const sb2 = open();
     sb2.launch();
     const page2 = sb2.page('pages/index/index');
-    await waitFor(() => page2.data.profile || page2.data.error, 'the second launch\'s onLoad request');
+    await page2.loaded;
     result.second = {
       wxLogin: count(sb2, 'login'), checkSession: count(sb2, 'checkSession'), loginPosts: loginPosts(sb2),
       pageProfile: page2.data.profile || null, pageError: page2.data.error || null,
@@ -123,14 +123,6 @@ async function runScenario(opts) {
     await server.stop();
     say('server stopped');
   }
-}
-
-async function waitFor(cond, what) {
-  for (let i = 0; i < 500; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('timed out waiting for ' + what);
 }
 
 module.exports = { runScenario, startServer };
