@@ -81,6 +81,23 @@ function createHost(o, core, makeError) {
     clearStorage() {
       wx.removeStorageSync(o.storageKey);
     },
+    /**
+     * Tracks the network: wx.getNetworkType once, then wx.onNetworkStatusChange.
+     * Platforms without these APIs are taken to be online.
+     */
+    watchNetwork() {
+      const report = (online) => core().onNetwork(online);
+      try {
+        if (typeof wx.getNetworkType === 'function') {
+          wx.getNetworkType({ success: (r) => report(r.networkType !== 'none') });
+        }
+        if (typeof wx.onNetworkStatusChange === 'function') {
+          wx.onNetworkStatusChange((r) => report(r.isConnected !== false && r.networkType !== 'none'));
+        }
+      } catch (e) {
+        // No network information: stay online.
+      }
+    },
     /** The stored login state, or null; a throwing storage is reported, not fatal. */
     load() {
       try {

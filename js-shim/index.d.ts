@@ -30,7 +30,7 @@ export class LoginError extends Error {
 /** What happened, for `onEvent`. Never carries the token. */
 export interface LoginEvent {
   type: 'login:start' | 'login:success' | 'login:failure' | 'session:restored' | 'session:expired'
-    | 'renewal' | 'replay' | 'retry-limit' | 'logout' | 'storage:error';
+    | 'renewal' | 'replay' | 'retry-limit' | 'logout' | 'offline' | 'storage:error';
   /** The LoginError code, for login:failure. */
   code?: LoginErrorCode;
   /** The storage API's message, for storage:error. */

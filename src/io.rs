@@ -86,6 +86,12 @@ pub enum Input {
         /// The host's own verdict (e.g. an `isAuthFailure` callback) that this is an auth failure.
         host_says_auth_failure: bool,
     },
+    /// The platform's network state (`wx.getNetworkType`, `wx.onNetworkStatusChange`):
+    /// `online` is false for `networkType` `none`.
+    Network {
+        /// Whether any network is reported.
+        online: bool,
+    },
     /// A sent request got no response (wx.request `fail`).
     RequestFailed {
         /// The waiter whose request failed.
@@ -187,11 +193,14 @@ pub enum Event {
     RetryLimit,
     /// `logout()` forgot the login state.
     Logout,
+    /// A login was needed while offline; its waiters got `NETWORK_OFFLINE`.
+    Offline,
 }
 
 impl Event {
     /// The `event.type` string: `login:start`, `login:success`, `login:failure`,
-    /// `session:restored`, `session:expired`, `renewal`, `replay`, `retry-limit`, `logout`.
+    /// `session:restored`, `session:expired`, `renewal`, `replay`, `retry-limit`, `logout`,
+    /// `offline`.
     pub fn name(&self) -> &'static str {
         match self {
             Event::LoginStart => "login:start",
@@ -203,6 +212,7 @@ impl Event {
             Event::Replay => "replay",
             Event::RetryLimit => "retry-limit",
             Event::Logout => "logout",
+            Event::Offline => "offline",
         }
     }
 }

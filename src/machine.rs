@@ -75,6 +75,8 @@ pub struct Machine {
     login: LoginPhase,
     attempts: u64,
     checking: bool,
+    /// False while the platform reports no network.
+    online: bool,
     waiters: BTreeMap<WaiterId, Waiter>,
     /// Waiters that met an auth failure: served first once a login succeeds.
     renewals: VecDeque<WaiterId>,
@@ -97,6 +99,7 @@ impl Machine {
             login: LoginPhase::Idle,
             attempts: 0,
             checking: false,
+            online: true,
             waiters: BTreeMap::new(),
             renewals: VecDeque::new(),
             fresh: VecDeque::new(),
@@ -203,6 +206,7 @@ impl Machine {
                 }
             }
             Input::CheckSessionAnswered { ok } => self.check_answered(ok),
+            Input::Network { online } => self.online = online,
             Input::Response { id, send, status, body_code, host_says_auth_failure } => {
                 let auth_failure = host_says_auth_failure
                     || self.config.auth_fail_status_codes.contains(&status)
@@ -292,6 +296,15 @@ impl Machine {
         if fresh_unchecked {
             self.checking = true;
             self.out.push_back(Command::CheckSession);
+            return;
+        }
+        if !self.online {
+            // Nothing is sent and no retry is spent: the waiters learn it at once.
+            self.out.push_back(Command::Event(Event::Offline));
+            let waiting: Vec<WaiterId> = self.renewals.drain(..).chain(self.fresh.drain(..)).collect();
+            for id in waiting {
+                self.settle(id, Err(LoginError::NetworkOffline));
+            }
             return;
         }
         self.attempts += 1;

@@ -284,3 +284,22 @@ fn unknown_and_stale_inputs_are_ignored() {
     assert_eq!(s.count("wx.login"), 0);
     assert!(s.settled.is_empty());
 }
+
+#[test]
+fn offline_login_fails_at_once_without_wx_login() {
+    let mut s = Sim::new(None);
+    s.input(Input::Network { online: false });
+    s.request(1, PROFILE);
+    s.input(Input::Login { id: 2 });
+    s.input(Input::Request { id: 3, url: "/public".into(), auth: false });
+    assert_eq!(s.result(1), Some(Err("NETWORK_OFFLINE")), "settled at once, before any drive");
+    assert_eq!(s.result(2), Some(Err("NETWORK_OFFLINE")));
+    s.drive();
+    assert_eq!(s.count("wx.login"), 0);
+    assert_eq!(s.result(3), Some(Ok(())), "a request that needs no login goes out as usual");
+    s.input(Input::Network { online: true });
+    s.request(4, PROFILE);
+    s.drive();
+    assert_eq!(s.result(4), Some(Ok(())));
+    assert_eq!(s.count("wx.login"), 1);
+}

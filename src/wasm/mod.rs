@@ -148,6 +148,13 @@ impl Core {
         self.feed(Input::Response { id, send, status, body_code, host_says_auth_failure: is_auth_failure });
     }
 
+    /// The platform's network state changed (or was first read): `online` is false for
+    /// `networkType` `none` (wx.getNetworkType / wx.onNetworkStatusChange).
+    #[wasm_bindgen(js_name = onNetwork)]
+    pub fn on_network(&self, online: bool) {
+        self.feed(Input::Network { online });
+    }
+
     /// The timer armed with `setTimer` fired.
     pub fn wake(&self) {
         self.timer.set(None);

@@ -38,6 +38,14 @@ function fakeWx(server, opts) {
       store.set(k, JSON.parse(JSON.stringify(v)));
     },
     removeStorageSync(k) { store.delete(k); },
+    networkType: opts.networkType || 'wifi',
+    networkListeners: [],
+    getNetworkType(o) { later(() => o.success({ networkType: wx.networkType, errMsg: 'getNetworkType:ok' })); },
+    onNetworkStatusChange(cb) { wx.networkListeners.push(cb); },
+    setNetwork(type) {
+      wx.networkType = type;
+      for (const cb of wx.networkListeners) cb({ isConnected: type !== 'none', networkType: type });
+    },
   };
   return wx;
 }

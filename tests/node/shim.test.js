@@ -138,3 +138,16 @@ test('authFailCodeField with a numeric code marks an auth failure in a 200', asy
   assert.equal((await auth.request({ url: '/p' })).data.ok, true);
   assert.equal(wx.calls.login, 2);
 });
+
+test('offline: a login is refused with NETWORK_OFFLINE at once; back online it works', async () => {
+  const wx = fakeWx(devServer({}), { networkType: 'none' });
+  const auth = manager(wx);
+  await auth.ready;
+  await new Promise((r) => setTimeout(r, 5)); // getNetworkType answered
+  const e = await auth.request({ url: '/a' }).catch((x) => x);
+  assert.equal(e.code, 'NETWORK_OFFLINE');
+  assert.equal(wx.calls.login, 0);
+  wx.setNetwork('4g');
+  assert.equal((await auth.request({ url: '/a' })).statusCode, 200);
+  assert.equal(wx.calls.login, 1);
+});
