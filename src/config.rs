@@ -38,7 +38,8 @@ impl Config {
         let invalid = |what: &str, v: &str| LoginError::InvalidOptions {
             message: format!("{what} must be an absolute http(s) URL, got {v:?}"),
         };
-        let login_origin = Origin::parse(login_url).ok_or_else(|| invalid("loginUrl", login_url))?;
+        let login_origin =
+            Origin::parse(login_url).ok_or_else(|| invalid("loginUrl", login_url))?;
         let base_origin = match base_url {
             Some(b) => Some(Origin::parse(b).ok_or_else(|| invalid("baseUrl", b))?),
             None => None,

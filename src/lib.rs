@@ -41,16 +41,18 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod answer;
 mod config;
 mod error;
 mod io;
 mod machine;
 mod origin;
 
+pub use answer::MAX_EXPIRES_IN_S;
 pub use config::Config;
 pub use error::LoginError;
 pub use io::{Command, Event, Input, LoginAnswer, StoredSession, WaiterId};
-pub use machine::{Machine, MAX_EXPIRES_IN_S};
+pub use machine::Machine;
 pub use origin::{is_absolute, resolve, Origin};
 
 #[cfg(target_arch = "wasm32")]

@@ -2,14 +2,11 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use crate::answer::check_answer;
 use crate::config::Config;
 use crate::error::LoginError;
-use crate::io::{Command, Event, Input, LoginAnswer, StoredSession, WaiterId};
+use crate::io::{Command, Event, Input, StoredSession, WaiterId};
 use crate::origin;
-
-/// Longest `expiresIn` accepted from the login answer, in seconds (ten years); more is
-/// taken for a server bug and rejected.
-pub const MAX_EXPIRES_IN_S: f64 = 10.0 * 365.0 * 24.0 * 3600.0;
 
 #[derive(Debug)]
 struct Session {
@@ -159,7 +156,7 @@ impl Machine {
     pub fn handle_timeout(&mut self, now: u64) {
         if self.poll_timeout().is_some_and(|d| now >= d) {
             let timeout_ms = self.config.login_timeout_ms;
-            self.fail_login(LoginError::LoginTimeout { timeout_ms }, now);
+            self.fail_login(LoginError::LoginTimeout { timeout_ms });
         }
     }
 
@@ -180,7 +177,11 @@ impl Machine {
             }
             Input::Logout => self.logout(),
             Input::WxLoginOk { attempt, code } => {
-                if let LoginPhase::WxLogin { attempt: a, deadline } = self.login {
+                if let LoginPhase::WxLogin {
+                    attempt: a,
+                    deadline,
+                } = self.login
+                {
                     if a == attempt {
                         self.login = LoginPhase::Posting { attempt, deadline };
                         self.out.push_back(Command::PostCode { attempt, code });
@@ -189,25 +190,31 @@ impl Machine {
             }
             Input::WxLoginFailed { attempt, err_msg } => {
                 if matches!(self.login, LoginPhase::WxLogin { attempt: a, .. } if a == attempt) {
-                    self.fail_login(LoginError::WxLoginFailed { err_msg }, now);
+                    self.fail_login(LoginError::WxLoginFailed { err_msg });
                 }
             }
             Input::LoginAnswered { attempt, answer } => {
                 if matches!(self.login, LoginPhase::Posting { attempt: a, .. } if a == attempt) {
                     match check_answer(&answer) {
                         Ok((token, expires_in_s)) => self.login_succeeded(token, expires_in_s, now),
-                        Err(e) => self.fail_login(e, now),
+                        Err(e) => self.fail_login(e),
                     }
                 }
             }
             Input::LoginPostFailed { attempt, err_msg } => {
                 if matches!(self.login, LoginPhase::Posting { attempt: a, .. } if a == attempt) {
-                    self.fail_login(LoginError::RequestFailed { err_msg }, now);
+                    self.fail_login(LoginError::RequestFailed { err_msg });
                 }
             }
             Input::CheckSessionAnswered { ok } => self.check_answered(ok),
             Input::Network { online } => self.online = online,
-            Input::Response { id, send, status, body_code, host_says_auth_failure } => {
+            Input::Response {
+                id,
+                send,
+                status,
+                body_code,
+                host_says_auth_failure,
+            } => {
                 let auth_failure = host_says_auth_failure
                     || self.config.auth_fail_status_codes.contains(&status)
                     || body_code.is_some_and(|c| self.config.auth_fail_codes.contains(&c));
@@ -226,10 +233,20 @@ impl Machine {
         if self.waiters.contains_key(&id) {
             // A host bug; refuse the duplicate rather than lose the first one.
             let message = format!("waiter id {id} is already in use");
-            self.out.push_back(Command::Reject { id, error: LoginError::InvalidOptions { message } });
+            self.out.push_back(Command::Reject {
+                id,
+                error: LoginError::InvalidOptions { message },
+            });
             return;
         }
-        self.waiters.insert(id, Waiter { kind, state, relogins: 0 });
+        self.waiters.insert(
+            id,
+            Waiter {
+                kind,
+                state,
+                relogins: 0,
+            },
+        );
     }
 
     /// The token and generation a request may carry now, if the login state is valid.
@@ -241,7 +258,11 @@ impl Machine {
 
     fn pump(&mut self, now: u64) {
         if self.usable(now).is_some() {
-            let ready: Vec<WaiterId> = self.renewals.drain(..).chain(self.fresh.drain(..)).collect();
+            let ready: Vec<WaiterId> = self
+                .renewals
+                .drain(..)
+                .chain(self.fresh.drain(..))
+                .collect();
             for id in ready.into_iter().rev() {
                 match self.waiters.get_mut(&id) {
                     Some(w) if matches!(w.kind, Kind::Login) => self.settle(id, Ok(())),
@@ -255,9 +276,15 @@ impl Machine {
         }
         let busy = usize::from(matches!(self.login, LoginPhase::Posting { .. }));
         while self.in_flight + busy < self.config.max_in_flight {
-            let Some(id) = self.send_queue.pop_front() else { break };
-            let Some(w) = self.waiters.get(&id) else { continue };
-            let Kind::Request { url, wants_token } = &w.kind else { continue };
+            let Some(id) = self.send_queue.pop_front() else {
+                break;
+            };
+            let Some(w) = self.waiters.get(&id) else {
+                continue;
+            };
+            let Kind::Request { url, wants_token } = &w.kind else {
+                continue;
+            };
             let (url, wants_token) = (url.clone(), *wants_token);
             let (token, generation) = match (wants_token, self.usable(now)) {
                 (false, _) => (None, None),
@@ -276,7 +303,12 @@ impl Machine {
                 w.state = State::InFlight { send, generation };
             }
             self.in_flight += 1;
-            self.out.push_back(Command::Send { id, send, url, token });
+            self.out.push_back(Command::Send {
+                id,
+                send,
+                url,
+                token,
+            });
         }
         if (!self.renewals.is_empty() || !self.fresh.is_empty()) && self.usable(now).is_none() {
             self.obtain_login_state(now);
@@ -301,17 +333,19 @@ impl Machine {
         if !self.online {
             // Nothing is sent and no retry is spent: the waiters learn it at once.
             self.out.push_back(Command::Event(Event::Offline));
-            let waiting: Vec<WaiterId> = self.renewals.drain(..).chain(self.fresh.drain(..)).collect();
-            for id in waiting {
-                self.settle(id, Err(LoginError::NetworkOffline));
-            }
+            self.reject_waiting(LoginError::NetworkOffline);
             return;
         }
         self.attempts += 1;
         let deadline = now.saturating_add(self.config.login_timeout_ms);
-        self.login = LoginPhase::WxLogin { attempt: self.attempts, deadline };
+        self.login = LoginPhase::WxLogin {
+            attempt: self.attempts,
+            deadline,
+        };
         self.out.push_back(Command::Event(Event::LoginStart));
-        self.out.push_back(Command::WxLogin { attempt: self.attempts });
+        self.out.push_back(Command::WxLogin {
+            attempt: self.attempts,
+        });
     }
 
     fn check_answered(&mut self, ok: bool) {
@@ -334,26 +368,35 @@ impl Machine {
         self.generation += 1;
         // Whole ms; MAX_EXPIRES_IN_S keeps the product far inside u64.
         let expires_at_ms = expires_in_s.map(|s| now.saturating_add((s * 1000.0) as u64));
-        self.out.push_back(Command::Persist(StoredSession { token: token.clone(), expires_at_ms }));
-        self.session = Some(Session { token, generation: self.generation, expires_at_ms, checked: true });
+        self.out.push_back(Command::Persist(StoredSession {
+            token: token.clone(),
+            expires_at_ms,
+        }));
+        self.session = Some(Session {
+            token,
+            generation: self.generation,
+            expires_at_ms,
+            checked: true,
+        });
         self.out.push_back(Command::Event(Event::LoginSuccess));
     }
 
     /// A failed login rejects every waiter that waited for it: none is left hanging.
-    fn fail_login(&mut self, error: LoginError, _now: u64) {
+    fn fail_login(&mut self, error: LoginError) {
         self.login = LoginPhase::Idle;
-        self.out.push_back(Command::Event(Event::LoginFailure { code: error.code() }));
-        let waiting: Vec<WaiterId> = self.renewals.drain(..).chain(self.fresh.drain(..)).collect();
-        for id in waiting {
-            self.settle(id, Err(error.clone()));
-        }
+        self.out
+            .push_back(Command::Event(Event::LoginFailure { code: error.code() }));
+        self.reject_waiting(error);
     }
 
     /// Frees the slot of the matching send: `(generation of the token it carried,
     /// orphaned by a logout)`; `None` for an unknown or stale send.
     fn take_in_flight(&mut self, id: WaiterId, send: u64) -> Option<(Option<u64>, bool)> {
         let sent = match self.waiters.get(&id)?.state {
-            State::InFlight { send: s, generation } if s == send => (generation, false),
+            State::InFlight {
+                send: s,
+                generation,
+            } if s == send => (generation, false),
             State::Orphaned { send: s } if s == send => (None, true),
             _ => return None,
         };
@@ -362,7 +405,9 @@ impl Machine {
     }
 
     fn response(&mut self, id: WaiterId, send: u64, auth_failure: bool) {
-        let Some(sent) = self.take_in_flight(id, send) else { return };
+        let Some(sent) = self.take_in_flight(id, send) else {
+            return;
+        };
         match (auth_failure, sent) {
             (true, (_, true)) => self.settle(id, Err(LoginError::LoggedOut)),
             (true, (Some(generation), false)) => self.auth_failed(id, generation),
@@ -373,7 +418,9 @@ impl Machine {
     /// An auth failure of a request that carried the token of `generation`.
     fn auth_failed(&mut self, id: WaiterId, generation: u64) {
         let limit = self.config.retry_limit;
-        let Some(w) = self.waiters.get_mut(&id) else { return };
+        let Some(w) = self.waiters.get_mut(&id) else {
+            return;
+        };
         if generation < self.generation {
             // A newer login state already exists (or is coming): replay, spend nothing.
             w.state = State::Queued;
@@ -389,7 +436,11 @@ impl Machine {
         w.relogins += 1;
         w.state = State::NeedsAuth;
         self.renewals.push_back(id);
-        if self.session.as_ref().is_some_and(|s| s.generation == generation) {
+        if self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.generation == generation)
+        {
             self.session = None;
             self.out.push_back(Command::ClearStorage);
         }
@@ -403,10 +454,7 @@ impl Machine {
         self.checking = false;
         self.out.push_back(Command::ClearStorage);
         self.out.push_back(Command::Event(Event::Logout));
-        let waiting: Vec<WaiterId> = self.renewals.drain(..).chain(self.fresh.drain(..)).collect();
-        for id in waiting {
-            self.settle(id, Err(LoginError::LoggedOut));
-        }
+        self.reject_waiting(LoginError::LoggedOut);
         // Queued requests were made under the old login state: they go with it.
         let queued: Vec<WaiterId> = self.send_queue.drain(..).collect();
         for id in queued {
@@ -418,9 +466,25 @@ impl Machine {
             }
         }
         for w in self.waiters.values_mut() {
-            if let State::InFlight { send, generation: Some(_) } = w.state {
+            if let State::InFlight {
+                send,
+                generation: Some(_),
+            } = w.state
+            {
                 w.state = State::Orphaned { send };
             }
+        }
+    }
+
+    /// Rejects every waiter that waits for a login state with `error`.
+    fn reject_waiting(&mut self, error: LoginError) {
+        let waiting: Vec<WaiterId> = self
+            .renewals
+            .drain(..)
+            .chain(self.fresh.drain(..))
+            .collect();
+        for id in waiting {
+            self.settle(id, Err(error.clone()));
         }
     }
 
@@ -432,24 +496,5 @@ impl Machine {
             Ok(()) => Command::Resolve { id },
             Err(error) => Command::Reject { id, error },
         });
-    }
-}
-
-/// Validates the login POST's answer: a 2xx with a non-empty string token, and an
-/// `expiresIn` (seconds) that is finite, positive and at most [`MAX_EXPIRES_IN_S`].
-fn check_answer(a: &LoginAnswer) -> Result<(String, Option<f64>), LoginError> {
-    let reject = |reason: &str| LoginError::LoginRejected { status: a.status, reason: reason.into() };
-    if !(200..300).contains(&a.status) {
-        return Err(reject("the login URL answered a non-2xx status"));
-    }
-    let token = match &a.token {
-        Some(t) if !t.is_empty() => t.clone(),
-        _ => return Err(reject("the answer has no token string at tokenField")),
-    };
-    match a.expires_in_s {
-        Some(s) if !(s.is_finite() && s > 0.0 && s <= MAX_EXPIRES_IN_S) => {
-            Err(reject("expiresIn is not a positive number of seconds"))
-        }
-        other => Ok((token, other)),
     }
 }

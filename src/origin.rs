@@ -45,7 +45,11 @@ impl Origin {
         if host.is_empty() || !host.chars().all(valid) {
             return None;
         }
-        Some(Origin { scheme, host: host.to_ascii_lowercase(), port })
+        Some(Origin {
+            scheme,
+            host: host.to_ascii_lowercase(),
+            port,
+        })
     }
 }
 
@@ -80,7 +84,9 @@ pub fn is_absolute(url: &str) -> bool {
     match url.split_once("://") {
         Some((scheme, _)) => {
             !scheme.is_empty()
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
         }
         None => false,
     }
@@ -92,7 +98,11 @@ pub fn is_absolute(url: &str) -> bool {
 pub fn resolve(url: &str, base_url: Option<&str>) -> String {
     match base_url {
         Some(base) if !is_absolute(url) => {
-            format!("{}/{}", base.trim_end_matches('/'), url.trim_start_matches('/'))
+            format!(
+                "{}/{}",
+                base.trim_end_matches('/'),
+                url.trim_start_matches('/')
+            )
         }
         _ => url.to_string(),
     }
@@ -108,31 +118,60 @@ mod tests {
 
     #[test]
     fn parses_origins_with_default_ports() {
-        assert_eq!(o("https://API.Example.com/x?y#z").as_deref(), Some("https://api.example.com:443"));
+        assert_eq!(
+            o("https://API.Example.com/x?y#z").as_deref(),
+            Some("https://api.example.com:443")
+        );
         assert_eq!(o("HTTP://a.com:8080").as_deref(), Some("http://a.com:8080"));
-        assert_eq!(o("http://127.0.0.1:0/").as_deref(), Some("http://127.0.0.1:0"));
-        assert_eq!(o("http://[::1]:9000/p").as_deref(), Some("http://[::1]:9000"));
+        assert_eq!(
+            o("http://127.0.0.1:0/").as_deref(),
+            Some("http://127.0.0.1:0")
+        );
+        assert_eq!(
+            o("http://[::1]:9000/p").as_deref(),
+            Some("http://[::1]:9000")
+        );
         assert_eq!(o("https://a.com:443"), o("https://a.com/"));
     }
 
     #[test]
     fn refuses_what_it_cannot_be_sure_of() {
         for bad in [
-            "/api/profile", "api.com/x", "ftp://a.com", "https://", "https://user@evil.com",
-            "https://a.com@evil.com/", "https://a.com:99999", "https://a.com:8x", "https://a b.com",
-            "https://[::1", "javascript://a.com",
+            "/api/profile",
+            "api.com/x",
+            "ftp://a.com",
+            "https://",
+            "https://user@evil.com",
+            "https://a.com@evil.com/",
+            "https://a.com:99999",
+            "https://a.com:8x",
+            "https://a b.com",
+            "https://[::1",
+            "javascript://a.com",
         ] {
             assert_eq!(o(bad), None, "{bad}");
         }
         // A backslash ends the authority, as browsers treat it.
-        assert_eq!(o("https://a.com\\@evil.com").as_deref(), Some("https://a.com:443"));
+        assert_eq!(
+            o("https://a.com\\@evil.com").as_deref(),
+            Some("https://a.com:443")
+        );
     }
 
     #[test]
     fn resolves_relative_urls_against_base() {
-        assert_eq!(resolve("/api/x", Some("https://a.com/")), "https://a.com/api/x");
-        assert_eq!(resolve("api/x", Some("https://a.com")), "https://a.com/api/x");
-        assert_eq!(resolve("https://b.com/x", Some("https://a.com")), "https://b.com/x");
+        assert_eq!(
+            resolve("/api/x", Some("https://a.com/")),
+            "https://a.com/api/x"
+        );
+        assert_eq!(
+            resolve("api/x", Some("https://a.com")),
+            "https://a.com/api/x"
+        );
+        assert_eq!(
+            resolve("https://b.com/x", Some("https://a.com")),
+            "https://b.com/x"
+        );
         assert_eq!(resolve("/api/x", None), "/api/x");
     }
 }

@@ -26,18 +26,32 @@ fn five_concurrent_requests_share_one_login() {
     s.drive();
     assert_eq!(s.count("wx.login"), 1);
     assert_eq!(s.count("post"), 1);
-    assert_eq!(s.count("checkSession"), 0, "a fresh code needs no checkSession");
+    assert_eq!(
+        s.count("checkSession"),
+        0,
+        "a fresh code needs no checkSession"
+    );
     for id in 1..=5 {
         assert_eq!(s.result(id), Some(Ok(())));
     }
-    assert!(s.sent.iter().all(|(u, t)| u == "https://api.example.com/api/profile" && t.as_deref() == Some("tok-code1")));
-    assert_eq!(s.persisted.as_ref().map(|p| p.token.as_str()), Some("tok-code1"));
+    assert!(s
+        .sent
+        .iter()
+        .all(|(u, t)| u == "https://api.example.com/api/profile"
+            && t.as_deref() == Some("tok-code1")));
+    assert_eq!(
+        s.persisted.as_ref().map(|p| p.token.as_str()),
+        Some("tok-code1")
+    );
     assert_all_settled(&s, 1..=5);
 }
 
 #[test]
 fn persisted_token_is_reused_with_one_check_session() {
-    let stored = StoredSession { token: "old".into(), expires_at_ms: None };
+    let stored = StoredSession {
+        token: "old".into(),
+        expires_at_ms: None,
+    };
     let mut s = Sim::new(Some(stored));
     s.valid_tokens = vec!["old".into()];
     for id in 1..=3 {
@@ -54,21 +68,33 @@ fn persisted_token_is_reused_with_one_check_session() {
 
 #[test]
 fn failed_check_session_logs_in_before_sending() {
-    let stored = StoredSession { token: "old".into(), expires_at_ms: None };
+    let stored = StoredSession {
+        token: "old".into(),
+        expires_at_ms: None,
+    };
     let mut s = Sim::new(Some(stored));
     s.check_ok = false;
     s.request(1, PROFILE);
     s.drive();
     assert_eq!(s.count("checkSession"), 1);
     assert_eq!(s.count("wx.login"), 1);
-    assert_eq!(s.sent, vec![("https://api.example.com/api/profile".into(), Some("tok-code1".into()))]);
+    assert_eq!(
+        s.sent,
+        vec![(
+            "https://api.example.com/api/profile".into(),
+            Some("tok-code1".into())
+        )]
+    );
     assert!(s.events.contains(&"session:expired"));
     assert_all_settled(&s, [1]);
 }
 
 #[test]
 fn expired_stored_token_is_dropped_at_launch() {
-    let stored = StoredSession { token: "old".into(), expires_at_ms: Some(1) };
+    let stored = StoredSession {
+        token: "old".into(),
+        expires_at_ms: Some(1),
+    };
     let mut s = Sim::new(Some(stored));
     assert!(s.persisted.is_some());
     s.request(1, PROFILE);
@@ -81,7 +107,9 @@ fn expired_stored_token_is_dropped_at_launch() {
 #[test]
 fn token_past_expires_in_logs_in_first() {
     let mut s = Sim::new(None);
-    s.login_post = LoginPost::Ok { expires_in_s: Some(60.0) };
+    s.login_post = LoginPost::Ok {
+        expires_in_s: Some(60.0),
+    };
     s.request(1, PROFILE);
     s.drive();
     s.advance(61_000);
@@ -102,11 +130,19 @@ fn a_401_renews_silently_and_replays() {
         s.request(id, PROFILE);
     }
     s.drive();
-    assert_eq!(s.count("wx.login"), 2, "three 401s together cause one re-login");
+    assert_eq!(
+        s.count("wx.login"),
+        2,
+        "three 401s together cause one re-login"
+    );
     for id in 2..=4 {
         assert_eq!(s.result(id), Some(Ok(())));
     }
-    let replays: Vec<_> = s.sent.iter().filter(|(_, t)| t.as_deref() == Some("tok-code2")).collect();
+    let replays: Vec<_> = s
+        .sent
+        .iter()
+        .filter(|(_, t)| t.as_deref() == Some("tok-code2"))
+        .collect();
     assert_eq!(replays.len(), 3);
     assert_all_settled(&s, 1..=4);
 }
@@ -140,11 +176,19 @@ fn body_code_counts_as_auth_failure() {
 #[test]
 fn server_401_forever_ends_in_retry_limit() {
     let mut s = Sim::new(None);
-    s.login_post = LoginPost::Answer(LoginAnswer { status: 200, token: Some("never-valid".into()), expires_in_s: None });
+    s.login_post = LoginPost::Answer(LoginAnswer {
+        status: 200,
+        token: Some("never-valid".into()),
+        expires_in_s: None,
+    });
     s.request(1, PROFILE);
     s.drive();
     assert_eq!(s.result(1), Some(Err("RETRY_LIMIT")));
-    assert_eq!(s.count("wx.login"), 4, "one login plus retryLimit (3) re-logins");
+    assert_eq!(
+        s.count("wx.login"),
+        4,
+        "one login plus retryLimit (3) re-logins"
+    );
     assert_eq!(s.count("send"), 4);
     assert_all_settled(&s, [1]);
 }
@@ -152,15 +196,70 @@ fn server_401_forever_ends_in_retry_limit() {
 #[test]
 fn failed_login_rejects_every_waiter() {
     for (wx, post, code, logins) in [
-        (WxLogin::Fail("login:fail system error"), LoginPost::Hang, "WX_LOGIN_FAILED", 1),
-        (WxLogin::Ok, LoginPost::Fail("request:fail timeout"), "REQUEST_FAILED", 1),
+        (
+            WxLogin::Fail("login:fail system error"),
+            LoginPost::Hang,
+            "WX_LOGIN_FAILED",
+            1,
+        ),
+        (
+            WxLogin::Ok,
+            LoginPost::Fail("request:fail timeout"),
+            "REQUEST_FAILED",
+            1,
+        ),
         (WxLogin::Hang, LoginPost::Hang, "LOGIN_TIMEOUT", 1),
         (WxLogin::Ok, LoginPost::Hang, "LOGIN_TIMEOUT", 1),
-        (WxLogin::Ok, LoginPost::Answer(LoginAnswer { status: 500, token: None, expires_in_s: None }), "LOGIN_REJECTED", 1),
-        (WxLogin::Ok, LoginPost::Answer(LoginAnswer { status: 200, token: None, expires_in_s: None }), "LOGIN_REJECTED", 1),
-        (WxLogin::Ok, LoginPost::Answer(LoginAnswer { status: 200, token: Some(String::new()), expires_in_s: None }), "LOGIN_REJECTED", 1),
-        (WxLogin::Ok, LoginPost::Answer(LoginAnswer { status: 200, token: Some("t".into()), expires_in_s: Some(-5.0) }), "LOGIN_REJECTED", 1),
-        (WxLogin::Ok, LoginPost::Answer(LoginAnswer { status: 200, token: Some("t".into()), expires_in_s: Some(f64::INFINITY) }), "LOGIN_REJECTED", 1),
+        (
+            WxLogin::Ok,
+            LoginPost::Answer(LoginAnswer {
+                status: 500,
+                token: None,
+                expires_in_s: None,
+            }),
+            "LOGIN_REJECTED",
+            1,
+        ),
+        (
+            WxLogin::Ok,
+            LoginPost::Answer(LoginAnswer {
+                status: 200,
+                token: None,
+                expires_in_s: None,
+            }),
+            "LOGIN_REJECTED",
+            1,
+        ),
+        (
+            WxLogin::Ok,
+            LoginPost::Answer(LoginAnswer {
+                status: 200,
+                token: Some(String::new()),
+                expires_in_s: None,
+            }),
+            "LOGIN_REJECTED",
+            1,
+        ),
+        (
+            WxLogin::Ok,
+            LoginPost::Answer(LoginAnswer {
+                status: 200,
+                token: Some("t".into()),
+                expires_in_s: Some(-5.0),
+            }),
+            "LOGIN_REJECTED",
+            1,
+        ),
+        (
+            WxLogin::Ok,
+            LoginPost::Answer(LoginAnswer {
+                status: 200,
+                token: Some("t".into()),
+                expires_in_s: Some(f64::INFINITY),
+            }),
+            "LOGIN_REJECTED",
+            1,
+        ),
     ] {
         let mut s = Sim::new(None);
         s.wx_login = wx;
@@ -187,7 +286,10 @@ fn late_login_answer_after_timeout_is_ignored() {
     s.request(1, PROFILE);
     s.drive();
     assert_eq!(s.result(1), Some(Err("LOGIN_TIMEOUT")));
-    assert!(s.persisted.is_none(), "the late code must not have produced a session");
+    assert!(
+        s.persisted.is_none(),
+        "the late code must not have produced a session"
+    );
     assert_eq!(s.count("post"), 0);
 }
 
@@ -196,7 +298,11 @@ fn untrusted_origin_gets_no_token_and_causes_no_login() {
     let mut s = Sim::new(None);
     s.request(1, "https://evil.example.org/steal");
     s.request(2, "http://api.example.com/plain-http"); // another scheme: another origin
-    s.input(Input::Request { id: 3, url: PROFILE.into(), auth: false });
+    s.input(Input::Request {
+        id: 3,
+        url: PROFILE.into(),
+        auth: false,
+    });
     s.drive();
     assert_eq!(s.count("wx.login"), 0);
     assert!(s.sent.iter().all(|(_, t)| t.is_none()));
@@ -224,7 +330,11 @@ fn logout_mid_login_rejects_waiters_and_ignores_late_answers() {
     assert_eq!(s.result(1), Some(Err("LOGGED_OUT")));
     assert_eq!(s.result(2), Some(Err("LOGGED_OUT")));
     s.drive(); // the wx.login answer arrives late
-    assert_eq!(s.count("post"), 0, "a login answered after logout goes no further");
+    assert_eq!(
+        s.count("post"),
+        0,
+        "a login answered after logout goes no further"
+    );
     assert!(s.persisted.is_none());
     // A new request after logout logs in afresh.
     s.request(3, PROFILE);
@@ -267,7 +377,11 @@ fn two_failures_of_one_token_cause_one_relogin() {
 
 #[test]
 fn invalid_urls_are_invalid_options() {
-    for (login, base) in [("/user/login", None), ("ftp://a.com/l", None), ("https://a.com/l", Some("a.com"))] {
+    for (login, base) in [
+        ("/user/login", None),
+        ("ftp://a.com/l", None),
+        ("https://a.com/l", Some("a.com")),
+    ] {
         let e = Config::new(login, base, None).unwrap_err();
         assert_eq!(e.code(), "INVALID_OPTIONS");
     }
@@ -276,10 +390,23 @@ fn invalid_urls_are_invalid_options() {
 #[test]
 fn unknown_and_stale_inputs_are_ignored() {
     let mut s = Sim::new(None);
-    s.input(Input::Response { id: 77, send: 1, status: 401, body_code: None, host_says_auth_failure: false });
-    s.input(Input::WxLoginOk { attempt: 42, code: "x".into() });
+    s.input(Input::Response {
+        id: 77,
+        send: 1,
+        status: 401,
+        body_code: None,
+        host_says_auth_failure: false,
+    });
+    s.input(Input::WxLoginOk {
+        attempt: 42,
+        code: "x".into(),
+    });
     s.input(Input::CheckSessionAnswered { ok: false });
-    s.input(Input::RequestFailed { id: 5, send: 9, err_msg: "request:fail".into() });
+    s.input(Input::RequestFailed {
+        id: 5,
+        send: 9,
+        err_msg: "request:fail".into(),
+    });
     s.drive();
     assert_eq!(s.count("wx.login"), 0);
     assert!(s.settled.is_empty());
@@ -291,12 +418,24 @@ fn offline_login_fails_at_once_without_wx_login() {
     s.input(Input::Network { online: false });
     s.request(1, PROFILE);
     s.input(Input::Login { id: 2 });
-    s.input(Input::Request { id: 3, url: "/public".into(), auth: false });
-    assert_eq!(s.result(1), Some(Err("NETWORK_OFFLINE")), "settled at once, before any drive");
+    s.input(Input::Request {
+        id: 3,
+        url: "/public".into(),
+        auth: false,
+    });
+    assert_eq!(
+        s.result(1),
+        Some(Err("NETWORK_OFFLINE")),
+        "settled at once, before any drive"
+    );
     assert_eq!(s.result(2), Some(Err("NETWORK_OFFLINE")));
     s.drive();
     assert_eq!(s.count("wx.login"), 0);
-    assert_eq!(s.result(3), Some(Ok(())), "a request that needs no login goes out as usual");
+    assert_eq!(
+        s.result(3),
+        Some(Ok(())),
+        "a request that needs no login goes out as usual"
+    );
     s.input(Input::Network { online: true });
     s.request(4, PROFILE);
     s.drive();

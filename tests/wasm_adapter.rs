@@ -54,7 +54,12 @@ fn num(o: &JsValue, path: &str) -> f64 {
 }
 
 fn core(host: &JsValue, extra: JsValue, stored: JsValue) -> Core {
-    Core::new(options(extra), host.clone().unchecked_into::<Host>(), stored).expect("valid options")
+    Core::new(
+        options(extra),
+        host.clone().unchecked_into::<Host>(),
+        stored,
+    )
+    .expect("valid options")
 }
 
 async fn settle(p: Promise) -> Result<JsValue, JsValue> {
@@ -65,18 +70,44 @@ async fn settle(p: Promise) -> Result<JsValue, JsValue> {
 async fn concurrent_requests_share_one_login_and_resolve_with_the_result() {
     let host = make_host(false);
     let c = core(&host, JsValue::UNDEFINED, JsValue::NULL);
-    let ps: Vec<Promise> = (0..3).map(|_| c.request(json(r#"{"url":"/api/profile","method":"GET"}"#))).collect();
+    let ps: Vec<Promise> = (0..3)
+        .map(|_| c.request(json(r#"{"url":"/api/profile","method":"GET"}"#)))
+        .collect();
     assert_eq!(num(&host, "calls.wxLogin.length"), 1.0);
     c.on_wx_login(1.0, true, json(r#"{"code":"c1","errMsg":"login:ok"}"#));
-    assert_eq!(get(&host, "calls.postCode.0.1").as_string().as_deref(), Some("c1"));
+    assert_eq!(
+        get(&host, "calls.postCode.0.1").as_string().as_deref(),
+        Some("c1")
+    );
     c.on_login_post(1.0, true, json(r#"{"statusCode":200,"data":{"data":{"token":"t1","expiresIn":60}},"errMsg":"request:ok"}"#));
     assert_eq!(num(&host, "calls.send.length"), 3.0);
-    assert_eq!(get(&host, "calls.send.0.token").as_string().as_deref(), Some("t1"));
-    assert_eq!(get(&host, "calls.send.0.url").as_string().as_deref(), Some("https://a.com/api/profile"));
-    assert_eq!(get(&host, "calls.persist.0.1").as_f64(), Some(61_000.0), "expiresAt = now + 60 s, in ms");
+    assert_eq!(
+        get(&host, "calls.send.0.token").as_string().as_deref(),
+        Some("t1")
+    );
+    assert_eq!(
+        get(&host, "calls.send.0.url").as_string().as_deref(),
+        Some("https://a.com/api/profile")
+    );
+    assert_eq!(
+        get(&host, "calls.persist.0.1").as_f64(),
+        Some(61_000.0),
+        "expiresAt = now + 60 s, in ms"
+    );
     for i in 0..3 {
-        let (id, send) = (num(&host, &format!("calls.send.{i}.id")), num(&host, &format!("calls.send.{i}.send")));
-        c.on_response(id, send, true, json(&format!(r#"{{"statusCode":200,"data":{{"n":{i}}},"errMsg":"request:ok"}}"#)), false);
+        let (id, send) = (
+            num(&host, &format!("calls.send.{i}.id")),
+            num(&host, &format!("calls.send.{i}.send")),
+        );
+        c.on_response(
+            id,
+            send,
+            true,
+            json(&format!(
+                r#"{{"statusCode":200,"data":{{"n":{i}}},"errMsg":"request:ok"}}"#
+            )),
+            false,
+        );
     }
     for (i, p) in ps.into_iter().enumerate() {
         let r = settle(p).await.expect("resolves");
@@ -91,8 +122,14 @@ async fn failed_wx_login_rejects_with_its_err_msg() {
     let p = c.request(json(r#"{"url":"/x"}"#));
     c.on_wx_login(1.0, false, json(r#"{"errMsg":"login:fail system error"}"#));
     let e = settle(p).await.expect_err("rejects");
-    assert_eq!(get(&e, "code").as_string().as_deref(), Some("WX_LOGIN_FAILED"));
-    assert_eq!(get(&e, "errMsg").as_string().as_deref(), Some("login:fail system error"));
+    assert_eq!(
+        get(&e, "code").as_string().as_deref(),
+        Some("WX_LOGIN_FAILED")
+    );
+    assert_eq!(
+        get(&e, "errMsg").as_string().as_deref(),
+        Some("login:fail system error")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -101,9 +138,16 @@ async fn rejected_login_carries_the_login_answer() {
     let c = core(&host, JsValue::UNDEFINED, JsValue::NULL);
     let p = c.login();
     c.on_wx_login(1.0, true, json(r#"{"code":"c1"}"#));
-    c.on_login_post(1.0, true, json(r#"{"statusCode":502,"data":{"error":"code2session_failed"}}"#));
+    c.on_login_post(
+        1.0,
+        true,
+        json(r#"{"statusCode":502,"data":{"error":"code2session_failed"}}"#),
+    );
     let e = settle(p).await.expect_err("rejects");
-    assert_eq!(get(&e, "code").as_string().as_deref(), Some("LOGIN_REJECTED"));
+    assert_eq!(
+        get(&e, "code").as_string().as_deref(),
+        Some("LOGIN_REJECTED")
+    );
     assert_eq!(num(&e, "response.statusCode"), 502.0);
 }
 
@@ -113,19 +157,32 @@ async fn a_throwing_wx_request_rejects_instead_of_hanging() {
     let c = core(&host, JsValue::UNDEFINED, JsValue::NULL);
     let p = c.request(json(r#"{"url":"https://other.org/x","auth":false}"#));
     let e = settle(p).await.expect_err("rejects");
-    assert_eq!(get(&e, "code").as_string().as_deref(), Some("REQUEST_FAILED"));
-    assert_eq!(get(&e, "errMsg").as_string().as_deref(), Some("request:fail parameter error"));
+    assert_eq!(
+        get(&e, "code").as_string().as_deref(),
+        Some("REQUEST_FAILED")
+    );
+    assert_eq!(
+        get(&e, "errMsg").as_string().as_deref(),
+        Some("request:fail parameter error")
+    );
 }
 
 #[wasm_bindgen_test]
 async fn stored_session_is_checked_once_and_used() {
     let host = make_host(false);
-    let c = core(&host, JsValue::UNDEFINED, json(r#"{"token":"old","expiresAt":null}"#));
+    let c = core(
+        &host,
+        JsValue::UNDEFINED,
+        json(r#"{"token":"old","expiresAt":null}"#),
+    );
     let _p = c.request(json(r#"{"url":"/x"}"#));
     assert_eq!(num(&host, "calls.checkSession"), 1.0);
     assert_eq!(num(&host, "calls.wxLogin.length"), 0.0);
     c.on_check_session(true);
-    assert_eq!(get(&host, "calls.send.0.token").as_string().as_deref(), Some("old"));
+    assert_eq!(
+        get(&host, "calls.send.0.token").as_string().as_deref(),
+        Some("old")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -135,9 +192,18 @@ async fn body_code_at_a_dotted_path_triggers_renewal() {
     let c = core(&host, extra, json(r#"{"token":"old","expiresAt":null}"#));
     let p = c.request(json(r#"{"url":"/x"}"#));
     c.on_check_session(true);
-    c.on_response(num(&host, "calls.send.0.id"), num(&host, "calls.send.0.send"), true,
-        json(r#"{"statusCode":200,"data":{"meta":{"return_code":10000}}}"#), false);
-    assert_eq!(num(&host, "calls.wxLogin.length"), 1.0, "the body code 10000 (a number) matched \"10000\"");
+    c.on_response(
+        num(&host, "calls.send.0.id"),
+        num(&host, "calls.send.0.send"),
+        true,
+        json(r#"{"statusCode":200,"data":{"meta":{"return_code":10000}}}"#),
+        false,
+    );
+    assert_eq!(
+        num(&host, "calls.wxLogin.length"),
+        1.0,
+        "the body code 10000 (a number) matched \"10000\""
+    );
     c.logout();
     let e = settle(p).await.expect_err("rejects");
     assert_eq!(get(&e, "code").as_string().as_deref(), Some("LOGGED_OUT"));
@@ -147,9 +213,21 @@ async fn body_code_at_a_dotted_path_triggers_renewal() {
 #[wasm_bindgen_test]
 fn bad_options_are_invalid_options() {
     let host = make_host(false);
-    for extra in [r#"{"loginUrl":"/relative"}"#, r#"{"retryLimit":-1}"#, r#"{"surprise":true}"#] {
-        let r = Core::new(options(json(extra)), host.clone().unchecked_into::<Host>(), JsValue::NULL);
+    for extra in [
+        r#"{"loginUrl":"/relative"}"#,
+        r#"{"retryLimit":-1}"#,
+        r#"{"surprise":true}"#,
+    ] {
+        let r = Core::new(
+            options(json(extra)),
+            host.clone().unchecked_into::<Host>(),
+            JsValue::NULL,
+        );
         let e = r.err().expect(extra);
-        assert_eq!(get(&e, "code").as_string().as_deref(), Some("INVALID_OPTIONS"), "{extra}");
+        assert_eq!(
+            get(&e, "code").as_string().as_deref(),
+            Some("INVALID_OPTIONS"),
+            "{extra}"
+        );
     }
 }

@@ -25,8 +25,16 @@ pub struct Options {
 
 /// Every field of [`Options`], as JS spells it.
 const FIELDS: [&str; 10] = [
-    "loginUrl", "baseUrl", "trustedOrigins", "tokenField", "expiresInField", "authFailStatusCodes",
-    "authFailCodeField", "authFailCodes", "retryLimit", "loginTimeoutMs",
+    "loginUrl",
+    "baseUrl",
+    "trustedOrigins",
+    "tokenField",
+    "expiresInField",
+    "authFailStatusCodes",
+    "authFailCodeField",
+    "authFailCodes",
+    "retryLimit",
+    "loginTimeoutMs",
 ];
 
 impl Options {
@@ -36,13 +44,21 @@ impl Options {
         if let Some(o) = v.dyn_ref::<Object>() {
             for key in Object::keys(o).iter().filter_map(|k| k.as_string()) {
                 if !FIELDS.contains(&key.as_str()) {
-                    return Err(LoginError::InvalidOptions { message: format!("unknown option {key}") });
+                    return Err(LoginError::InvalidOptions {
+                        message: format!("unknown option {key}"),
+                    });
                 }
             }
         }
-        let o: Options = serde_wasm_bindgen::from_value(v)
-            .map_err(|e| LoginError::InvalidOptions { message: e.to_string() })?;
-        let mut c = Config::new(&o.login_url, o.base_url.as_deref(), o.trusted_origins.as_deref())?;
+        let o: Options =
+            serde_wasm_bindgen::from_value(v).map_err(|e| LoginError::InvalidOptions {
+                message: e.to_string(),
+            })?;
+        let mut c = Config::new(
+            &o.login_url,
+            o.base_url.as_deref(),
+            o.trusted_origins.as_deref(),
+        )?;
         c.auth_fail_status_codes = o.auth_fail_status_codes.clone();
         c.auth_fail_codes = o.auth_fail_codes.clone();
         c.retry_limit = o.retry_limit;
@@ -73,12 +89,18 @@ pub fn stored_session(v: &JsValue) -> Option<StoredSession> {
         None if expires.is_null() || expires.is_undefined() => None,
         None => return None,
     };
-    Some(StoredSession { token, expires_at_ms })
+    Some(StoredSession {
+        token,
+        expires_at_ms,
+    })
 }
 
 /// The `statusCode` of a wx.request success result (0 when absent).
 pub fn status(result: &JsValue) -> u16 {
-    at_path(result, "statusCode").as_f64().filter(|s| (0.0..=999.0).contains(s)).unwrap_or(0.0) as u16
+    at_path(result, "statusCode")
+        .as_f64()
+        .filter(|s| (0.0..=999.0).contains(s))
+        .unwrap_or(0.0) as u16
 }
 
 /// A body code as text: strings as they are, integral numbers without a fraction.
@@ -87,7 +109,11 @@ pub fn code_text(v: &JsValue) -> Option<String> {
         return Some(s);
     }
     let n = v.as_f64()?;
-    Some(if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") })
+    Some(if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    })
 }
 
 /// Reads the login POST's result: status, token (a string at `token_field` of `data`),

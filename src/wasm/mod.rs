@@ -52,7 +52,8 @@ impl Core {
     /// Throws a `LoginError` `INVALID_OPTIONS` for bad options.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue, host: Host, stored: JsValue) -> Result<Core, JsValue> {
-        let (options, config) = Options::from_js(options).map_err(|e| error_value(&host, &e, None))?;
+        let (options, config) =
+            Options::from_js(options).map_err(|e| error_value(&host, &e, None))?;
         let now = host.now().ok().map_or(0, |n| n.max(0.0) as u64);
         let machine = Machine::new(config, convert::stored_session(&stored), now);
         let core = Core {
@@ -78,8 +79,14 @@ impl Core {
         match (url, auth.as_bool().or(auth.is_undefined().then_some(true))) {
             (Some(url), Some(auth)) => self.feed(Input::Request { id, url, auth }),
             (url, _) => {
-                let message = if url.is_none() { "url must be a string" } else { "auth must be a boolean" };
-                let error = LoginError::InvalidOptions { message: message.into() };
+                let message = if url.is_none() {
+                    "url must be a string"
+                } else {
+                    "auth must be a boolean"
+                };
+                let error = LoginError::InvalidOptions {
+                    message: message.into(),
+                };
                 self.settle(id, Err(error));
             }
         }
@@ -103,11 +110,19 @@ impl Core {
     #[wasm_bindgen(js_name = onWxLogin)]
     pub fn on_wx_login(&self, attempt: f64, ok: bool, result: JsValue) {
         let attempt = attempt as u64;
-        let code = convert::at_path(&result, "code").as_string().filter(|c| !c.is_empty());
+        let code = convert::at_path(&result, "code")
+            .as_string()
+            .filter(|c| !c.is_empty());
         self.feed(match (ok, code) {
             (true, Some(code)) => Input::WxLoginOk { attempt, code },
-            (true, None) => Input::WxLoginFailed { attempt, err_msg: "login:fail no code in result".into() },
-            (false, _) => Input::WxLoginFailed { attempt, err_msg: convert::err_msg(&result) },
+            (true, None) => Input::WxLoginFailed {
+                attempt,
+                err_msg: "login:fail no code in result".into(),
+            },
+            (false, _) => Input::WxLoginFailed {
+                attempt,
+                err_msg: convert::err_msg(&result),
+            },
         });
     }
 
@@ -120,7 +135,10 @@ impl Core {
             *self.last_login_answer.borrow_mut() = result;
             self.feed(Input::LoginAnswered { attempt, answer });
         } else {
-            self.feed(Input::LoginPostFailed { attempt, err_msg: convert::err_msg(&result) });
+            self.feed(Input::LoginPostFailed {
+                attempt,
+                err_msg: convert::err_msg(&result),
+            });
         }
     }
 
@@ -133,10 +151,21 @@ impl Core {
     /// The host's answer to `send(id, send, ...)`: wx.request's success result (any
     /// status) or fail result; `is_auth_failure` is the `isAuthFailure` callback's verdict.
     #[wasm_bindgen(js_name = onResponse)]
-    pub fn on_response(&self, id: f64, send: f64, ok: bool, result: JsValue, is_auth_failure: bool) {
+    pub fn on_response(
+        &self,
+        id: f64,
+        send: f64,
+        ok: bool,
+        result: JsValue,
+        is_auth_failure: bool,
+    ) {
         let (id, send) = (id as u64, send as u64);
         if !ok {
-            return self.feed(Input::RequestFailed { id, send, err_msg: convert::err_msg(&result) });
+            return self.feed(Input::RequestFailed {
+                id,
+                send,
+                err_msg: convert::err_msg(&result),
+            });
         }
         let status = convert::status(&result);
         let body_code = self.options.auth_fail_code_field.as_deref().and_then(|f| {
@@ -145,7 +174,13 @@ impl Core {
         if let Some(w) = self.waiters.borrow_mut().get_mut(&id) {
             w.last = result;
         }
-        self.feed(Input::Response { id, send, status, body_code, host_says_auth_failure: is_auth_failure });
+        self.feed(Input::Response {
+            id,
+            send,
+            status,
+            body_code,
+            host_says_auth_failure: is_auth_failure,
+        });
     }
 
     /// The platform's network state changed (or was first read): `online` is false for
@@ -169,7 +204,11 @@ impl Core {
 
 impl Core {
     fn now(&self) -> u64 {
-        self.host.now().ok().filter(|n| n.is_finite()).map_or(0, |n| n.max(0.0) as u64)
+        self.host
+            .now()
+            .ok()
+            .filter(|n| n.is_finite())
+            .map_or(0, |n| n.max(0.0) as u64)
     }
 
     fn new_waiter(&self, options: Option<JsValue>) -> (Promise, WaiterId) {
@@ -178,7 +217,12 @@ impl Core {
         let mut fns = None;
         let promise = Promise::new(&mut |resolve, reject| fns = Some((resolve, reject)));
         if let Some((resolve, reject)) = fns {
-            let w = Waiter { resolve, reject, options, last: JsValue::UNDEFINED };
+            let w = Waiter {
+                resolve,
+                reject,
+                options,
+                last: JsValue::UNDEFINED,
+            };
             self.waiters.borrow_mut().insert(id, w);
         }
         (promise, id)
@@ -229,24 +273,45 @@ impl Core {
         match cmd {
             Command::WxLogin { attempt } => {
                 if let Err(e) = h.wx_login(attempt as f64) {
-                    self.inbox.borrow_mut().push_back(Input::WxLoginFailed { attempt, err_msg: convert::err_msg(&e) });
+                    self.inbox.borrow_mut().push_back(Input::WxLoginFailed {
+                        attempt,
+                        err_msg: convert::err_msg(&e),
+                    });
                 }
             }
             Command::PostCode { attempt, code } => {
                 if let Err(e) = h.post_code(attempt as f64, &code) {
-                    self.inbox.borrow_mut().push_back(Input::LoginPostFailed { attempt, err_msg: convert::err_msg(&e) });
+                    self.inbox.borrow_mut().push_back(Input::LoginPostFailed {
+                        attempt,
+                        err_msg: convert::err_msg(&e),
+                    });
                 }
             }
             Command::CheckSession => {
                 if h.check_session().is_err() {
-                    self.inbox.borrow_mut().push_back(Input::CheckSessionAnswered { ok: false });
+                    self.inbox
+                        .borrow_mut()
+                        .push_back(Input::CheckSessionAnswered { ok: false });
                 }
             }
-            Command::Send { id, send, url, token } => {
-                let options = self.waiters.borrow().get(&id).and_then(|w| w.options.clone());
+            Command::Send {
+                id,
+                send,
+                url,
+                token,
+            } => {
+                let options = self
+                    .waiters
+                    .borrow()
+                    .get(&id)
+                    .and_then(|w| w.options.clone());
                 let options = options.unwrap_or(JsValue::UNDEFINED);
                 if let Err(e) = h.send(id as f64, send as f64, &options, &url, token) {
-                    self.inbox.borrow_mut().push_back(Input::RequestFailed { id, send, err_msg: convert::err_msg(&e) });
+                    self.inbox.borrow_mut().push_back(Input::RequestFailed {
+                        id,
+                        send,
+                        err_msg: convert::err_msg(&e),
+                    });
                 }
             }
             Command::Resolve { id } => self.settle(id, Ok(())),
@@ -263,7 +328,9 @@ impl Core {
             }
             Command::Event(e) => {
                 let detail = match &e {
-                    crate::Event::LoginFailure { code } => convert::object(&[("code", JsValue::from_str(code))]),
+                    crate::Event::LoginFailure { code } => {
+                        convert::object(&[("code", JsValue::from_str(code))])
+                    }
                     _ => JsValue::UNDEFINED,
                 };
                 let _ = h.emit(e.name(), &detail);
@@ -277,16 +344,21 @@ impl Core {
     }
 
     fn settle(&self, id: WaiterId, result: Result<(), LoginError>) {
-        let Some(w) = self.waiters.borrow_mut().remove(&id) else { return };
+        let Some(w) = self.waiters.borrow_mut().remove(&id) else {
+            return;
+        };
         let _ = match result {
             Ok(()) => w.resolve.call1(&JsValue::UNDEFINED, &w.last),
             Err(e) => {
                 let response = match e {
                     LoginError::RetryLimit { .. } => Some(w.last.clone()),
-                    LoginError::LoginRejected { .. } => Some(self.last_login_answer.borrow().clone()),
+                    LoginError::LoginRejected { .. } => {
+                        Some(self.last_login_answer.borrow().clone())
+                    }
                     _ => None,
                 };
-                w.reject.call1(&JsValue::UNDEFINED, &error_value(&self.host, &e, response))
+                w.reject
+                    .call1(&JsValue::UNDEFINED, &error_value(&self.host, &e, response))
             }
         };
     }

@@ -6,10 +6,19 @@ use weapp_login::{Command, Config, Input, LoginAnswer, Machine, StoredSession};
 
 /// What the fake wx.login does.
 #[derive(Clone)]
-pub enum WxLogin { Ok, Fail(&'static str), Hang }
+pub enum WxLogin {
+    Ok,
+    Fail(&'static str),
+    Hang,
+}
 /// What the fake developer server's login endpoint answers.
 #[derive(Clone)]
-pub enum LoginPost { Ok { expires_in_s: Option<f64> }, Answer(LoginAnswer), Fail(&'static str), Hang }
+pub enum LoginPost {
+    Ok { expires_in_s: Option<f64> },
+    Answer(LoginAnswer),
+    Fail(&'static str),
+    Hang,
+}
 
 pub struct Sim {
     pub m: Machine,
@@ -39,7 +48,12 @@ pub struct Sim {
 }
 
 pub fn config() -> Config {
-    Config::new("https://api.example.com/user/login", Some("https://api.example.com"), None).unwrap()
+    Config::new(
+        "https://api.example.com/user/login",
+        Some("https://api.example.com"),
+        None,
+    )
+    .unwrap()
 }
 
 impl Sim {
@@ -56,7 +70,9 @@ impl Sim {
             seq: 0,
             latency: 10,
             wx_login: WxLogin::Ok,
-            login_post: LoginPost::Ok { expires_in_s: Some(7200.0) },
+            login_post: LoginPost::Ok {
+                expires_in_s: Some(7200.0),
+            },
             check_ok: true,
             valid_tokens: Vec::new(),
             tokenless_status: 200,
@@ -83,7 +99,11 @@ impl Sim {
     }
 
     pub fn request(&mut self, id: u64, url: &str) {
-        self.input(Input::Request { id, url: url.into(), auth: true });
+        self.input(Input::Request {
+            id,
+            url: url.into(),
+            auth: true,
+        });
     }
 
     fn at(&mut self, delay: u64, input: Input) {
@@ -108,7 +128,13 @@ impl Sim {
                         let code = format!("code{}", self.issued);
                         self.at(lat, Input::WxLoginOk { attempt, code });
                     }
-                    WxLogin::Fail(e) => self.at(lat, Input::WxLoginFailed { attempt, err_msg: e.into() }),
+                    WxLogin::Fail(e) => self.at(
+                        lat,
+                        Input::WxLoginFailed {
+                            attempt,
+                            err_msg: e.into(),
+                        },
+                    ),
                     WxLogin::Hang => {}
                 }
             }
@@ -118,11 +144,23 @@ impl Sim {
                     LoginPost::Ok { expires_in_s } => {
                         let token = format!("tok-{code}");
                         self.valid_tokens = vec![token.clone()];
-                        let answer = LoginAnswer { status: 200, token: Some(token), expires_in_s };
+                        let answer = LoginAnswer {
+                            status: 200,
+                            token: Some(token),
+                            expires_in_s,
+                        };
                         self.at(lat, Input::LoginAnswered { attempt, answer });
                     }
-                    LoginPost::Answer(answer) => self.at(lat, Input::LoginAnswered { attempt, answer }),
-                    LoginPost::Fail(e) => self.at(lat, Input::LoginPostFailed { attempt, err_msg: e.into() }),
+                    LoginPost::Answer(answer) => {
+                        self.at(lat, Input::LoginAnswered { attempt, answer })
+                    }
+                    LoginPost::Fail(e) => self.at(
+                        lat,
+                        Input::LoginPostFailed {
+                            attempt,
+                            err_msg: e.into(),
+                        },
+                    ),
                     LoginPost::Hang => {}
                 }
             }
@@ -131,7 +169,12 @@ impl Sim {
                 let ok = self.check_ok;
                 self.at(lat, Input::CheckSessionAnswered { ok });
             }
-            Command::Send { id, send, url, token } => {
+            Command::Send {
+                id,
+                send,
+                url,
+                token,
+            } => {
                 *self.counts.entry("send").or_default() += 1;
                 self.in_flight += 1;
                 self.max_in_flight_seen = self.max_in_flight_seen.max(self.in_flight);
@@ -144,7 +187,13 @@ impl Sim {
                     None => (self.tokenless_status, None),
                 };
                 self.sent.push((url, token));
-                let input = Input::Response { id, send, status, body_code, host_says_auth_failure: false };
+                let input = Input::Response {
+                    id,
+                    send,
+                    status,
+                    body_code,
+                    host_says_auth_failure: false,
+                };
                 self.at(lat, input);
             }
             Command::Resolve { id } => self.settle(id, Ok(())),
