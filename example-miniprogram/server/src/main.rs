@@ -1,0 +1,77 @@
+//! `weapp-login-example-server`: see the library docs and `--help`.
+#![forbid(unsafe_code)]
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tokio::net::TcpListener;
+use weapp_login_example_server::{cli::Cli, Server};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let listener = match TcpListener::bind((cli.host.as_str(), cli.port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot listen on {}:{}: {e}", cli.host, cli.port);
+            return ExitCode::FAILURE;
+        }
+    };
+    let server = match Server::new(cli.config(), listener) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let line = serde_json::json!({ "listening": server.base_url() }).to_string();
+    {
+        let mut out = std::io::stdout().lock();
+        if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+            eprintln!("cannot write to stdout");
+        }
+    }
+    eprintln!(
+        "weapp-login example server on {} (code2Session at {}, dev endpoints {})",
+        server.base_url(),
+        cli.wechat_base
+            .as_deref()
+            .unwrap_or("the embedded fake WeChat"),
+        if cli.dev { "on" } else { "off" }
+    );
+    match server.run(shutdown_signal()).await {
+        Ok(()) => {
+            eprintln!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("server error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => eprintln!("SIGINT: shutting down"),
+        () = term => eprintln!("SIGTERM: shutting down"),
+    }
+}
