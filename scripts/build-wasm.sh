@@ -35,7 +35,7 @@ brotli -q 11 -f -o "$DIST/weapp_login_bg.wasm.br" "$OUT/mvp.wasm"
 # 6. One CommonJS file. `inject` makes the glue's TextEncoder/TextDecoder refer to the
 #    polyfill's exports, so no global is read or written.
 "$BIN/esbuild" js-shim/index.js --bundle --format=cjs --platform=neutral --target=es2017 \
-  --main-fields=main,module --inject:js-shim/text-codec.js --external:fs --external:zlib \
+  --main-fields=main,module --inject:js-shim/text-codec.js \
   --legal-comments=none --log-level=warning --outfile="$DIST/index.js"
 cp js-shim/index.d.ts "$DIST/index.d.ts"
 echo "build-wasm: $(wc -c <"$OUT/mvp.wasm") bytes wasm, $(wc -c <"$DIST/weapp_login_bg.wasm.br") bytes .wasm.br, $(wc -c <"$DIST/index.js") bytes index.js"
