@@ -1,0 +1,46 @@
+'use strict';
+// What pkg/dist ships, checked as a mini program would meet it (API.md "Loading",
+// WECHAT-API.md "The WebAssembly runtime of a mini program").
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const zlib = require('zlib');
+const { execFileSync } = require('child_process');
+
+const DIST = path.join(__dirname, '../../pkg/dist');
+const pkg = require('../../pkg/package.json');
+
+test('package.json points main, types and miniprogram at built files', () => {
+  for (const f of [pkg.main, pkg.types]) assert.ok(fs.existsSync(path.join(__dirname, '../../pkg', f)), f);
+  assert.equal(pkg.miniprogram, 'dist');
+  assert.deepEqual(fs.readdirSync(DIST).sort(), ['index.d.ts', 'index.js', 'weapp_login_bg.wasm.br']);
+});
+
+test('the shipped wasm is strict MVP and exports no Global', () => {
+  const wasm = zlib.brotliDecompressSync(fs.readFileSync(path.join(DIST, 'weapp_login_bg.wasm.br')));
+  const kinds = WebAssembly.Module.exports(new WebAssembly.Module(wasm)).map((e) => e.kind);
+  assert.ok(kinds.includes('function'));
+  assert.ok(!kinds.includes('global'), 'iOS rejects exported Globals');
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-')), 'shipped.wasm');
+  fs.writeFileSync(file, wasm);
+  // Throws (and fails the test) if any post-MVP feature is used.
+  execFileSync('wasm-validate', ['--disable-bulk-memory', '--disable-reference-types', '--disable-multi-value',
+    '--disable-saturating-float-to-int', '--disable-sign-extension', '--disable-mutable-globals', file]);
+  fs.rmSync(path.dirname(file), { recursive: true });
+});
+
+test('the CommonJS bundle uses nothing a mini program lacks', () => {
+  const js = fs.readFileSync(path.join(DIST, 'index.js'), 'utf8');
+  assert.doesNotMatch(js, /import\.meta/);
+  assert.doesNotMatch(js, /\beval\s*\(/);
+  assert.doesNotMatch(js, /new Function\s*\(/);
+  assert.doesNotMatch(js, /\bfetch\s*\(/);
+  assert.doesNotMatch(js, /^\s*(import|export)\s/m, 'CommonJS only');
+  assert.doesNotMatch(js, /require\("(fs|zlib)"\)/, 'no literal require of Node built-ins');
+  // The glue's codec is the bundled polyfill (esbuild inject), not a global
+  // TextEncoder/TextDecoder; tests/node/sandbox.test.js loads it where neither exists.
+  assert.match(js, /new import_text_encoding_utf_8\.TextDecoder\(/);
+  assert.match(js, /new import_text_encoding_utf_8\.TextEncoder\(/);
+});
