@@ -30,11 +30,14 @@ export class LoginError extends Error {
 /** What happened, for `onEvent`. Never carries the token. */
 export interface LoginEvent {
   type: 'login:start' | 'login:success' | 'login:failure' | 'session:restored' | 'session:expired'
-    | 'renewal' | 'replay' | 'retry-limit' | 'logout' | 'offline' | 'storage:error';
+    | 'renewal' | 'replay' | 'retry-limit' | 'logout' | 'offline' | 'storage:error'
+    | 'login:unsafe-fields';
   /** The LoginError code, for login:failure. */
   code?: LoginErrorCode;
   /** The storage API's message, for storage:error. */
   errMsg?: string;
+  /** session_key / openid / unionid found in the login answer (never kept), for login:unsafe-fields. */
+  fields?: string[];
 }
 
 export interface LoginManagerOptions {

@@ -231,3 +231,23 @@ fn bad_options_are_invalid_options() {
         );
     }
 }
+
+#[wasm_bindgen_test]
+async fn session_key_in_a_login_answer_is_reported_and_not_kept() {
+    let host = make_host(false);
+    let c = core(&host, JsValue::UNDEFINED, JsValue::NULL);
+    let p = c.login();
+    c.on_wx_login(1.0, true, json(r#"{"code":"c1"}"#));
+    let answer =
+        r#"{"statusCode":200,"data":{"data":{"token":"t1"},"session_key":"k","openid":"o"}}"#;
+    c.on_login_post(1.0, true, json(answer));
+    settle(p).await.expect("the token is still used");
+    let events = get(&host, "calls.events");
+    assert!(js_sys::Array::from(&events).includes(&"login:unsafe-fields".into(), 0));
+    // Persisted: only the token and its expiry.
+    assert_eq!(
+        get(&host, "calls.persist.0.0").as_string().as_deref(),
+        Some("t1")
+    );
+    assert_eq!(num(&host, "calls.persist.length"), 1.0);
+}

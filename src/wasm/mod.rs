@@ -132,6 +132,21 @@ impl Core {
         let attempt = attempt as u64;
         if ok {
             let answer = convert::login_answer(&result, &self.options);
+            let data = convert::at_path(&result, "data");
+            let unsafe_fields: js_sys::Array = ["session_key", "openid", "unionid"]
+                .iter()
+                .filter(|f| {
+                    data.is_object()
+                        && js_sys::Reflect::has(&data, &JsValue::from_str(f)).unwrap_or(false)
+                })
+                .map(|f| JsValue::from_str(f))
+                .collect();
+            if unsafe_fields.length() > 0 {
+                // The token is still used; these fields are reported and never kept.
+                let detail = convert::object(&[("fields", unsafe_fields.into())]);
+                let _ = self.host.emit("login:unsafe-fields", &detail);
+            }
+            // Kept only as long as a LOGIN_REJECTED may need it (cleared on success).
             *self.last_login_answer.borrow_mut() = result;
             self.feed(Input::LoginAnswered { attempt, answer });
         } else {
@@ -317,6 +332,8 @@ impl Core {
             Command::Resolve { id } => self.settle(id, Ok(())),
             Command::Reject { id, error } => self.settle(id, Err(error)),
             Command::Persist(s) => {
+                // A successful login: its answer (which may hold session_key) is not kept.
+                *self.last_login_answer.borrow_mut() = JsValue::UNDEFINED;
                 if let Err(e) = h.persist(&s.token, s.expires_at_ms.map(|t| t as f64)) {
                     self.storage_error(&e);
                 }
