@@ -1,0 +1,310 @@
+//! Property tests: random interleavings of requests, logins, logouts, network changes,
+//! clock jumps and host answers (in any order, with any outcome), checked after every
+//! step against the invariants a mini-program developer relies on (API.md).
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::collections::{HashMap, HashSet};
+
+use proptest::prelude::*;
+use weapp_login::{Command, Config, Input, LoginAnswer, Machine, Origin};
+
+const RETRY_LIMIT: u32 = 2;
+const MAX_IN_FLIGHT: usize = 10;
+
+#[derive(Debug, Clone)]
+enum Op {
+    /// A request: 0 relative, 1 absolute trusted, 2 untrusted; `auth`.
+    Request(u8, bool),
+    Login,
+    Logout,
+    Network(bool),
+    Advance(u32),
+    /// Answer the pending host action at this index (modulo), with this outcome.
+    Answer(usize, u8),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0u8..3, any::<bool>()).prop_map(|(u, a)| Op::Request(u, a)),
+        1 => Just(Op::Login),
+        1 => Just(Op::Logout),
+        1 => any::<bool>().prop_map(Op::Network),
+        1 => (0u32..15_000).prop_map(Op::Advance),
+        8 => (any::<usize>(), any::<u8>()).prop_map(|(i, o)| Op::Answer(i, o)),
+    ]
+}
+
+#[derive(Debug, Clone)]
+enum Pending {
+    WxLogin(u64),
+    PostCode(u64),
+    Check,
+    Send {
+        id: u64,
+        send: u64,
+        token: Option<String>,
+    },
+}
+
+struct World {
+    m: Machine,
+    now: u64,
+    pending: Vec<Pending>,
+    next_id: u64,
+    requests: HashSet<u64>,
+    settled: HashMap<u64, u32>,
+    issued_tokens: u64,
+    latest_token: Option<String>,
+    /// Tokens of login states that a logout ended.
+    dead_tokens: HashSet<String>,
+    live_tokens: HashSet<String>,
+    current_failures: HashMap<u64, u32>,
+    trusted: Origin,
+}
+
+impl World {
+    fn new() -> World {
+        let mut config = Config::new(
+            "https://api.example.com/user/login",
+            Some("https://api.example.com"),
+            None,
+        )
+        .unwrap();
+        config.retry_limit = RETRY_LIMIT;
+        let now = 1_700_000_000_000;
+        World {
+            m: Machine::new(config, None, now),
+            now,
+            pending: Vec::new(),
+            next_id: 1,
+            requests: HashSet::new(),
+            settled: HashMap::new(),
+            issued_tokens: 0,
+            latest_token: None,
+            dead_tokens: HashSet::new(),
+            live_tokens: HashSet::new(),
+            current_failures: HashMap::new(),
+            trusted: Origin::parse("https://api.example.com").unwrap(),
+        }
+    }
+
+    fn input(&mut self, input: Input) -> Result<(), TestCaseError> {
+        let was_logging_in = self.m.login_in_flight();
+        let ends_login = matches!(
+            input,
+            Input::WxLoginFailed { .. }
+                | Input::LoginAnswered { .. }
+                | Input::LoginPostFailed { .. }
+                | Input::Logout
+        );
+        self.m.handle(input, self.now);
+        self.drain(was_logging_in && !ends_login)
+    }
+
+    fn drain(&mut self, login_was_running: bool) -> Result<(), TestCaseError> {
+        let mut logins_started = 0;
+        while let Some(cmd) = self.m.poll_command() {
+            match cmd {
+                Command::WxLogin { attempt } => {
+                    logins_started += 1;
+                    prop_assert!(!login_was_running, "a second login while one is in flight");
+                    self.pending.push(Pending::WxLogin(attempt));
+                }
+                Command::PostCode { attempt, .. } => self.pending.push(Pending::PostCode(attempt)),
+                Command::CheckSession => self.pending.push(Pending::Check),
+                Command::Send {
+                    id,
+                    send,
+                    url,
+                    token,
+                } => {
+                    if let Some(t) = &token {
+                        let origin = Origin::parse(&url);
+                        prop_assert_eq!(
+                            origin.as_ref(),
+                            Some(&self.trusted),
+                            "token to an untrusted origin"
+                        );
+                        prop_assert!(!url.contains(t.as_str()), "token in the URL");
+                        prop_assert!(
+                            !self.dead_tokens.contains(t),
+                            "a token from before logout was sent"
+                        );
+                    }
+                    self.pending.push(Pending::Send { id, send, token });
+                }
+                Command::Resolve { id } | Command::Reject { id, .. } => {
+                    *self.settled.entry(id).or_default() += 1;
+                    prop_assert_eq!(self.settled[&id], 1, "settled twice");
+                }
+                Command::Persist(s) => {
+                    self.latest_token = Some(s.token.clone());
+                    self.live_tokens.insert(s.token);
+                }
+                _ => {}
+            }
+        }
+        prop_assert!(logins_started <= 1, "two logins started by one input");
+        let sends = self
+            .pending
+            .iter()
+            .filter(|p| matches!(p, Pending::Send { .. }))
+            .count();
+        prop_assert!(sends <= MAX_IN_FLIGHT, "{} requests in flight", sends);
+        Ok(())
+    }
+
+    fn answer(&mut self, index: usize, outcome: u8) -> Result<(), TestCaseError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let p = self.pending.remove(index % self.pending.len());
+        let good = outcome % 4 != 0;
+        let input = match p {
+            Pending::WxLogin(attempt) if good => Input::WxLoginOk {
+                attempt,
+                code: format!("c{outcome}"),
+            },
+            Pending::WxLogin(attempt) => Input::WxLoginFailed {
+                attempt,
+                err_msg: "login:fail".into(),
+            },
+            Pending::PostCode(attempt) if good => {
+                self.issued_tokens += 1;
+                let token = format!("tok{}", self.issued_tokens);
+                Input::LoginAnswered {
+                    attempt,
+                    answer: LoginAnswer {
+                        status: 200,
+                        token: Some(token),
+                        expires_in_s: Some(3600.0),
+                    },
+                }
+            }
+            Pending::PostCode(attempt) if outcome % 8 == 0 => Input::LoginPostFailed {
+                attempt,
+                err_msg: "request:fail".into(),
+            },
+            Pending::PostCode(attempt) => Input::LoginAnswered {
+                attempt,
+                answer: LoginAnswer {
+                    status: 500,
+                    token: None,
+                    expires_in_s: None,
+                },
+            },
+            Pending::Check => Input::CheckSessionAnswered { ok: good },
+            Pending::Send { id, send, token } => {
+                if outcome % 5 == 0 {
+                    Input::RequestFailed {
+                        id,
+                        send,
+                        err_msg: "request:fail timeout".into(),
+                    }
+                } else {
+                    // The server accepts only the newest token, and only sometimes.
+                    let accepted =
+                        token.is_none() || (token == self.latest_token && outcome % 3 != 0);
+                    if !accepted && token.is_some() && token == self.latest_token {
+                        *self.current_failures.entry(id).or_default() += 1;
+                        prop_assert!(
+                            self.current_failures[&id] <= RETRY_LIMIT + 1,
+                            "more re-logins than retryLimit"
+                        );
+                    }
+                    let status = if accepted { 200 } else { 401 };
+                    Input::Response {
+                        id,
+                        send,
+                        status,
+                        body_code: None,
+                        host_says_auth_failure: false,
+                    }
+                }
+            }
+        };
+        self.input(input)
+    }
+
+    fn step(&mut self, op: Op) -> Result<(), TestCaseError> {
+        match op {
+            Op::Request(u, auth) => {
+                let id = self.next_id;
+                self.next_id += 1;
+                self.requests.insert(id);
+                let url = [
+                    "/api/p",
+                    "https://api.example.com/api/q",
+                    "https://evil.example.org/x",
+                ][u as usize];
+                self.input(Input::Request {
+                    id,
+                    url: url.into(),
+                    auth,
+                })
+            }
+            Op::Login => {
+                let id = self.next_id;
+                self.next_id += 1;
+                self.requests.insert(id);
+                self.input(Input::Login { id })
+            }
+            Op::Logout => {
+                self.dead_tokens.extend(self.live_tokens.drain());
+                self.latest_token = None;
+                self.input(Input::Logout)
+            }
+            Op::Network(online) => self.input(Input::Network { online }),
+            Op::Advance(ms) => {
+                self.now += u64::from(ms);
+                let was = self.m.login_in_flight();
+                self.m.handle_timeout(self.now);
+                self.drain(was && self.m.login_in_flight())
+            }
+            Op::Answer(i, o) => self.answer(i, o),
+        }
+    }
+
+    /// Answers everything well and lets time pass until nothing is left: every
+    /// request must then have settled.
+    fn quiesce(&mut self) -> Result<(), TestCaseError> {
+        self.input(Input::Network { online: true })?;
+        for _ in 0..10_000 {
+            if self.pending.is_empty() {
+                match self.m.poll_timeout() {
+                    Some(_) => self.step(Op::Advance(20_000))?,
+                    None => break,
+                }
+            } else {
+                self.answer(0, 1)?;
+            }
+        }
+        prop_assert!(
+            self.pending.is_empty(),
+            "livelock: host actions keep coming"
+        );
+        for id in &self.requests {
+            prop_assert_eq!(
+                self.settled.get(id).copied(),
+                Some(1),
+                "request {} never settled",
+                id
+            );
+        }
+        prop_assert_eq!(self.m.pending(), 0);
+        Ok(())
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn invariants_hold_under_any_interleaving(ops in proptest::collection::vec(op(), 1..80)) {
+        let mut w = World::new();
+        for op in ops {
+            w.step(op)?;
+        }
+        w.quiesce()?;
+    }
+}
