@@ -442,3 +442,27 @@ fn offline_login_fails_at_once_without_wx_login() {
     assert_eq!(s.result(4), Some(Ok(())));
     assert_eq!(s.count("wx.login"), 1);
 }
+
+#[test]
+fn the_login_post_waits_for_a_free_slot() {
+    let mut s = Sim::new(None);
+    s.latency = 1_000;
+    s.wx_login_latency = Some(5); // the code arrives while all ten slots are taken
+    for id in 1..=10 {
+        let url = "https://cdn.example.org/x".into();
+        s.input(Input::Request {
+            id,
+            url,
+            auth: false,
+        });
+    }
+    s.input(Input::Login { id: 11 }); // starts wx.login at once
+    s.request(12, PROFILE);
+    s.drive();
+    let seen = s.max_in_flight_seen;
+    assert_eq!(seen, 10, "the login POST waited for a free slot");
+    assert_eq!(s.count("post"), 1);
+    assert_eq!(s.result(11), Some(Ok(())));
+    assert_eq!(s.result(12), Some(Ok(())));
+    assert_all_settled(&s, 1..=12);
+}

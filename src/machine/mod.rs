@@ -22,8 +22,15 @@ struct Session {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum LoginPhase {
     Idle,
-    WxLogin { attempt: u64, deadline: u64 },
-    Posting { attempt: u64, deadline: u64 },
+    WxLogin {
+        attempt: u64,
+        deadline: u64,
+    },
+    /// wx.login gave a code: it is POSTed (or waits in `code_to_post` for a free slot).
+    Posting {
+        attempt: u64,
+        deadline: u64,
+    },
 }
 
 #[derive(Debug)]
@@ -72,6 +79,9 @@ pub struct Machine {
     /// Generation of the newest session (moves on at each login and at logout).
     generation: u64,
     login: LoginPhase,
+    /// The code of the current attempt, until a request slot is free to POST it: the
+    /// login POST is a wx.request too, and counts toward `max_in_flight`.
+    code_to_post: Option<String>,
     attempts: u64,
     checking: bool,
     /// False while the platform reports no network.
@@ -96,6 +106,7 @@ impl Machine {
             session: None,
             generation: 0,
             login: LoginPhase::Idle,
+            code_to_post: None,
             attempts: 0,
             checking: false,
             online: true,
@@ -186,7 +197,7 @@ impl Machine {
                 {
                     if a == attempt {
                         self.login = LoginPhase::Posting { attempt, deadline };
-                        self.out.push_back(Command::PostCode { attempt, code });
+                        self.code_to_post = Some(code); // POSTed by pump() when a slot is free
                     }
                 }
             }
@@ -276,7 +287,16 @@ impl Machine {
                 }
             }
         }
-        let busy = usize::from(matches!(self.login, LoginPhase::Posting { .. }));
+        if let LoginPhase::Posting { attempt, .. } = self.login {
+            if self.in_flight < self.config.max_in_flight {
+                if let Some(code) = self.code_to_post.take() {
+                    self.out.push_back(Command::PostCode { attempt, code });
+                }
+            }
+        }
+        let posting =
+            matches!(self.login, LoginPhase::Posting { .. }) && self.code_to_post.is_none();
+        let busy = usize::from(posting);
         while self.in_flight + busy < self.config.max_in_flight {
             let Some(id) = self.send_queue.pop_front() else {
                 break;

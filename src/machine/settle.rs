@@ -9,6 +9,7 @@ impl Machine {
     /// A failed login rejects every waiter that waited for it: none is left hanging.
     pub(super) fn fail_login(&mut self, error: LoginError) {
         self.login = LoginPhase::Idle;
+        self.code_to_post = None;
         self.out
             .push_back(Command::Event(Event::LoginFailure { code: error.code() }));
         self.reject_waiting(error);
@@ -80,6 +81,7 @@ impl Machine {
         self.session = None;
         self.generation += 1;
         self.login = LoginPhase::Idle; // late wx.login / POST answers no longer match
+        self.code_to_post = None;
         self.checking = false;
         self.out.push_back(Command::ClearStorage);
         self.out.push_back(Command::Event(Event::Logout));

@@ -27,6 +27,8 @@ pub struct Sim {
     queue: BTreeMap<(u64, u64), Input>,
     seq: u64,
     pub latency: u64,
+    /// wx.login's own latency, when it differs from `latency`.
+    pub wx_login_latency: Option<u64>,
     pub wx_login: WxLogin,
     pub login_post: LoginPost,
     pub check_ok: bool,
@@ -69,6 +71,7 @@ impl Sim {
             queue: BTreeMap::new(),
             seq: 0,
             latency: 10,
+            wx_login_latency: None,
             wx_login: WxLogin::Ok,
             login_post: LoginPost::Ok {
                 expires_in_s: Some(7200.0),
@@ -126,6 +129,7 @@ impl Sim {
                     WxLogin::Ok => {
                         self.issued += 1;
                         let code = format!("code{}", self.issued);
+                        let lat = self.wx_login_latency.unwrap_or(lat);
                         self.at(lat, Input::WxLoginOk { attempt, code });
                     }
                     WxLogin::Fail(e) => self.at(
@@ -140,6 +144,8 @@ impl Sim {
             }
             Command::PostCode { attempt, code } => {
                 *self.counts.entry("post").or_default() += 1;
+                self.in_flight += 1; // the login POST is a wx.request too
+                self.max_in_flight_seen = self.max_in_flight_seen.max(self.in_flight);
                 match self.login_post.clone() {
                     LoginPost::Ok { expires_in_s } => {
                         let token = format!("tok-{code}");
@@ -223,7 +229,12 @@ impl Sim {
                     let key = *self.queue.keys().next().unwrap();
                     let input = self.queue.remove(&key).unwrap();
                     self.now = self.now.max(t);
-                    if matches!(input, Input::Response { .. }) {
+                    if matches!(
+                        input,
+                        Input::Response { .. }
+                            | Input::LoginAnswered { .. }
+                            | Input::LoginPostFailed { .. }
+                    ) {
                         self.in_flight -= 1;
                     }
                     self.input(input);
