@@ -68,6 +68,11 @@ export interface LoginManagerOptions {
   retryLimit?: number;
   /** wx.login plus the login POST, in ms. Default 10000. */
   loginTimeoutMs?: number;
+  /**
+   * Renew the token this many ms before the server's expiresIn runs out (client clock,
+   * from when the login answer arrived; never before half its lifetime). Default 60000.
+   */
+  renewMarginMs?: number;
   /** wx storage key of the persisted session. Default 'weapp_login_session'. */
   storageKey?: string;
   /** The only origins that ever receive the token. Default: origins of loginUrl and baseUrl. */

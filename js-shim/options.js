@@ -29,6 +29,7 @@ const SCHEMA = {
   isAuthFailure: [(v) => typeof v === 'function', 'a function (result) => boolean'],
   retryLimit: [(v) => isCount(v) && v <= 100, 'an integer from 0 to 100', 3],
   loginTimeoutMs: [(v) => isCount(v) && v > 0, 'a positive integer (ms)', 10000],
+  renewMarginMs: [isCount, 'a non-negative integer (ms)', 60000],
   storageKey: [(v) => isStr(v) && v.length > 0, 'a non-empty string', 'weapp_login_session'],
   trustedOrigins: [(v) => Array.isArray(v) && v.every((o) => isStr(o) && ABSOLUTE_HTTP.test(o)),
     'an array of absolute http(s) origins'],
@@ -80,6 +81,7 @@ function coreOptions(o) {
     authFailCodes: o.authFailCodes.map(String),
     retryLimit: o.retryLimit,
     loginTimeoutMs: o.loginTimeoutMs,
+    renewMarginMs: o.renewMarginMs,
   };
   if (o.baseUrl !== undefined) c.baseUrl = o.baseUrl;
   if (o.trustedOrigins !== undefined) c.trustedOrigins = o.trustedOrigins;

@@ -8,7 +8,7 @@ use crate::io::LoginAnswer;
 pub const MAX_EXPIRES_IN_S: f64 = 10.0 * 365.0 * 24.0 * 3600.0;
 
 /// Validates the login POST's answer: a 2xx with a non-empty string token, and an
-/// `expiresIn` (seconds) that is finite, positive and at most [`MAX_EXPIRES_IN_S`].
+/// `expiresIn` (seconds), if any, from 1 to [`MAX_EXPIRES_IN_S`].
 pub(crate) fn check_answer(a: &LoginAnswer) -> Result<(String, Option<f64>), LoginError> {
     let reject = |reason: &str| LoginError::LoginRejected {
         status: a.status,
@@ -22,9 +22,9 @@ pub(crate) fn check_answer(a: &LoginAnswer) -> Result<(String, Option<f64>), Log
         _ => return Err(reject("the answer has no token string at tokenField")),
     };
     match a.expires_in_s {
-        Some(s) if !(s.is_finite() && s > 0.0 && s <= MAX_EXPIRES_IN_S) => {
-            Err(reject("expiresIn is not a positive number of seconds"))
-        }
+        Some(s) if !(s.is_finite() && (1.0..=MAX_EXPIRES_IN_S).contains(&s)) => Err(reject(
+            "expiresIn is not a number of seconds from 1 to ten years",
+        )),
         other => Ok((token, other)),
     }
 }

@@ -22,6 +22,10 @@ pub struct Config {
     pub login_timeout_ms: u64,
     /// Most requests in flight at once (WeChat allows 10). Default 10.
     pub max_in_flight: usize,
+    /// `renewMarginMs`: the token is renewed this long before the server's `expiresIn`
+    /// runs out (on the client's clock, from when the login answer arrived), but never
+    /// before half its lifetime has passed. Default 60000 ms.
+    pub renew_margin_ms: u64,
 }
 
 impl Config {
@@ -60,6 +64,7 @@ impl Config {
             retry_limit: 3,
             login_timeout_ms: 10_000,
             max_in_flight: 10,
+            renew_margin_ms: 60_000,
         })
     }
 

@@ -466,3 +466,64 @@ fn the_login_post_waits_for_a_free_slot() {
     assert_eq!(s.result(12), Some(Ok(())));
     assert_all_settled(&s, 1..=12);
 }
+
+#[test]
+fn the_token_is_renewed_a_margin_before_it_expires() {
+    // 600 s lifetime, default margin 60 s: renewed from 540 s on.
+    let mut s = Sim::new(None);
+    s.login_post = LoginPost::Ok {
+        expires_in_s: Some(600.0),
+    };
+    s.request(1, PROFILE);
+    s.drive();
+    s.advance(530_000);
+    s.request(2, PROFILE);
+    s.drive();
+    assert_eq!(
+        s.count("wx.login"),
+        1,
+        "at 530 s the token is used as it is"
+    );
+    s.advance(15_000);
+    s.request(3, PROFILE);
+    s.drive();
+    assert_eq!(s.count("wx.login"), 2, "at 545 s it is renewed first");
+    assert_eq!(s.sent.last().unwrap().1.as_deref(), Some("tok-code2"));
+    assert_all_settled(&s, 1..=3);
+}
+
+#[test]
+fn a_short_lived_token_is_used_for_half_its_life() {
+    // 30 s lifetime: the 60 s margin would make it useless; it is renewed at 15 s.
+    let mut s = Sim::new(None);
+    s.login_post = LoginPost::Ok {
+        expires_in_s: Some(30.0),
+    };
+    s.request(1, PROFILE);
+    s.drive();
+    assert_eq!(s.result(1), Some(Ok(())));
+    s.advance(10_000);
+    s.request(2, PROFILE);
+    s.drive();
+    assert_eq!(s.count("wx.login"), 1);
+    s.advance(6_000);
+    s.request(3, PROFILE);
+    s.drive();
+    assert_eq!(s.count("wx.login"), 2);
+    assert_all_settled(&s, 1..=3);
+}
+
+#[test]
+fn a_stored_token_inside_the_margin_is_not_reused() {
+    let now = 1_700_000_000_000;
+    let stored = StoredSession {
+        token: "old".into(),
+        expires_at_ms: Some(now + 30_000),
+    };
+    let mut s = Sim::new(Some(stored));
+    s.request(1, PROFILE);
+    s.drive();
+    assert_eq!(s.count("checkSession"), 0);
+    assert_eq!(s.count("wx.login"), 1);
+    assert_eq!(s.result(1), Some(Ok(())));
+}

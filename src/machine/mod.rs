@@ -14,7 +14,9 @@ use crate::origin;
 struct Session {
     token: String,
     generation: u64,
-    expires_at_ms: Option<u64>,
+    /// From this time (ms since the epoch) the token is renewed before use: the
+    /// server's expiry less `renew_margin_ms` (at most half the lifetime).
+    renew_at_ms: Option<u64>,
     /// `wx.checkSession` vouched for it this launch (always true after a fresh login).
     checked: bool,
 }
@@ -118,13 +120,18 @@ impl Machine {
             sends: 0,
             out: VecDeque::new(),
         };
+        let margin = m.config.renew_margin_ms;
+        let renew_at_ms = stored
+            .as_ref()
+            .and_then(|s| s.expires_at_ms)
+            .map(|t| t.saturating_sub(margin));
         match stored {
-            Some(s) if s.expires_at_ms.is_none_or(|t| now < t) && !s.token.is_empty() => {
+            Some(s) if renew_at_ms.is_none_or(|t| now < t) && !s.token.is_empty() => {
                 m.generation = 1;
                 m.session = Some(Session {
                     token: s.token,
                     generation: 1,
-                    expires_at_ms: s.expires_at_ms,
+                    renew_at_ms,
                     checked: false,
                 });
                 m.out.push_back(Command::Event(Event::SessionRestored));
@@ -265,7 +272,7 @@ impl Machine {
     /// The token and generation a request may carry now, if the login state is valid.
     fn usable(&self, now: u64) -> Option<(&str, u64)> {
         let s = self.session.as_ref()?;
-        let fresh = s.expires_at_ms.is_none_or(|t| now < t);
+        let fresh = s.renew_at_ms.is_none_or(|t| now < t);
         (s.checked && fresh).then_some((s.token.as_str(), s.generation))
     }
 
@@ -346,7 +353,7 @@ impl Machine {
         let fresh_unchecked = self
             .session
             .as_ref()
-            .is_some_and(|s| !s.checked && s.expires_at_ms.is_none_or(|t| now < t));
+            .is_some_and(|s| !s.checked && s.renew_at_ms.is_none_or(|t| now < t));
         if fresh_unchecked {
             self.checking = true;
             self.out.push_back(Command::CheckSession);
@@ -389,7 +396,12 @@ impl Machine {
         self.login = LoginPhase::Idle;
         self.generation += 1;
         // Whole ms; MAX_EXPIRES_IN_S keeps the product far inside u64.
-        let expires_at_ms = expires_in_s.map(|s| now.saturating_add((s * 1000.0) as u64));
+        let lifetime_ms = expires_in_s.map(|s| (s * 1000.0) as u64);
+        let expires_at_ms = lifetime_ms.map(|l| now.saturating_add(l));
+        // Renew `renew_margin_ms` early, but never before half the lifetime has passed:
+        // a short-lived token is still used, and no login storm follows.
+        let margin = self.config.renew_margin_ms;
+        let renew_at_ms = lifetime_ms.map(|l| now.saturating_add(l - margin.min(l / 2)));
         self.out.push_back(Command::Persist(StoredSession {
             token: token.clone(),
             expires_at_ms,
@@ -397,7 +409,7 @@ impl Machine {
         self.session = Some(Session {
             token,
             generation: self.generation,
-            expires_at_ms,
+            renew_at_ms,
             checked: true,
         });
         self.out.push_back(Command::Event(Event::LoginSuccess));

@@ -21,10 +21,11 @@ pub struct Options {
     pub auth_fail_codes: Vec<String>,
     pub retry_limit: u32,
     pub login_timeout_ms: u64,
+    pub renew_margin_ms: u64,
 }
 
 /// Every field of [`Options`], as JS spells it.
-const FIELDS: [&str; 10] = [
+const FIELDS: [&str; 11] = [
     "loginUrl",
     "baseUrl",
     "trustedOrigins",
@@ -35,6 +36,7 @@ const FIELDS: [&str; 10] = [
     "authFailCodes",
     "retryLimit",
     "loginTimeoutMs",
+    "renewMarginMs",
 ];
 
 impl Options {
@@ -63,6 +65,7 @@ impl Options {
         c.auth_fail_codes = o.auth_fail_codes.clone();
         c.retry_limit = o.retry_limit;
         c.login_timeout_ms = o.login_timeout_ms;
+        c.renew_margin_ms = o.renew_margin_ms;
         Ok((o, c))
     }
 }
