@@ -73,6 +73,14 @@ export interface LoginManagerOptions {
    * from when the login answer arrived; never before half its lifetime). Default 60000.
    */
   renewMarginMs?: number;
+  /**
+   * After a failed login, wait this many ms (doubling per failure in a row, jittered,
+   * up to loginBackoffMaxMs) before the next; meanwhile requests that need a login
+   * reject at once with the last login error. 0 turns it off. Default 1000.
+   */
+  loginBackoffMs?: number;
+  /** Longest wait between failed logins, in ms. Default 60000. */
+  loginBackoffMaxMs?: number;
   /** wx storage key of the persisted session. Default 'weapp_login_session'. */
   storageKey?: string;
   /** The only origins that ever receive the token. Default: origins of loginUrl and baseUrl. */

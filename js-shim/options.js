@@ -30,6 +30,8 @@ const SCHEMA = {
   retryLimit: [(v) => isCount(v) && v <= 100, 'an integer from 0 to 100', 3],
   loginTimeoutMs: [(v) => isCount(v) && v > 0, 'a positive integer (ms)', 10000],
   renewMarginMs: [isCount, 'a non-negative integer (ms)', 60000],
+  loginBackoffMs: [isCount, 'a non-negative integer (ms); 0 turns backoff off', 1000],
+  loginBackoffMaxMs: [isCount, 'a non-negative integer (ms)', 60000],
   storageKey: [(v) => isStr(v) && v.length > 0, 'a non-empty string', 'weapp_login_session'],
   trustedOrigins: [(v) => Array.isArray(v) && v.every((o) => isStr(o) && ABSOLUTE_HTTP.test(o)),
     'an array of absolute http(s) origins'],
@@ -82,6 +84,9 @@ function coreOptions(o) {
     retryLimit: o.retryLimit,
     loginTimeoutMs: o.loginTimeoutMs,
     renewMarginMs: o.renewMarginMs,
+    loginBackoffMs: o.loginBackoffMs,
+    loginBackoffMaxMs: Math.max(o.loginBackoffMs, o.loginBackoffMaxMs),
+    seed: Math.floor(Math.random() * 4294967296), // the backoff jitter's seed
   };
   if (o.baseUrl !== undefined) c.baseUrl = o.baseUrl;
   if (o.trustedOrigins !== undefined) c.trustedOrigins = o.trustedOrigins;

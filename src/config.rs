@@ -26,6 +26,15 @@ pub struct Config {
     /// runs out (on the client's clock, from when the login answer arrived), but never
     /// before half its lifetime has passed. Default 60000 ms.
     pub renew_margin_ms: u64,
+    /// `loginBackoffMs`: the first wait after a failed login, doubled after each
+    /// further failure in a row (with jitter), up to `login_backoff_max_ms`. While
+    /// waiting, a request that needs a login rejects at once with the last login error.
+    /// 0 turns it off. Default 1000 ms.
+    pub login_backoff_ms: u64,
+    /// Longest wait between failed logins. Default 60000 ms.
+    pub login_backoff_max_ms: u64,
+    /// Seed of the backoff jitter (the host passes a random one).
+    pub seed: u64,
 }
 
 impl Config {
@@ -65,6 +74,9 @@ impl Config {
             login_timeout_ms: 10_000,
             max_in_flight: 10,
             renew_margin_ms: 60_000,
+            login_backoff_ms: 1_000,
+            login_backoff_max_ms: 60_000,
+            seed: 0,
         })
     }
 

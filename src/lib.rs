@@ -42,6 +42,7 @@
 #![deny(missing_docs)]
 
 mod answer;
+mod backoff;
 mod config;
 mod error;
 mod io;
@@ -49,6 +50,7 @@ mod machine;
 mod origin;
 
 pub use answer::MAX_EXPIRES_IN_S;
+pub use backoff::Backoff;
 pub use config::Config;
 pub use error::LoginError;
 pub use io::{Command, Event, Input, LoginAnswer, StoredSession, WaiterId};

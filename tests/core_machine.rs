@@ -527,3 +527,54 @@ fn a_stored_token_inside_the_margin_is_not_reused() {
     assert_eq!(s.count("wx.login"), 1);
     assert_eq!(s.result(1), Some(Ok(())));
 }
+
+#[test]
+fn failed_logins_back_off_instead_of_storming() {
+    let mut s = Sim::new(None);
+    s.wx_login = WxLogin::Fail("login:fail system error");
+    s.request(1, PROFILE);
+    s.drive();
+    assert_eq!(s.result(1), Some(Err("WX_LOGIN_FAILED")));
+    // At once again: rejected with the last error, nothing sent to wx.
+    s.request(2, PROFILE);
+    s.input(Input::Login { id: 3 });
+    assert_eq!(s.result(2), Some(Err("WX_LOGIN_FAILED")));
+    assert_eq!(s.result(3), Some(Err("WX_LOGIN_FAILED")));
+    assert_eq!(s.count("wx.login"), 1);
+    // After the first backoff (at most 1 s) a login is tried again.
+    s.advance(1_000);
+    s.wx_login = WxLogin::Ok;
+    s.request(4, PROFILE);
+    s.drive();
+    assert_eq!(s.count("wx.login"), 2);
+    assert_eq!(s.result(4), Some(Ok(())));
+    // A success resets it: the next failure waits the first step again.
+    s.valid_tokens.clear();
+    s.wx_login = WxLogin::Fail("login:fail system error");
+    s.request(5, PROFILE);
+    s.drive();
+    assert_eq!(s.result(5), Some(Err("WX_LOGIN_FAILED")));
+    assert_eq!(s.count("wx.login"), 3);
+    assert_all_settled(&s, 1..=5);
+}
+
+#[test]
+fn backoff_grows_with_consecutive_failures() {
+    let mut s = Sim::new(None);
+    s.wx_login = WxLogin::Fail("login:fail");
+    for n in 1..=4u64 {
+        s.request(n, PROFILE);
+        s.drive();
+        assert_eq!(
+            s.count("wx.login") as u64,
+            n,
+            "one wx.login per allowed attempt"
+        );
+        // Half the nominal step is always too soon.
+        s.advance(500 * (1 << (n - 1)) - 1);
+        s.request(100 + n, PROFILE);
+        assert_eq!(s.result(100 + n), Some(Err("WX_LOGIN_FAILED")));
+        assert_eq!(s.count("wx.login") as u64, n);
+        s.advance(500 * (1 << (n - 1)) + 1);
+    }
+}

@@ -31,7 +31,8 @@ export function makeHost(throwOnSend) {
 export function options(extra) {
   return Object.assign({ loginUrl: 'https://a.com/user/login', baseUrl: 'https://a.com', tokenField: 'data.token',
     expiresInField: 'data.expiresIn', authFailStatusCodes: [401], authFailCodes: [], retryLimit: 3,
-    loginTimeoutMs: 10000, renewMarginMs: 60000 }, extra || {});
+    loginTimeoutMs: 10000, renewMarginMs: 60000, loginBackoffMs: 1000, loginBackoffMaxMs: 60000,
+    seed: 42 }, extra || {});
 }
 export function json(s) { return JSON.parse(s); }
 export function get(o, path) { return path.split('.').reduce((v, k) => v == null ? v : v[k], o); }

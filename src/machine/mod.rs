@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 mod settle;
 
 use crate::answer::check_answer;
+use crate::backoff::Backoff;
 use crate::config::Config;
 use crate::error::LoginError;
 use crate::io::{Command, Event, Input, StoredSession, WaiterId};
@@ -84,6 +85,7 @@ pub struct Machine {
     /// The code of the current attempt, until a request slot is free to POST it: the
     /// login POST is a wx.request too, and counts toward `max_in_flight`.
     code_to_post: Option<String>,
+    backoff: Backoff,
     attempts: u64,
     checking: bool,
     /// False while the platform reports no network.
@@ -103,12 +105,18 @@ impl Machine {
     /// A machine at launch. `stored` is the login state an earlier launch persisted
     /// (if any); one past its expiry is dropped. `now` is ms since the Unix epoch.
     pub fn new(config: Config, stored: Option<StoredSession>, now: u64) -> Machine {
+        let backoff = Backoff::new(
+            config.login_backoff_ms,
+            config.login_backoff_max_ms,
+            config.seed,
+        );
         let mut m = Machine {
             config,
             session: None,
             generation: 0,
             login: LoginPhase::Idle,
             code_to_post: None,
+            backoff,
             attempts: 0,
             checking: false,
             online: true,
@@ -176,7 +184,7 @@ impl Machine {
     pub fn handle_timeout(&mut self, now: u64) {
         if self.poll_timeout().is_some_and(|d| now >= d) {
             let timeout_ms = self.config.login_timeout_ms;
-            self.fail_login(LoginError::LoginTimeout { timeout_ms });
+            self.fail_login(LoginError::LoginTimeout { timeout_ms }, now);
         }
     }
 
@@ -210,20 +218,20 @@ impl Machine {
             }
             Input::WxLoginFailed { attempt, err_msg } => {
                 if matches!(self.login, LoginPhase::WxLogin { attempt: a, .. } if a == attempt) {
-                    self.fail_login(LoginError::WxLoginFailed { err_msg });
+                    self.fail_login(LoginError::WxLoginFailed { err_msg }, now);
                 }
             }
             Input::LoginAnswered { attempt, answer } => {
                 if matches!(self.login, LoginPhase::Posting { attempt: a, .. } if a == attempt) {
                     match check_answer(&answer) {
                         Ok((token, expires_in_s)) => self.login_succeeded(token, expires_in_s, now),
-                        Err(e) => self.fail_login(e),
+                        Err(e) => self.fail_login(e, now),
                     }
                 }
             }
             Input::LoginPostFailed { attempt, err_msg } => {
                 if matches!(self.login, LoginPhase::Posting { attempt: a, .. } if a == attempt) {
-                    self.fail_login(LoginError::RequestFailed { err_msg });
+                    self.fail_login(LoginError::RequestFailed { err_msg }, now);
                 }
             }
             Input::CheckSessionAnswered { ok } => self.check_answered(ok),
@@ -359,6 +367,12 @@ impl Machine {
             self.out.push_back(Command::CheckSession);
             return;
         }
+        if let Some(error) = self.backoff.blocking(now) {
+            // Too soon after a failed login: the waiters learn it at once.
+            let error = error.clone();
+            self.reject_waiting(error);
+            return;
+        }
         if !self.online {
             // Nothing is sent and no retry is spent: the waiters learn it at once.
             self.out.push_back(Command::Event(Event::Offline));
@@ -394,6 +408,7 @@ impl Machine {
 
     fn login_succeeded(&mut self, token: String, expires_in_s: Option<f64>, now: u64) {
         self.login = LoginPhase::Idle;
+        self.backoff.reset();
         self.generation += 1;
         // Whole ms; MAX_EXPIRES_IN_S keeps the product far inside u64.
         let lifetime_ms = expires_in_s.map(|s| (s * 1000.0) as u64);

@@ -7,9 +7,10 @@ use crate::io::{Command, Event, WaiterId};
 
 impl Machine {
     /// A failed login rejects every waiter that waited for it: none is left hanging.
-    pub(super) fn fail_login(&mut self, error: LoginError) {
+    pub(super) fn fail_login(&mut self, error: LoginError, now: u64) {
         self.login = LoginPhase::Idle;
         self.code_to_post = None;
+        self.backoff.failed(error.clone(), now);
         self.out
             .push_back(Command::Event(Event::LoginFailure { code: error.code() }));
         self.reject_waiting(error);
@@ -82,6 +83,7 @@ impl Machine {
         self.generation += 1;
         self.login = LoginPhase::Idle; // late wx.login / POST answers no longer match
         self.code_to_post = None;
+        self.backoff.reset();
         self.checking = false;
         self.out.push_back(Command::ClearStorage);
         self.out.push_back(Command::Event(Event::Logout));

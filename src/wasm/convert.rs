@@ -22,10 +22,13 @@ pub struct Options {
     pub retry_limit: u32,
     pub login_timeout_ms: u64,
     pub renew_margin_ms: u64,
+    pub login_backoff_ms: u64,
+    pub login_backoff_max_ms: u64,
+    pub seed: f64,
 }
 
 /// Every field of [`Options`], as JS spells it.
-const FIELDS: [&str; 11] = [
+const FIELDS: [&str; 14] = [
     "loginUrl",
     "baseUrl",
     "trustedOrigins",
@@ -37,6 +40,9 @@ const FIELDS: [&str; 11] = [
     "retryLimit",
     "loginTimeoutMs",
     "renewMarginMs",
+    "loginBackoffMs",
+    "loginBackoffMaxMs",
+    "seed",
 ];
 
 impl Options {
@@ -66,6 +72,9 @@ impl Options {
         c.retry_limit = o.retry_limit;
         c.login_timeout_ms = o.login_timeout_ms;
         c.renew_margin_ms = o.renew_margin_ms;
+        c.login_backoff_ms = o.login_backoff_ms;
+        c.login_backoff_max_ms = o.login_backoff_max_ms;
+        c.seed = o.seed.max(0.0) as u64;
         Ok((o, c))
     }
 }

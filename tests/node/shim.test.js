@@ -17,6 +17,8 @@ test('bad options throw INVALID_OPTIONS synchronously, naming the option', () =>
     [{ wx, loginUrl: '/user/login' }, /loginUrl must be/],
     [{ wx, loginUrl: LOGIN_URL, retryLimit: '3' }, /retryLimit must be/],
     [{ wx, loginUrl: LOGIN_URL, tokenHeader: 'bad header' }, /tokenHeader must be/],
+    [{ wx, loginUrl: LOGIN_URL, loginBackoffMs: -1 }, /loginBackoffMs must be/],
+    [{ wx, loginUrl: LOGIN_URL, renewMarginMs: 1.5 }, /renewMarginMs must be/],
     [{ wx, loginUrl: LOGIN_URL, loginUrll: LOGIN_URL }, /unknown option loginUrll/],
     [{ loginUrl: LOGIN_URL, wx: {} }, /wx must be/],
   ];
