@@ -82,12 +82,15 @@ function createHost(o, core, makeError) {
       wx.removeStorageSync(o.storageKey);
     },
     /**
-     * Tracks the network: wx.getNetworkType once, then wx.onNetworkStatusChange.
-     * Platforms without these APIs are taken to be online.
+     * Tracks the network (wx.getNetworkType once, then wx.onNetworkStatusChange) and
+     * the app's foreground (wx.onAppHide / wx.onAppShow). Platforms without these APIs
+     * are taken to be online and in the foreground.
      */
-    watchNetwork() {
+    watchPlatform() {
       const report = (online) => core().onNetwork(online);
       try {
+        if (typeof wx.onAppHide === 'function') wx.onAppHide(() => core().onAppHide());
+        if (typeof wx.onAppShow === 'function') wx.onAppShow(() => core().onAppShow());
         if (typeof wx.getNetworkType === 'function') {
           wx.getNetworkType({ success: (r) => report(r.networkType !== 'none') });
         }

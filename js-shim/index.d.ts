@@ -81,6 +81,8 @@ export interface LoginManagerOptions {
   loginBackoffMs?: number;
   /** Longest wait between failed logins, in ms. Default 60000. */
   loginBackoffMaxMs?: number;
+  /** Back from the background after at least this many ms: wx.checkSession again. Default 300000. */
+  recheckAfterHiddenMs?: number;
   /** wx storage key of the persisted session. Default 'weapp_login_session'. */
   storageKey?: string;
   /** The only origins that ever receive the token. Default: origins of loginUrl and baseUrl. */

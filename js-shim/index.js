@@ -43,7 +43,7 @@ function createLoginManager(options) {
   const coreReady = loading.then(
     (Core) => {
       core = new Core(coreOptions(o), host, host.load());
-      host.watchNetwork();
+      host.watchPlatform();
       return core;
     },
     (e) => {

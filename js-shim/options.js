@@ -32,6 +32,7 @@ const SCHEMA = {
   renewMarginMs: [isCount, 'a non-negative integer (ms)', 60000],
   loginBackoffMs: [isCount, 'a non-negative integer (ms); 0 turns backoff off', 1000],
   loginBackoffMaxMs: [isCount, 'a non-negative integer (ms)', 60000],
+  recheckAfterHiddenMs: [isCount, 'a non-negative integer (ms)', 300000],
   storageKey: [(v) => isStr(v) && v.length > 0, 'a non-empty string', 'weapp_login_session'],
   trustedOrigins: [(v) => Array.isArray(v) && v.every((o) => isStr(o) && ABSOLUTE_HTTP.test(o)),
     'an array of absolute http(s) origins'],
@@ -87,6 +88,7 @@ function coreOptions(o) {
     loginBackoffMs: o.loginBackoffMs,
     loginBackoffMaxMs: Math.max(o.loginBackoffMs, o.loginBackoffMaxMs),
     seed: Math.floor(Math.random() * 4294967296), // the backoff jitter's seed
+    recheckAfterHiddenMs: o.recheckAfterHiddenMs,
   };
   if (o.baseUrl !== undefined) c.baseUrl = o.baseUrl;
   if (o.trustedOrigins !== undefined) c.trustedOrigins = o.trustedOrigins;

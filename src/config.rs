@@ -33,6 +33,10 @@ pub struct Config {
     pub login_backoff_ms: u64,
     /// Longest wait between failed logins. Default 60000 ms.
     pub login_backoff_max_ms: u64,
+    /// `recheckAfterHiddenMs`: when the app returns to the foreground after being
+    /// hidden at least this long, `wx.checkSession` runs again before the next request
+    /// that needs the token. Default 300000 ms (5 minutes).
+    pub recheck_after_hidden_ms: u64,
     /// Seed of the backoff jitter (the host passes a random one).
     pub seed: u64,
 }
@@ -77,6 +81,7 @@ impl Config {
             login_backoff_ms: 1_000,
             login_backoff_max_ms: 60_000,
             seed: 0,
+            recheck_after_hidden_ms: 300_000,
         })
     }
 

@@ -92,6 +92,10 @@ pub enum Input {
         /// Whether any network is reported.
         online: bool,
     },
+    /// The app went to the background (`wx.onAppHide`).
+    AppHidden,
+    /// The app came back to the foreground (`wx.onAppShow`).
+    AppShown,
     /// A sent request got no response (wx.request `fail`).
     RequestFailed {
         /// The waiter whose request failed.

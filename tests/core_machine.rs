@@ -578,3 +578,34 @@ fn backoff_grows_with_consecutive_failures() {
         s.advance(500 * (1 << (n - 1)) + 1);
     }
 }
+
+#[test]
+fn back_from_a_long_background_the_session_is_checked_again() {
+    let stored = StoredSession {
+        token: "old".into(),
+        expires_at_ms: None,
+    };
+    let mut s = Sim::new(Some(stored));
+    s.valid_tokens = vec!["old".into()];
+    s.request(1, PROFILE);
+    s.drive();
+    assert_eq!(s.count("checkSession"), 1);
+    // A short trip to the background: nothing to re-check.
+    s.input(Input::AppHidden);
+    s.advance(60_000);
+    s.input(Input::AppShown);
+    s.request(2, PROFILE);
+    s.drive();
+    assert_eq!(s.count("checkSession"), 1);
+    // Hidden for ten minutes: checked again, and a failed check means a new login.
+    s.input(Input::AppHidden);
+    s.advance(600_000);
+    s.input(Input::AppShown);
+    s.check_ok = false;
+    s.request(3, PROFILE);
+    s.drive();
+    assert_eq!(s.count("checkSession"), 2);
+    assert_eq!(s.count("wx.login"), 1);
+    assert_eq!(s.sent.last().unwrap().1.as_deref(), Some("tok-code1"));
+    assert_all_settled(&s, 1..=3);
+}

@@ -18,6 +18,8 @@ enum Op {
     Login,
     Logout,
     Network(bool),
+    /// The app goes to the background (false) or comes back (true).
+    Foreground(bool),
     Advance(u32),
     /// Answer the pending host action at this index (modulo), with this outcome.
     Answer(usize, u8),
@@ -29,6 +31,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Login),
         1 => Just(Op::Logout),
         1 => any::<bool>().prop_map(Op::Network),
+        1 => any::<bool>().prop_map(Op::Foreground),
         1 => (0u32..15_000).prop_map(Op::Advance),
         8 => (any::<usize>(), any::<u8>()).prop_map(|(i, o)| Op::Answer(i, o)),
     ]
@@ -260,6 +263,8 @@ impl World {
                 self.input(Input::Logout)
             }
             Op::Network(online) => self.input(Input::Network { online }),
+            Op::Foreground(true) => self.input(Input::AppShown),
+            Op::Foreground(false) => self.input(Input::AppHidden),
             Op::Advance(ms) => {
                 self.now += u64::from(ms);
                 let was = self.m.login_in_flight();

@@ -32,7 +32,7 @@ export function options(extra) {
   return Object.assign({ loginUrl: 'https://a.com/user/login', baseUrl: 'https://a.com', tokenField: 'data.token',
     expiresInField: 'data.expiresIn', authFailStatusCodes: [401], authFailCodes: [], retryLimit: 3,
     loginTimeoutMs: 10000, renewMarginMs: 60000, loginBackoffMs: 1000, loginBackoffMaxMs: 60000,
-    seed: 42 }, extra || {});
+    seed: 42, recheckAfterHiddenMs: 300000 }, extra || {});
 }
 export function json(s) { return JSON.parse(s); }
 export function get(o, path) { return path.split('.').reduce((v, k) => v == null ? v : v[k], o); }

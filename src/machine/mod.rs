@@ -90,6 +90,8 @@ pub struct Machine {
     checking: bool,
     /// False while the platform reports no network.
     online: bool,
+    /// When the app went to the background, while it is there.
+    hidden_since: Option<u64>,
     waiters: BTreeMap<WaiterId, Waiter>,
     /// Waiters that met an auth failure: served first once a login succeeds.
     renewals: VecDeque<WaiterId>,
@@ -120,6 +122,7 @@ impl Machine {
             attempts: 0,
             checking: false,
             online: true,
+            hidden_since: None,
             waiters: BTreeMap::new(),
             renewals: VecDeque::new(),
             fresh: VecDeque::new(),
@@ -236,6 +239,15 @@ impl Machine {
             }
             Input::CheckSessionAnswered { ok } => self.check_answered(ok),
             Input::Network { online } => self.online = online,
+            Input::AppHidden => self.hidden_since = Some(now),
+            Input::AppShown => {
+                let hidden_ms = self.hidden_since.take().map(|t| now.saturating_sub(t));
+                if hidden_ms.is_some_and(|h| h >= self.config.recheck_after_hidden_ms) {
+                    if let Some(s) = &mut self.session {
+                        s.checked = false; // checkSession before the next use
+                    }
+                }
+            }
             Input::Response {
                 id,
                 send,

@@ -25,10 +25,11 @@ pub struct Options {
     pub login_backoff_ms: u64,
     pub login_backoff_max_ms: u64,
     pub seed: f64,
+    pub recheck_after_hidden_ms: u64,
 }
 
 /// Every field of [`Options`], as JS spells it.
-const FIELDS: [&str; 14] = [
+const FIELDS: [&str; 15] = [
     "loginUrl",
     "baseUrl",
     "trustedOrigins",
@@ -43,6 +44,7 @@ const FIELDS: [&str; 14] = [
     "loginBackoffMs",
     "loginBackoffMaxMs",
     "seed",
+    "recheckAfterHiddenMs",
 ];
 
 impl Options {
@@ -75,6 +77,7 @@ impl Options {
         c.login_backoff_ms = o.login_backoff_ms;
         c.login_backoff_max_ms = o.login_backoff_max_ms;
         c.seed = o.seed.max(0.0) as u64;
+        c.recheck_after_hidden_ms = o.recheck_after_hidden_ms;
         Ok((o, c))
     }
 }

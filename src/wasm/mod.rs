@@ -205,6 +205,18 @@ impl Core {
         self.feed(Input::Network { online });
     }
 
+    /// The app went to the background (`wx.onAppHide`).
+    #[wasm_bindgen(js_name = onAppHide)]
+    pub fn on_app_hide(&self) {
+        self.feed(Input::AppHidden);
+    }
+
+    /// The app came back to the foreground (`wx.onAppShow`).
+    #[wasm_bindgen(js_name = onAppShow)]
+    pub fn on_app_show(&self) {
+        self.feed(Input::AppShown);
+    }
+
     /// The timer armed with `setTimer` fired.
     pub fn wake(&self) {
         self.timer.set(None);

@@ -42,6 +42,10 @@ function fakeWx(server, opts) {
     networkListeners: [],
     getNetworkType(o) { later(() => o.success({ networkType: wx.networkType, errMsg: 'getNetworkType:ok' })); },
     onNetworkStatusChange(cb) { wx.networkListeners.push(cb); },
+    appListeners: { show: [], hide: [] },
+    onAppShow(cb) { wx.appListeners.show.push(cb); },
+    onAppHide(cb) { wx.appListeners.hide.push(cb); },
+    setForeground(shown) { for (const cb of wx.appListeners[shown ? 'show' : 'hide']) cb({}); },
     setNetwork(type) {
       wx.networkType = type;
       for (const cb of wx.networkListeners) cb({ isConnected: type !== 'none', networkType: type });

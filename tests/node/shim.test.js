@@ -153,3 +153,15 @@ test('offline: a login is refused with NETWORK_OFFLINE at once; back online it w
   assert.equal((await auth.request({ url: '/a' })).statusCode, 200);
   assert.equal(wx.calls.login, 1);
 });
+
+test('back from the background after recheckAfterHiddenMs, wx.checkSession runs again', async () => {
+  const wx = fakeWx(devServer({}));
+  const auth = manager(wx, { recheckAfterHiddenMs: 0 });
+  await auth.request({ url: '/a' });
+  assert.equal(wx.calls.checkSession, 0, 'a fresh wx.login code needs no check');
+  wx.setForeground(false);
+  wx.setForeground(true);
+  await auth.request({ url: '/a' });
+  assert.equal(wx.calls.checkSession, 1);
+  assert.equal(wx.calls.login, 1);
+});
