@@ -8,6 +8,19 @@
 const OWN_FIELDS = { url: 1, auth: 1, success: 1, fail: 1, complete: 1 };
 
 /**
+ * Whether the token can go in this request's body: `tokenIn: 'data'`, a method with a
+ * body (wx.request turns GET data into the query string, where a token never goes),
+ * and data that is a plain object (or absent).
+ */
+function tokenInBody(o, req) {
+  const method = String(req.method || 'GET').toUpperCase();
+  const d = req.data;
+  const plain = d === undefined || d === null
+    || (typeof d === 'object' && Object.getPrototypeOf(d) === Object.prototype);
+  return o.tokenIn === 'data' && method !== 'GET' && method !== 'HEAD' && plain;
+}
+
+/**
  * @param {object} o validated options (see options.js)
  * @param {() => object} core returns the wasm Core once it exists
  * @param {(code: string, message: string, extra: object) => Error} makeError
@@ -63,8 +76,12 @@ function createHost(o, core, makeError) {
         // The manager owns the token header: a page's own copy never goes out beside it.
         if (token == null || k.toLowerCase() !== wanted) header[k] = req.header[k];
       }
-      if (token != null) header[o.tokenHeader] = o.tokenPrefix + token;
       req.header = header;
+      if (token != null && tokenInBody(o, req)) {
+        req.data = Object.assign({}, req.data, { [o.tokenDataField]: token });
+      } else if (token != null) {
+        header[o.tokenHeader] = o.tokenPrefix + token;
+      }
       req.success = (r) => {
         let authFailure = false;
         if (o.isAuthFailure) {

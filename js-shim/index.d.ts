@@ -57,6 +57,14 @@ export interface LoginManagerOptions {
   tokenHeader?: string;
   /** Put before the token in that header. Default 'Bearer '. */
   tokenPrefix?: string;
+  /**
+   * 'data' puts the token in the JSON body as `tokenDataField` (the `sessionId` style),
+   * for non-GET requests whose data is a plain object; others still use the header.
+   * Never in the query string. Default 'header'.
+   */
+  tokenIn?: 'header' | 'data';
+  /** Body field of the token with tokenIn 'data'. Default 'token'. */
+  tokenDataField?: string;
   /** Statuses that mean "login state expired". Default [401]. */
   authFailStatusCodes?: number[];
   /** JSON body field whose values in authFailCodes mean the same. */

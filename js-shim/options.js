@@ -23,6 +23,8 @@ const SCHEMA = {
   expiresInField: [(v) => isStr(v) && v.length > 0, 'a non-empty string', 'expiresIn'],
   tokenHeader: [(v) => isStr(v) && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(v), 'an HTTP header name', 'Authorization'],
   tokenPrefix: [isStr, 'a string', 'Bearer '],
+  tokenIn: [(v) => v === 'header' || v === 'data', "'header' or 'data'", 'header'],
+  tokenDataField: [(v) => isStr(v) && v.length > 0, 'a non-empty string', 'token'],
   authFailStatusCodes: [(v) => Array.isArray(v) && v.every(isStatus), 'an array of HTTP statuses', [401]],
   authFailCodeField: [(v) => isStr(v) && v.length > 0, 'a non-empty string'],
   authFailCodes: [(v) => Array.isArray(v) && v.every(isCode), 'an array of strings or numbers', []],

@@ -165,3 +165,20 @@ test('back from the background after recheckAfterHiddenMs, wx.checkSession runs 
   assert.equal(wx.calls.checkSession, 1);
   assert.equal(wx.calls.login, 1);
 });
+
+test("tokenIn 'data' puts the token in non-GET object bodies only, never in a query string", async () => {
+  const wx = fakeWx((o) => (o.url.endsWith('/user/login')
+    ? { statusCode: 200, data: { token: 'T1' } } : { statusCode: 200, data: {} }));
+  const auth = manager(wx, { tokenIn: 'data', tokenDataField: 'sessionId' });
+  await auth.request({ url: '/post', method: 'POST', data: { a: 1 } });
+  await auth.request({ url: '/get', data: { a: 1 } });
+  await auth.request({ url: '/text', method: 'PUT', data: 'raw' });
+  const [post, get, text] = wx.calls.request.filter((r) => !r.url.endsWith('/user/login'));
+  assert.deepEqual(JSON.parse(JSON.stringify(post.data)), { a: 1, sessionId: 'T1' });
+  assert.equal(post.header.Authorization, undefined);
+  assert.deepEqual(get.data, { a: 1 }, 'GET data becomes the query string: no token there');
+  assert.equal(get.header.Authorization, 'Bearer T1');
+  assert.equal(text.data, 'raw');
+  assert.equal(text.header.Authorization, 'Bearer T1');
+  assert.ok(wx.calls.request.every((r) => !r.url.includes('T1')));
+});
