@@ -307,7 +307,11 @@ impl World {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+    // At least 1000 per run; PROPTEST_CASES raises it for a longer search.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000).max(1000),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn invariants_hold_under_any_interleaving(ops in proptest::collection::vec(op(), 1..80)) {

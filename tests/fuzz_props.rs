@@ -1,0 +1,67 @@
+//! Fuzzing in CI with proptest: arbitrary text and arbitrary login answers never make
+//! the core panic, and what they yield is consistent. (`PROPTEST_CASES=1000000 cargo
+//! test --test fuzz_props` runs it longer; README, "Fuzzing".)
+#![cfg(not(target_arch = "wasm32"))]
+
+use proptest::prelude::*;
+use weapp_login::{
+    resolve, Command, Config, Input, LoginAnswer, Machine, Origin, MAX_EXPIRES_IN_S,
+};
+
+/// `PROPTEST_CASES` when set (a longer fuzzing run), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn url_like() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "(https?|HTTP|ftp|)(://)?[a-zA-Z0-9.@:\\[\\]\\\\/?#%-]{0,40}",
+        proptest::collection::vec(any::<u8>(), 0..64)
+            .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(4000), ..ProptestConfig::default() })]
+
+    #[test]
+    fn origins_never_panic_and_round_trip(url in url_like()) {
+        if let Some(o) = Origin::parse(&url) {
+            let text = o.to_string();
+            prop_assert_eq!(Origin::parse(&text), Some(o.clone()), "{} -> {}", url, text);
+            let authority = url.split_once("://").map(|(_, r)| r).unwrap_or("");
+            let authority = authority.split(['/', '?', '#', '\\']).next().unwrap_or("");
+            prop_assert!(!authority.contains('@'), "user-info must never be trusted: {}", url);
+        }
+        let _ = resolve(&url, Some("https://api.example.com"));
+    }
+
+    #[test]
+    fn any_login_answer_is_used_or_rejected_never_panics(
+        status in any::<u16>(),
+        token in proptest::option::of(any::<String>()),
+        expires in proptest::option::of(prop_oneof![any::<f64>(), Just(f64::NAN), Just(-0.0), 0.0..2e9f64]),
+    ) {
+        let config = Config::new("https://api.example.com/l", None, None).unwrap();
+        let mut m = Machine::new(config, None, 1_000);
+        m.handle(Input::Login { id: 1 }, 1_000);
+        while m.poll_command().is_some() {}
+        m.handle(Input::WxLoginOk { attempt: 1, code: "c".into() }, 1_001);
+        while m.poll_command().is_some() {}
+        let answer = LoginAnswer { status, token: token.clone(), expires_in_s: expires };
+        m.handle(Input::LoginAnswered { attempt: 1, answer }, 1_002);
+        let cmds: Vec<Command> = std::iter::from_fn(|| m.poll_command()).collect();
+        let good = (200..300).contains(&status)
+            && token.as_ref().is_some_and(|t| !t.is_empty())
+            && expires.is_none_or(|s| s.is_finite() && (1.0..=MAX_EXPIRES_IN_S).contains(&s));
+        let persisted = cmds.iter().any(|c| matches!(c, Command::Persist(p) if Some(&p.token) == token.as_ref()));
+        let resolved = cmds.iter().any(|c| matches!(c, Command::Resolve { id: 1 }));
+        let rejected = cmds.iter().any(|c| matches!(c, Command::Reject { id: 1, error } if error.code() == "LOGIN_REJECTED"));
+        prop_assert_eq!(good, persisted && resolved);
+        prop_assert_eq!(!good, rejected && !persisted);
+    }
+}
