@@ -1,0 +1,109 @@
+'use strict';
+// The login scenarios once more, inside the mini-program sandbox: the real bundle as
+// a mini program loads it (WXWebAssembly, no WebAssembly/TextDecoder), the sandbox's
+// fake wx with its fault hooks, and the example developer server with its fake WeChat
+// on an ephemeral loopback port.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('path');
+const { createSandbox } = require('../sandbox');
+const { startServer } = require('../../scripts/scenario');
+
+const ROOT = path.join(__dirname, '../../example-miniprogram');
+let server;
+test.before(async () => { server = await startServer(); });
+test.after(async () => { await server.stop(); });
+
+/** A sandbox and a manager made inside it, as a page's code would. */
+function setup(options, storage) {
+  const sb = createSandbox({ root: ROOT, wechatBase: server.base, storage: storage || new Map(), log: false });
+  const { createLoginManager } = sb.require('weapp-login');
+  const auth = createLoginManager(Object.assign({
+    loginUrl: server.base + '/user/login', baseUrl: server.base, loginTimeoutMs: 300,
+  }, options || {}));
+  return { sb, auth };
+}
+
+const outcome = (p) => p.then((r) => ({ ok: true, status: r.statusCode }), (e) => ({ ok: false, code: e.code, errMsg: e.errMsg }));
+const plain = (v) => JSON.parse(JSON.stringify(v));
+const loginPosts = (sb) => sb.calls.requests.filter((r) => /\/user\/login$/.test(r.url)).length;
+
+test('five requests at once: one wx.login, one POST, all 200', async () => {
+  const { sb, auth } = setup();
+  const rs = await Promise.all([1, 2, 3, 4, 5].map(() => outcome(auth.request({ url: '/api/profile' }))));
+  assert.deepEqual(plain(rs), Array(5).fill({ ok: true, status: 200 }));
+  assert.equal(sb.calls.counts.login, 1);
+  assert.equal(loginPosts(sb), 1);
+  assert.equal(sb.calls.wasm.length, 1, 'loaded through WXWebAssembly.instantiate(path)');
+  sb.close();
+});
+
+test('wx.login fails: WX_LOGIN_FAILED with its errMsg for every waiter', async () => {
+  const { sb, auth } = setup();
+  sb.faults.loginFail = 'login:fail system error';
+  const rs = await Promise.all([outcome(auth.request({ url: '/api/profile' })), outcome(auth.login())]);
+  assert.deepEqual(plain(rs), [{ ok: false, code: 'WX_LOGIN_FAILED', errMsg: 'login:fail system error' },
+    { ok: false, code: 'WX_LOGIN_FAILED', errMsg: 'login:fail system error' }]);
+  assert.equal(sb.calls.counts.login, 1);
+  sb.close();
+});
+
+test('wx.login never answers: LOGIN_TIMEOUT after loginTimeoutMs', async () => {
+  const { sb, auth } = setup();
+  sb.faults.loginHang = true;
+  const r = await outcome(auth.request({ url: '/api/profile' }));
+  assert.equal(r.code, 'LOGIN_TIMEOUT');
+  assert.equal(loginPosts(sb), 0);
+  sb.close();
+});
+
+test('offline: NETWORK_OFFLINE at once, no wx.login', async () => {
+  const { sb, auth } = setup();
+  sb.network = 'none';
+  await auth.ready;
+  await new Promise((r) => setTimeout(r, 50));
+  const r = await outcome(auth.request({ url: '/api/profile' }));
+  assert.equal(r.code, 'NETWORK_OFFLINE');
+  assert.equal(sb.calls.counts.login || 0, 0);
+  sb.close();
+});
+
+test('a request that gets no response: REQUEST_FAILED with the errMsg', async () => {
+  const { sb, auth } = setup();
+  await auth.login();
+  sb.faults.requestFail = 'request:fail interrupted';
+  const r = await outcome(auth.request({ url: '/api/profile' }));
+  assert.deepEqual(plain(r), { ok: false, code: 'REQUEST_FAILED', errMsg: 'request:fail interrupted' });
+  sb.close();
+});
+
+test('second launch: a failed checkSession logs in again; a good one reuses the token', async () => {
+  const storage = new Map();
+  const first = setup({}, storage);
+  await first.auth.request({ url: '/api/profile' });
+  first.sb.close();
+
+  const second = setup({}, storage);
+  assert.equal((await second.auth.request({ url: '/api/profile' })).statusCode, 200);
+  assert.equal(second.sb.calls.counts.login || 0, 0);
+  assert.equal(second.sb.calls.counts.checkSession, 1);
+  second.sb.close();
+
+  const third = setup({}, storage);
+  third.sb.faults.checkSessionExpired = true;
+  assert.equal((await third.auth.request({ url: '/api/profile' })).statusCode, 200);
+  assert.equal(third.sb.calls.counts.login, 1);
+  third.sb.close();
+});
+
+test('logout mid-login: LOGGED_OUT; the late code is never POSTed', async () => {
+  const { sb, auth } = setup();
+  await auth.ready;
+  const pending = outcome(auth.request({ url: '/api/profile' }));
+  await auth.logout(); // wx.login is under way (real HTTP to the fake WeChat)
+  assert.equal((await pending).code, 'LOGGED_OUT');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(loginPosts(sb), 0);
+  assert.equal(sb.storage.size, 0);
+  sb.close();
+});
