@@ -609,3 +609,146 @@ fn back_from_a_long_background_the_session_is_checked_again() {
     assert_eq!(s.sent.last().unwrap().1.as_deref(), Some("tok-code1"));
     assert_all_settled(&s, 1..=3);
 }
+
+/// Drains the machine, returning its commands.
+fn drain(m: &mut weapp_login::Machine) -> Vec<weapp_login::Command> {
+    std::iter::from_fn(|| m.poll_command()).collect()
+}
+
+fn sends(cmds: &[weapp_login::Command]) -> Vec<(u64, u64, Option<String>)> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            weapp_login::Command::Send {
+                id, send, token, ..
+            } => Some((*id, *send, token.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn log_in(
+    m: &mut weapp_login::Machine,
+    attempt: u64,
+    token: &str,
+    now: u64,
+) -> Vec<weapp_login::Command> {
+    m.handle(
+        Input::WxLoginOk {
+            attempt,
+            code: format!("c{attempt}"),
+        },
+        now,
+    );
+    drain(m);
+    let answer = LoginAnswer {
+        status: 200,
+        token: Some(token.into()),
+        expires_in_s: None,
+    };
+    m.handle(Input::LoginAnswered { attempt, answer }, now);
+    drain(m)
+}
+
+fn respond(
+    m: &mut weapp_login::Machine,
+    (id, send): (u64, u64),
+    status: u16,
+    now: u64,
+) -> Vec<weapp_login::Command> {
+    let r = Input::Response {
+        id,
+        send,
+        status,
+        body_code: None,
+        host_says_auth_failure: false,
+    };
+    m.handle(r, now);
+    drain(m)
+}
+
+#[test]
+fn a_401_for_an_older_token_replays_at_once_without_a_login_or_a_retry() {
+    let mut config = sim::config();
+    config.retry_limit = 1;
+    let mut m = weapp_login::Machine::new(config, None, 0);
+    m.handle(
+        Input::Request {
+            id: 1,
+            url: PROFILE.into(),
+            auth: true,
+        },
+        0,
+    );
+    m.handle(
+        Input::Request {
+            id: 2,
+            url: PROFILE.into(),
+            auth: true,
+        },
+        0,
+    );
+    drain(&mut m);
+    let first = sends(&log_in(&mut m, 1, "t1", 1));
+    assert_eq!(first.len(), 2);
+    // Request 1 fails with t1: one re-login gives t2, and 1 is replayed with it.
+    let cmds = respond(&mut m, (first[0].0, first[0].1), 401, 2);
+    assert!(cmds
+        .iter()
+        .any(|c| matches!(c, weapp_login::Command::WxLogin { attempt: 2 })));
+    let replay = sends(&log_in(&mut m, 2, "t2", 3));
+    assert_eq!(replay, vec![(1, replay[0].1, Some("t2".into()))]);
+    // Request 2's 401 for the old t1 arrives late: replayed at once with t2.
+    let cmds = respond(&mut m, (first[1].0, first[1].1), 401, 4);
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| matches!(c, weapp_login::Command::WxLogin { .. })),
+        "no new login"
+    );
+    let late = sends(&cmds);
+    assert_eq!(late, vec![(2, late[0].1, Some("t2".into()))]);
+    // It spent nothing: with retryLimit 1 it may still cause one re-login.
+    let cmds = respond(&mut m, (2, late[0].1), 401, 5);
+    assert!(cmds
+        .iter()
+        .any(|c| matches!(c, weapp_login::Command::WxLogin { attempt: 3 })));
+}
+
+#[test]
+fn the_request_that_triggered_a_login_is_replayed_first() {
+    let mut m = weapp_login::Machine::new(sim::config(), None, 0);
+    m.handle(
+        Input::Request {
+            id: 1,
+            url: PROFILE.into(),
+            auth: true,
+        },
+        0,
+    );
+    drain(&mut m);
+    let sent = sends(&log_in(&mut m, 1, "t1", 1));
+    // A 401 starts a re-login; two more requests arrive while it runs.
+    respond(&mut m, (sent[0].0, sent[0].1), 401, 2);
+    m.handle(
+        Input::Request {
+            id: 2,
+            url: PROFILE.into(),
+            auth: true,
+        },
+        3,
+    );
+    m.handle(
+        Input::Request {
+            id: 3,
+            url: PROFILE.into(),
+            auth: true,
+        },
+        3,
+    );
+    drain(&mut m);
+    let order: Vec<u64> = sends(&log_in(&mut m, 2, "t2", 4))
+        .iter()
+        .map(|s| s.0)
+        .collect();
+    assert_eq!(order, vec![1, 2, 3]);
+}

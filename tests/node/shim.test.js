@@ -182,3 +182,21 @@ test("tokenIn 'data' puts the token in non-GET object bodies only, never in a qu
   assert.equal(text.header.Authorization, 'Bearer T1');
   assert.ok(wx.calls.request.every((r) => !r.url.includes('T1')));
 });
+
+test('isAuthFailure: the page\'s own verdict renews and replays; a throwing one counts as false', async () => {
+  const state = {};
+  const server = devServer(state);
+  const wx = fakeWx((o) => {
+    const r = server(o);
+    return r.statusCode === 401 ? { statusCode: 200, data: { err: 'SESSION_EXPIRED' } } : r;
+  });
+  const auth = manager(wx, { isAuthFailure: (res) => res.data && res.data.err === 'SESSION_EXPIRED' });
+  await auth.login();
+  state.valid.clear();
+  assert.equal((await auth.request({ url: '/p' })).data.ok, true);
+  assert.equal(wx.calls.login, 2);
+
+  const throwing = fakeWx(devServer({}));
+  const auth2 = manager(throwing, { isAuthFailure: () => { throw new Error('bug in page code'); } });
+  assert.equal((await auth2.request({ url: '/p' })).statusCode, 200);
+});
