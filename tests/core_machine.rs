@@ -752,3 +752,54 @@ fn the_request_that_triggered_a_login_is_replayed_first() {
         .collect();
     assert_eq!(order, vec![1, 2, 3]);
 }
+
+#[test]
+fn a_stale_login_post_keeps_its_slot_until_answered() {
+    // Found by the property test: after a logout the POST is still on the wire.
+    let mut m = weapp_login::Machine::new(sim::config(), None, 0);
+    m.handle(Input::Login { id: 1 }, 0);
+    drain(&mut m);
+    m.handle(
+        Input::WxLoginOk {
+            attempt: 1,
+            code: "c".into(),
+        },
+        1,
+    );
+    let cmds = drain(&mut m);
+    assert!(cmds
+        .iter()
+        .any(|c| matches!(c, weapp_login::Command::PostCode { .. })));
+    m.handle(Input::Logout, 2);
+    drain(&mut m);
+    for id in 10..20 {
+        let url = "https://cdn.example.org/x".into();
+        m.handle(
+            Input::Request {
+                id,
+                url,
+                auth: false,
+            },
+            3,
+        );
+    }
+    assert_eq!(
+        sends(&drain(&mut m)).len(),
+        9,
+        "one slot is still the POST's"
+    );
+    let answer = LoginAnswer {
+        status: 200,
+        token: Some("late".into()),
+        expires_in_s: None,
+    };
+    m.handle(Input::LoginAnswered { attempt: 1, answer }, 4);
+    let cmds = drain(&mut m);
+    assert_eq!(sends(&cmds).len(), 1, "its answer frees the slot");
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| matches!(c, weapp_login::Command::Persist(_))),
+        "and restores nothing"
+    );
+}

@@ -1,6 +1,8 @@
 //! Property tests: random interleavings of requests, logins, logouts, network changes,
-//! clock jumps and host answers (in any order, with any outcome), checked after every
-//! step against the invariants a mini-program developer relies on (API.md).
+//! app hide/show, clock jumps and host answers (in any order, with any outcome), checked
+//! after every step against a reference model: the invariants a mini-program developer
+//! relies on (API.md), exact outcomes for tokenless requests, and a cause in the history
+//! for every rejection of the others.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::{HashMap, HashSet};
@@ -15,6 +17,8 @@ const MAX_IN_FLIGHT: usize = 10;
 enum Op {
     /// A request: 0 relative, 1 absolute trusted, 2 untrusted; `auth`.
     Request(u8, bool),
+    /// Twelve such requests at once: more than fit on the wire.
+    Burst(u8, bool),
     Login,
     Logout,
     Network(bool),
@@ -28,6 +32,7 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (0u8..3, any::<bool>()).prop_map(|(u, a)| Op::Request(u, a)),
+        1 => (0u8..3, any::<bool>()).prop_map(|(u, a)| Op::Burst(u, a)),
         1 => Just(Op::Login),
         1 => Just(Op::Logout),
         1 => any::<bool>().prop_map(Op::Network),
@@ -63,6 +68,19 @@ struct World {
     live_tokens: HashSet<String>,
     current_failures: HashMap<u64, u32>,
     trusted: Origin,
+    // The reference model: what the history justifies.
+    step: u64,
+    created_at_step: HashMap<u64, u64>,
+    logout_steps: Vec<u64>,
+    /// Requests the model says go without a token (auth false, or an untrusted origin).
+    tokenless: HashSet<u64>,
+    responded: HashSet<u64>,
+    send_failed: HashSet<u64>,
+    online: bool,
+    wx_login_failed: bool,
+    login_post_failed: bool,
+    login_rejected: bool,
+    login_started_at: Vec<u64>,
 }
 
 impl World {
@@ -88,6 +106,17 @@ impl World {
             live_tokens: HashSet::new(),
             current_failures: HashMap::new(),
             trusted: Origin::parse("https://api.example.com").unwrap(),
+            step: 0,
+            created_at_step: HashMap::new(),
+            logout_steps: Vec::new(),
+            tokenless: HashSet::new(),
+            responded: HashSet::new(),
+            send_failed: HashSet::new(),
+            online: true,
+            wx_login_failed: false,
+            login_post_failed: false,
+            login_rejected: false,
+            login_started_at: Vec::new(),
         }
     }
 
@@ -111,6 +140,7 @@ impl World {
                 Command::WxLogin { attempt } => {
                     logins_started += 1;
                     prop_assert!(!login_was_running, "a second login while one is in flight");
+                    self.login_started_at.push(self.now);
                     self.pending.push(Pending::WxLogin(attempt));
                 }
                 Command::PostCode { attempt, .. } => self.pending.push(Pending::PostCode(attempt)),
@@ -134,7 +164,52 @@ impl World {
                             "a token from before logout was sent"
                         );
                     }
+                    if self.tokenless.contains(&id) {
+                        prop_assert!(token.is_none(), "request {} must go without a token", id);
+                    }
                     self.pending.push(Pending::Send { id, send, token });
+                }
+                Command::Resolve { id } if self.tokenless.contains(&id) => {
+                    prop_assert!(
+                        self.responded.contains(&id),
+                        "{} resolved without a response",
+                        id
+                    );
+                    *self.settled.entry(id).or_default() += 1;
+                    prop_assert_eq!(self.settled[&id], 1, "settled twice");
+                }
+                Command::Reject { id, error } if self.requests.contains(&id) => {
+                    let code = error.code();
+                    let justified = match code {
+                        _ if self.tokenless.contains(&id) => {
+                            code == "REQUEST_FAILED" && self.send_failed.contains(&id)
+                        }
+                        "LOGGED_OUT" => self
+                            .logout_steps
+                            .iter()
+                            .any(|s| *s >= self.created_at_step[&id]),
+                        "NETWORK_OFFLINE" => !self.online,
+                        "WX_LOGIN_FAILED" => self.wx_login_failed,
+                        "REQUEST_FAILED" => {
+                            self.send_failed.contains(&id) || self.login_post_failed
+                        }
+                        "LOGIN_REJECTED" => self.login_rejected,
+                        "LOGIN_TIMEOUT" => {
+                            self.login_started_at.iter().any(|t| self.now >= t + 10_000)
+                        }
+                        "RETRY_LIMIT" => {
+                            self.current_failures.get(&id).copied().unwrap_or(0) > RETRY_LIMIT
+                        }
+                        _ => false,
+                    };
+                    prop_assert!(
+                        justified,
+                        "request {} rejected {} without a cause in its history",
+                        id,
+                        code
+                    );
+                    *self.settled.entry(id).or_default() += 1;
+                    prop_assert_eq!(self.settled[&id], 1, "settled twice");
                 }
                 Command::Resolve { id } | Command::Reject { id, .. } => {
                     *self.settled.entry(id).or_default() += 1;
@@ -231,15 +306,34 @@ impl World {
                 }
             }
         };
+        match &input {
+            Input::WxLoginFailed { .. } => self.wx_login_failed = true,
+            Input::LoginPostFailed { .. } => self.login_post_failed = true,
+            Input::LoginAnswered { answer, .. } if answer.status != 200 => {
+                self.login_rejected = true
+            }
+            Input::RequestFailed { id, .. } => {
+                self.send_failed.insert(*id);
+            }
+            Input::Response { id, .. } => {
+                self.responded.insert(*id);
+            }
+            _ => {}
+        }
         self.input(input)
     }
 
     fn step(&mut self, op: Op) -> Result<(), TestCaseError> {
+        self.step += 1;
         match op {
             Op::Request(u, auth) => {
                 let id = self.next_id;
                 self.next_id += 1;
                 self.requests.insert(id);
+                self.created_at_step.insert(id, self.step);
+                if !auth || u == 2 {
+                    self.tokenless.insert(id);
+                }
                 let url = [
                     "/api/p",
                     "https://api.example.com/api/q",
@@ -251,18 +345,29 @@ impl World {
                     auth,
                 })
             }
+            Op::Burst(u, auth) => {
+                for _ in 0..12 {
+                    self.step(Op::Request(u, auth))?;
+                }
+                Ok(())
+            }
             Op::Login => {
                 let id = self.next_id;
                 self.next_id += 1;
                 self.requests.insert(id);
+                self.created_at_step.insert(id, self.step);
                 self.input(Input::Login { id })
             }
             Op::Logout => {
                 self.dead_tokens.extend(self.live_tokens.drain());
                 self.latest_token = None;
+                self.logout_steps.push(self.step);
                 self.input(Input::Logout)
             }
-            Op::Network(online) => self.input(Input::Network { online }),
+            Op::Network(online) => {
+                self.online = online;
+                self.input(Input::Network { online })
+            }
             Op::Foreground(true) => self.input(Input::AppShown),
             Op::Foreground(false) => self.input(Input::AppHidden),
             Op::Advance(ms) => {
@@ -278,6 +383,7 @@ impl World {
     /// Answers everything well and lets time pass until nothing is left: every
     /// request must then have settled.
     fn quiesce(&mut self) -> Result<(), TestCaseError> {
+        self.online = true;
         self.input(Input::Network { online: true })?;
         for _ in 0..10_000 {
             if self.pending.is_empty() {

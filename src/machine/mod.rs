@@ -1,6 +1,6 @@
 //! The sans-IO login-state machine.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 mod settle;
 
@@ -85,6 +85,9 @@ pub struct Machine {
     /// The code of the current attempt, until a request slot is free to POST it: the
     /// login POST is a wx.request too, and counts toward `max_in_flight`.
     code_to_post: Option<String>,
+    /// Attempts whose login POST is on the wire: they hold a request slot until their
+    /// answer comes, even after a timeout or a logout made the answer stale.
+    posts_on_wire: BTreeSet<u64>,
     backoff: Backoff,
     attempts: u64,
     checking: bool,
@@ -118,6 +121,7 @@ impl Machine {
             generation: 0,
             login: LoginPhase::Idle,
             code_to_post: None,
+            posts_on_wire: BTreeSet::new(),
             backoff,
             attempts: 0,
             checking: false,
@@ -225,6 +229,7 @@ impl Machine {
                 }
             }
             Input::LoginAnswered { attempt, answer } => {
+                self.posts_on_wire.remove(&attempt);
                 if matches!(self.login, LoginPhase::Posting { attempt: a, .. } if a == attempt) {
                     match check_answer(&answer) {
                         Ok((token, expires_in_s)) => self.login_succeeded(token, expires_in_s, now),
@@ -233,6 +238,7 @@ impl Machine {
                 }
             }
             Input::LoginPostFailed { attempt, err_msg } => {
+                self.posts_on_wire.remove(&attempt);
                 if matches!(self.login, LoginPhase::Posting { attempt: a, .. } if a == attempt) {
                     self.fail_login(LoginError::RequestFailed { err_msg }, now);
                 }
@@ -315,16 +321,14 @@ impl Machine {
             }
         }
         if let LoginPhase::Posting { attempt, .. } = self.login {
-            if self.in_flight < self.config.max_in_flight {
+            if self.in_flight + self.posts_on_wire.len() < self.config.max_in_flight {
                 if let Some(code) = self.code_to_post.take() {
+                    self.posts_on_wire.insert(attempt);
                     self.out.push_back(Command::PostCode { attempt, code });
                 }
             }
         }
-        let posting =
-            matches!(self.login, LoginPhase::Posting { .. }) && self.code_to_post.is_none();
-        let busy = usize::from(posting);
-        while self.in_flight + busy < self.config.max_in_flight {
+        while self.in_flight + self.posts_on_wire.len() < self.config.max_in_flight {
             let Some(id) = self.send_queue.pop_front() else {
                 break;
             };
