@@ -47,10 +47,9 @@ enum Kind {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum State {
-    /// Waits for a valid login state (a login or a checkSession).
-    NeedsAuth,
-    /// Waits for a free slot (at most `max_in_flight`).
-    Queued,
+    /// Not on the wire: in `send_queue` (waiting for a slot) or in `renewals`/`fresh`
+    /// (waiting for a valid login state).
+    Waiting,
     /// Sent; `generation` of the token it carries (`None`: sent without one).
     InFlight { send: u64, generation: Option<u64> },
     /// Sent before a logout: an auth failure now means `LOGGED_OUT`, not a new login.
@@ -203,12 +202,11 @@ impl Machine {
             Input::Request { id, url, auth } => {
                 let url = origin::resolve(&url, self.config.base_url.as_deref());
                 let wants_token = auth && self.config.is_trusted(&url);
-                let state = State::Queued;
-                self.add_waiter(id, Kind::Request { url, wants_token }, state);
+                self.add_waiter(id, Kind::Request { url, wants_token }, State::Waiting);
                 self.send_queue.push_back(id);
             }
             Input::Login { id } => {
-                self.add_waiter(id, Kind::Login, State::NeedsAuth);
+                self.add_waiter(id, Kind::Login, State::Waiting);
                 self.fresh.push_back(id);
             }
             Input::Logout => self.logout(),
@@ -303,33 +301,31 @@ impl Machine {
         (s.checked && fresh).then_some((s.token.as_str(), s.generation))
     }
 
+    /// Whether another wx.request may go out: requests and login POSTs on the wire
+    /// stay below `max_in_flight`.
+    fn has_free_slot(&self) -> bool {
+        self.in_flight + self.posts_on_wire.len() < self.config.max_in_flight
+    }
+
     fn pump(&mut self, now: u64) {
         if self.usable(now).is_some() {
-            let ready: Vec<WaiterId> = self
-                .renewals
-                .drain(..)
-                .chain(self.fresh.drain(..))
-                .collect();
-            for id in ready.into_iter().rev() {
-                match self.waiters.get_mut(&id) {
-                    Some(w) if matches!(w.kind, Kind::Login) => self.settle(id, Ok(())),
-                    Some(w) => {
-                        w.state = State::Queued;
-                        self.send_queue.push_front(id);
-                    }
+            for id in self.take_waiting().into_iter().rev() {
+                match self.waiters.get(&id).map(|w| &w.kind) {
+                    Some(Kind::Login) => self.settle(id, Ok(())),
+                    Some(Kind::Request { .. }) => self.send_queue.push_front(id),
                     None => {}
                 }
             }
         }
         if let LoginPhase::Posting { attempt, .. } = self.login {
-            if self.in_flight + self.posts_on_wire.len() < self.config.max_in_flight {
+            if self.has_free_slot() {
                 if let Some(code) = self.code_to_post.take() {
                     self.posts_on_wire.insert(attempt);
                     self.out.push_back(Command::PostCode { attempt, code });
                 }
             }
         }
-        while self.in_flight + self.posts_on_wire.len() < self.config.max_in_flight {
+        while self.has_free_slot() {
             let Some(id) = self.send_queue.pop_front() else {
                 break;
             };
@@ -344,9 +340,6 @@ impl Machine {
                 (false, _) => (None, None),
                 (true, Some((t, g))) => (Some(t.to_string()), Some(g)),
                 (true, None) => {
-                    if let Some(w) = self.waiters.get_mut(&id) {
-                        w.state = State::NeedsAuth;
-                    }
                     self.fresh.push_back(id);
                     continue;
                 }

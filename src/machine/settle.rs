@@ -54,7 +54,7 @@ impl Machine {
         };
         if generation < self.generation {
             // A newer login state already exists (or is coming): replay, spend nothing.
-            w.state = State::Queued;
+            w.state = State::Waiting;
             self.send_queue.push_front(id);
             self.out.push_back(Command::Event(Event::Replay));
             return;
@@ -65,7 +65,7 @@ impl Machine {
             return;
         }
         w.relogins += 1;
-        w.state = State::NeedsAuth;
+        w.state = State::Waiting;
         self.renewals.push_back(id);
         if self
             .session
@@ -109,14 +109,18 @@ impl Machine {
         }
     }
 
-    /// Rejects every waiter that waits for a login state with `error`.
-    pub(super) fn reject_waiting(&mut self, error: LoginError) {
-        let waiting: Vec<WaiterId> = self
-            .renewals
+    /// Takes every waiter that waits for a login state: renewals first, then the rest
+    /// in arrival order.
+    pub(super) fn take_waiting(&mut self) -> Vec<WaiterId> {
+        self.renewals
             .drain(..)
             .chain(self.fresh.drain(..))
-            .collect();
-        for id in waiting {
+            .collect()
+    }
+
+    /// Rejects every waiter that waits for a login state with `error`.
+    pub(super) fn reject_waiting(&mut self, error: LoginError) {
+        for id in self.take_waiting() {
             self.settle(id, Err(error.clone()));
         }
     }
