@@ -7,13 +7,17 @@ use wasm_bindgen::prelude::*;
 use super::{convert, Core, Host, Waiter};
 use crate::{Command, Input, LoginError, WaiterId};
 
+/// The host's clock in whole ms since the epoch; 0 if it throws or is not a number.
+pub(super) fn now_ms(host: &Host) -> u64 {
+    host.now()
+        .ok()
+        .filter(|n| n.is_finite())
+        .map_or(0, |n| n.max(0.0) as u64)
+}
+
 impl Core {
     pub(super) fn now(&self) -> u64 {
-        self.host
-            .now()
-            .ok()
-            .filter(|n| n.is_finite())
-            .map_or(0, |n| n.max(0.0) as u64)
+        now_ms(&self.host)
     }
 
     pub(super) fn new_waiter(&self, options: Option<JsValue>) -> (Promise, WaiterId) {

@@ -56,7 +56,7 @@ impl Core {
     pub fn new(options: JsValue, host: Host, stored: JsValue) -> Result<Core, JsValue> {
         let (options, config) =
             Options::from_js(options).map_err(|e| error_value(&host, &e, None))?;
-        let now = host.now().ok().map_or(0, |n| n.max(0.0) as u64);
+        let now = driver::now_ms(&host);
         let machine = Machine::new(config, convert::stored_session(&stored), now);
         let core = Core {
             machine: RefCell::new(machine),
