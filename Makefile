@@ -4,12 +4,14 @@ SHELL := /bin/bash
 CARGO_WASM_TEST := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	cargo test -p weapp-login --target wasm32-unknown-unknown --config profile.dev.strip=true
 
-.PHONY: setup build server demo test test-core test-wasm test-node
+.PHONY: setup build server demo test test-core test-wasm test-wasm-browser test-node \
+	test-types test-engines size
 
 setup:
 	@bash scripts/setup.sh
 
-# pkg/dist (strict-MVP .wasm.br + CommonJS) and its copy in the example mini program.
+# pkg/dist (strict-MVP .wasm.br + CommonJS), packed with `npm pack` and built into the
+# example mini program by WeChat's own "build npm" (miniprogram-ci).
 build: setup
 	bash scripts/build-wasm.sh
 	node scripts/install-example.js
@@ -20,13 +22,29 @@ server: setup
 demo: build server
 	node scripts/demo.js
 
-test: build server test-core test-wasm test-node
+test: build server test-core test-wasm test-wasm-browser test-node test-types test-engines size
 
 test-core:
 	cargo test --workspace
 
+# The wasm adapter under wasm-bindgen-test: in Node, then in headless Chromium.
 test-wasm:
 	$(CARGO_WASM_TEST) --test wasm_adapter
 
+test-wasm-browser:
+	WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver $(CARGO_WASM_TEST) --test wasm_adapter
+
 test-node:
 	node --test tests/node/
+
+# index.d.ts and testing.d.ts against a consumer that uses miniprogram-api-typings.
+test-types:
+	node_modules/.bin/tsc -p tests/types
+
+# One black-box conformance suite over pkg/ on three engines: Node, Chromium, jsc.
+test-engines:
+	node tests/conformance/run-engines.js
+
+# Raw, gzip and brotli bytes of what ships; fails over the budget.
+size:
+	node scripts/size-budget.js

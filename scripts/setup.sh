@@ -7,9 +7,14 @@ cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=0.2.130   # must equal the `=` pin of wasm-bindgen in Cargo.toml
 
+# wabt (wasm-validate, wasm-objdump), brotli, and the engines of the conformance matrix:
+# Chromium + ChromeDriver (V8) and the `jsc` shell (JavaScriptCore, the engine of iOS WeChat).
 need_apt=()
 command -v wasm-validate >/dev/null 2>&1 || need_apt+=(wabt)
 command -v brotli >/dev/null 2>&1 || need_apt+=(brotli)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+command -v jsc >/dev/null 2>&1 || need_apt+=(libjavascriptcoregtk-4.0-bin)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"
   apt-get update -qq
@@ -27,9 +32,11 @@ if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BIND
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-# npm tools (binaryen's wasm-opt 132 that can lower to MVP, the text-codec polyfill):
+# npm tools (binaryen's wasm-opt 132 that can lower to MVP, the text-codec polyfill,
+# miniprogram-ci's "build npm", typescript + miniprogram-api-typings, playwright-core):
 # pinned in package.json / package-lock.json at the repository root.
-if [ ! -x node_modules/.bin/wasm-opt ]; then
+# Reinstalled whenever package-lock.json is newer than the last install.
+if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
