@@ -21,12 +21,23 @@ function tokenInBody(o, req) {
 }
 
 /**
+ * Taro's promisified APIs (login, checkSession, getNetworkType, request) return a
+ * Promise even when callbacks are given, and reject it on `fail`: the callback has
+ * reported the failure already, so the returned Promise's rejection is swallowed
+ * rather than left unhandled. Any other return value (a RequestTask) is left alone.
+ */
+function quiet(returned) {
+  if (returned && typeof returned.then === 'function') returned.then(undefined, () => {});
+}
+
+/**
  * @param {object} o validated options (see options.js)
  * @param {() => object} core returns the wasm Core once it exists
  * @param {(code: string, message: string, extra: object) => Error} makeError
  */
 function createHost(o, core, makeError) {
   const wx = o.wx;
+  const clock = o.clock;
   let timer = null;
   const emit = (type, detail) => {
     if (!o.onEvent) return;
@@ -37,20 +48,20 @@ function createHost(o, core, makeError) {
     }
   };
   return {
-    now: () => Date.now(),
+    now: () => clock.now(),
     setTimer(delayMs) {
-      if (timer !== null) clearTimeout(timer);
+      if (timer !== null) clock.clearTimeout(timer);
       timer = null;
-      if (delayMs >= 0) timer = setTimeout(() => { timer = null; core().wake(); }, delayMs);
+      if (delayMs >= 0) timer = clock.setTimeout(() => { timer = null; core().wake(); }, delayMs);
     },
     wxLogin(attempt) {
-      wx.login({
+      quiet(wx.login({
         success: (r) => core().onWxLogin(attempt, true, r),
         fail: (e) => core().onWxLogin(attempt, false, e),
-      });
+      }));
     },
     postCode(attempt, code) {
-      wx.request({
+      quiet(wx.request({
         url: o.loginUrl,
         method: 'POST',
         data: { code: code },
@@ -58,13 +69,13 @@ function createHost(o, core, makeError) {
         dataType: 'json',
         success: (r) => core().onLoginPost(attempt, true, r),
         fail: (e) => core().onLoginPost(attempt, false, e),
-      });
+      }));
     },
     checkSession() {
-      wx.checkSession({
+      quiet(wx.checkSession({
         success: () => core().onCheckSession(true),
         fail: () => core().onCheckSession(false),
-      });
+      }));
     },
     send(id, send, options, url, token) {
       const req = {};
@@ -90,7 +101,7 @@ function createHost(o, core, makeError) {
         core().onResponse(id, send, true, r, authFailure);
       };
       req.fail = (e) => core().onResponse(id, send, false, e, false);
-      wx.request(req);
+      quiet(wx.request(req));
     },
     persist(token, expiresAt) {
       wx.setStorageSync(o.storageKey, { token: token, expiresAt: expiresAt == null ? null : expiresAt });
@@ -109,7 +120,7 @@ function createHost(o, core, makeError) {
         if (typeof wx.onAppHide === 'function') wx.onAppHide(() => core().onAppHide());
         if (typeof wx.onAppShow === 'function') wx.onAppShow(() => core().onAppShow());
         if (typeof wx.getNetworkType === 'function') {
-          wx.getNetworkType({ success: (r) => report(r.networkType !== 'none') });
+          quiet(wx.getNetworkType({ success: (r) => report(r.networkType !== 'none') }));
         }
         if (typeof wx.onNetworkStatusChange === 'function') {
           wx.onNetworkStatusChange((r) => report(r.isConnected !== false && r.networkType !== 'none'));

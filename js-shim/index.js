@@ -27,7 +27,10 @@ function makeError(code, message, extra) {
  * Creates a login manager. Returns at once; the wasm is instantiated lazily and every
  * method waits for it.
  *
- * @param {object} options see API.md (loginUrl is required; wx defaults to the global wx)
+ * @param {object} options see API.md (loginUrl is required; wx defaults to the global wx;
+ *   `clock`, `{now(): number (ms), setTimeout(fn, ms), clearTimeout(handle)}`, defaults to
+ *   `Date.now` and the global timers and drives every timer of the manager: loginTimeoutMs,
+ *   backoff, renewal, the recheck after a background — pass a virtual clock in tests)
  * @returns {{request: Function, login: Function, logout: Function, ready: Promise<void>}}
  * @throws {LoginError} INVALID_OPTIONS for an unknown or ill-typed option
  */

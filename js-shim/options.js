@@ -11,6 +11,18 @@ const isCode = (v) => typeof v === 'string' || (typeof v === 'number' && isFinit
 const isStatus = (v) => Number.isInteger(v) && v >= 100 && v <= 599;
 const isCount = (v) => Number.isInteger(v) && v >= 0;
 const isObj = (v) => v !== null && typeof v === 'object';
+const isClock = (v) => isObj(v) && typeof v.now === 'function'
+  && typeof v.setTimeout === 'function' && typeof v.clearTimeout === 'function';
+
+/**
+ * The host's real clock: `Date.now()` and the global timers, read at each call (so a
+ * test that swaps the globals later is still obeyed).
+ */
+const REAL_CLOCK = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle),
+};
 
 /** Each option: [check, what it must be, default]. */
 const SCHEMA = {
@@ -39,6 +51,7 @@ const SCHEMA = {
   trustedOrigins: [(v) => Array.isArray(v) && v.every((o) => isStr(o) && ABSOLUTE_HTTP.test(o)),
     'an array of absolute http(s) origins'],
   onEvent: [(v) => typeof v === 'function', 'a function (event)'],
+  clock: [isClock, 'an object with now() (ms), setTimeout(fn, ms) and clearTimeout(handle)', REAL_CLOCK],
 };
 
 function invalid(message) {
