@@ -1,0 +1,261 @@
+'use strict';
+/**
+ * The conformance suite: black-box scenarios over the shipped package (pkg/dist) and
+ * its testing harness (pkg/testing), run unchanged by every engine's runner (Node's
+ * mini-program sandbox, headless Chromium, JavaScriptCore's `jsc`).
+ *
+ *   module.exports = function defineSuite(env) → [{ name, run: async () => {} }, …]
+ *   env = { createLoginManager, LoginError, testing }
+ *
+ * CommonJS with no require() and only ES2017 + setTimeout. A case throws an Error on
+ * failure. Each builds its own clock, server, storage and fake platform, so cases are
+ * independent; the core scenarios run once per platform shape (wx, tt, qq, taro, uni).
+ */
+module.exports = function defineSuite(env) {
+  const createLoginManager = env.createLoginManager;
+  const LoginError = env.LoginError;
+  const testing = env.testing;
+
+  const ORIGIN = 'https://api.example.com';
+  const LOGIN_PATH = '/user/login';
+  const LOGIN_URL = ORIGIN + LOGIN_PATH;
+  const KEY = 'weapp_login_session';
+  const START = 1767225600000; // 2026-01-01T00:00:00Z, virtual
+
+  // ---- assertions -------------------------------------------------------------------
+  const show = (v) => (v === undefined ? 'undefined' : JSON.stringify(v));
+  function fail(message) { throw new Error(message); }
+  function ok(cond, what) { if (!cond) fail(what); }
+  function equal(actual, expected, what) {
+    if (actual !== expected) fail(what + ': expected ' + show(expected) + ', got ' + show(actual));
+  }
+  function deepEqual(actual, expected, what) {
+    if (show(actual) !== show(expected)) fail(what + ': expected ' + show(expected) + ', got ' + show(actual));
+  }
+  /** The outcome of `p` as a value, so a rejection is never unhandled while a case waits. */
+  function settled(p) {
+    return p.then((value) => ({ value: value }), (error) => ({ error: error }));
+  }
+  /** Asserts that an outcome (from settled) is a LoginError with `code`; returns it. */
+  function isRejection(outcome, code, what) {
+    if (!outcome.error) fail(what + ': expected a LoginError ' + code + ', it resolved with ' + show(outcome.value));
+    const e = outcome.error;
+    if (!(e instanceof LoginError)) fail(what + ': expected a LoginError ' + code + ', got ' + String(e));
+    equal(e.code, code, what + ' (code)');
+    return e;
+  }
+  async function rejects(p, code, what) {
+    return isRejection(await settled(p), code, what);
+  }
+
+  // ---- a world: clock, server, storage, fake platform, manager ----------------------
+  /**
+   * @param {string} platform wx | tt | qq | taro | uni
+   * @param {object} [o] {options (manager), fake (createFakeWx options), login (handler
+   *   for the login POST instead of server.loginRoute), expiresIn, storage, server}
+   */
+  async function world(platform, o) {
+    o = o || {};
+    const clock = testing.createClock({ start: o.start !== undefined ? o.start : START });
+    let server = o.server;
+    if (!server) {
+      server = testing.createServer();
+      if (o.login) server.route('POST', LOGIN_PATH, o.login);
+      else server.loginRoute(LOGIN_PATH, { expiresIn: o.expiresIn !== undefined ? o.expiresIn : 7200 });
+      server.route('*', '/api/always401', () => ({ statusCode: 401, data: { error: 'unauthorized' } }));
+      server.route('*', /^\/api\//, server.authed((req) => ({ data: { ok: true, path: req.path } })));
+      server.route('*', /^\/asset\//, () => ({ data: { asset: true } }));
+    }
+    const fake = testing.createFakeWx(Object.assign({ clock: clock, server: server, platform: platform,
+      storage: o.storage }, o.fake));
+    const events = [];
+    const auth = createLoginManager(Object.assign({ wx: fake.api, clock: clock, loginUrl: LOGIN_URL,
+      baseUrl: ORIGIN, onEvent: (e) => events.push(e) }, o.options));
+    await auth.ready;
+    return {
+      clock: clock, server: server, fake: fake, auth: auth, events: events,
+      /** Runs the virtual clock until `p` settles (60 s of virtual time at most). */
+      run: (p, limitMs) => clock.runUntil(p, limitMs),
+      loginPosts: () => fake.calls.requests.filter((r) => r.path === LOGIN_PATH),
+      apiRequests: () => fake.calls.requests.filter((r) => r.path !== LOGIN_PATH),
+      token: () => (fake.storage.has(KEY) ? fake.storage.get(KEY).token : undefined),
+    };
+  }
+  const tokenHeader = (r) => r.header.Authorization;
+
+  // ---- the scenarios, each run with every platform shape ----------------------------
+  const scenarios = [
+    ['login: the first request logs in once, sends the token in Authorization and persists it', async (p) => {
+      const w = await world(p);
+      const r = await w.run(w.auth.request({ url: '/api/profile' }));
+      equal(r.statusCode, 200, 'status');
+      deepEqual(r.data, { ok: true, path: '/api/profile' }, 'data');
+      equal(w.fake.calls.login, 1, 'wx.login calls');
+      const posts = w.loginPosts();
+      equal(posts.length, 1, 'login POSTs');
+      equal(posts[0].method, 'POST', 'login method');
+      equal(posts[0].data && posts[0].data.code, 'code-1', 'the login POST carries the wx.login code');
+      equal(tokenHeader(posts[0]), undefined, 'no token on the login POST');
+      const api = w.apiRequests();
+      equal(api.length, 1, 'API requests');
+      equal(tokenHeader(api[0]), 'Bearer tok-code-1', 'Authorization header');
+      equal(w.token(), 'tok-code-1', 'persisted token');
+      ok(typeof w.fake.storage.get(KEY).expiresAt === 'number', 'persisted expiresAt is a number');
+    }],
+
+    ['single-flight: 5 concurrent requests and login() cause one wx.login and one login POST', async (p) => {
+      const w = await w0(p);
+      const all = [1, 2, 3, 4, 5].map((i) => w.auth.request({ url: '/api/item/' + i }));
+      all.push(w.auth.login());
+      const results = await w.run(Promise.all(all));
+      deepEqual(results.slice(0, 5).map((r) => r.statusCode), [200, 200, 200, 200, 200], 'statuses');
+      equal(results[5], undefined, 'login() resolves with undefined');
+      equal(w.fake.calls.login, 1, 'wx.login calls');
+      equal(w.loginPosts().length, 1, 'login POSTs');
+      const api = w.apiRequests();
+      equal(api.length, 5, 'API requests');
+      ok(api.every((r) => tokenHeader(r) === 'Bearer tok-code-1'), 'every request carries the one token');
+    }],
+
+    ['renewal: expired tokens → 401 → one silent re-login shared by 3 concurrent requests, replays succeed', async (p) => {
+      const w = await w0(p);
+      await w.run(w.auth.request({ url: '/api/first' }));
+      w.server.expireTokens();
+      const results = await w.run(Promise.all([w.auth.request({ url: '/api/a' }),
+        w.auth.request({ url: '/api/b' }), w.auth.request({ url: '/api/c' })]));
+      deepEqual(results.map((r) => r.statusCode), [200, 200, 200], 'statuses after renewal');
+      equal(w.fake.calls.login, 2, 'wx.login calls (one re-login)');
+      equal(w.loginPosts().length, 2, 'login POSTs');
+      const api = w.apiRequests().slice(1);
+      equal(api.filter((r) => r.statusCode === 401).length, 3, '401s with the old token');
+      equal(api.filter((r) => r.statusCode === 200 && tokenHeader(r) === 'Bearer tok-code-2').length, 3,
+        'replays with the new token');
+      equal(w.token(), 'tok-code-2', 'the new token is persisted');
+    }],
+
+    ['retry limit: a server that always answers 401 ends in RETRY_LIMIT after retryLimit re-logins', async (p) => {
+      const w = await world(p, { options: { retryLimit: 2 } });
+      const e = await rejects(w.run(w.auth.request({ url: '/api/always401' })), 'RETRY_LIMIT', 'request');
+      ok(e.response && e.response.statusCode === 401, 'response holds the last 401, got ' + show(e.response));
+      equal(w.fake.calls.login, 3, 'wx.login calls (1 + retryLimit)');
+      equal(w.apiRequests().length, 3, 'sends of the request');
+    }],
+
+    ['logout: a waiting request rejects LOGGED_OUT, storage is cleared, the next request logs in again', async (p) => {
+      const w = await w0(p);
+      await w.run(w.auth.request({ url: '/api/a' }));
+      ok(w.fake.storage.has(KEY), 'persisted after login');
+      await w.run(w.auth.logout());
+      equal(w.fake.storage.has(KEY), false, 'storage holds the session after logout');
+      const waiting = settled(w.auth.request({ url: '/api/b' }));
+      await w.clock.advance(5); // wx.login is under way (latency 10 ms)
+      equal(w.fake.calls.login, 2, 'the waiting request started a login');
+      await w.run(w.auth.logout());
+      isRejection(await w.run(waiting), 'LOGGED_OUT', 'the waiting request');
+      await w.clock.advance(1000); // the late wx.login answer arrives
+      equal(w.loginPosts().length, 1, 'login POSTs after logout (the late code is dropped)');
+      equal(w.fake.storage.has(KEY), false, 'nothing persisted after logout');
+      const r = await w.run(w.auth.request({ url: '/api/c' }));
+      equal(r.statusCode, 200, 'the next request succeeds');
+      equal(w.fake.calls.login, 3, 'wx.login calls');
+      ok(/^tok-code-/.test(w.token()) && w.token() !== 'tok-code-1', 'a new token is persisted, got ' + show(w.token()));
+    }],
+
+    ['untrusted origin: no token in the header or the query of a request to another origin', async (p) => {
+      const w = await w0(p);
+      await w.run(w.auth.request({ url: '/api/a' }));
+      const urls = ['https://cdn.other.com/asset/x', 'https://api.example.com.evil.com/asset/y',
+        'http://api.example.com/asset/z'];
+      for (const url of urls) {
+        const r = await w.run(w.auth.request({ url: url, data: { q: 1 }, header: { 'X-Page': 'p' } }));
+        equal(r.statusCode, 200, url + ' status');
+      }
+      const r = await w.run(w.auth.request({ url: '/asset/public', auth: false }));
+      equal(r.statusCode, 200, 'auth:false status');
+      const sent = w.fake.calls.requests.filter((x) => x.path !== LOGIN_PATH && x.path.indexOf('/asset/') === 0);
+      equal(sent.length, 4, 'requests sent');
+      for (const x of sent) {
+        ok(JSON.stringify(x.header).indexOf('tok-') < 0, x.url + ' carries the token in a header: ' + show(x.header));
+        ok(x.url.indexOf('tok-') < 0, x.url + ' carries the token in its URL');
+        equal(x.header['X-Page'] === undefined || x.header['X-Page'] === 'p', true, 'the page header is kept');
+      }
+      ok(sent[0].url.indexOf('q=1') > 0, 'GET data becomes the query string: ' + sent[0].url);
+      equal(w.fake.calls.login, 1, 'wx.login calls');
+    }],
+
+    ['persisted token: a second launch sharing storage reuses it: no wx.login, one checkSession', async (p) => {
+      const first = await w0(p);
+      await first.run(first.auth.request({ url: '/api/a' }));
+      const second = await world(p, { storage: first.fake.storage, server: first.server });
+      const results = await second.run(Promise.all([second.auth.request({ url: '/api/b' }),
+        second.auth.request({ url: '/api/c' })]));
+      const again = await second.run(second.auth.request({ url: '/api/d' }));
+      deepEqual(results.concat([again]).map((r) => r.statusCode), [200, 200, 200], 'statuses');
+      equal(second.fake.calls.login, 0, 'wx.login calls on the second launch');
+      equal(second.fake.calls.checkSession, 1, 'checkSession calls on the second launch');
+      equal(second.loginPosts().length, 0, 'login POSTs on the second launch');
+      ok(second.apiRequests().every((r) => tokenHeader(r) === 'Bearer tok-code-1'), 'the persisted token is sent');
+    }],
+
+    ['wx.login fails: every waiter rejects WX_LOGIN_FAILED with the errMsg; nothing is sent', async (p) => {
+      const w = await w0(p);
+      w.fake.failNext('login', 'login:fail system error');
+      const out = await w.run(Promise.all([settled(w.auth.request({ url: '/api/a' })), settled(w.auth.login())]));
+      for (const o of out) equal(isRejection(o, 'WX_LOGIN_FAILED', 'waiter').errMsg, 'login:fail system error', 'errMsg');
+      equal(w.fake.calls.login, 1, 'wx.login calls');
+      equal(w.fake.calls.request, 0, 'wx.request calls');
+      equal(w.fake.storage.has(KEY), false, 'nothing persisted');
+    }],
+
+    ['login POST 500: LOGIN_REJECTED with the response; nothing persisted', async (p) => {
+      const w = await world(p, { login: () => ({ statusCode: 500, data: { error: 'code2session failed' } }) });
+      const out = await w.run(Promise.all([settled(w.auth.request({ url: '/api/a' })), settled(w.auth.login())]));
+      for (const o of out) {
+        const e = isRejection(o, 'LOGIN_REJECTED', 'waiter');
+        ok(e.response && e.response.statusCode === 500, 'response holds the 500, got ' + show(e.response));
+      }
+      equal(w.fake.calls.login, 1, 'wx.login calls');
+      equal(w.loginPosts().length, 1, 'login POSTs');
+      equal(w.apiRequests().length, 0, 'API requests');
+      equal(w.fake.storage.has(KEY), false, 'nothing persisted');
+    }],
+
+    ['login timeout: a hanging login POST fails LOGIN_TIMEOUT at loginTimeoutMs on the virtual clock', async (p) => {
+      const w = await world(p, { login: () => ({ hang: true }), options: { loginTimeoutMs: 5000 } });
+      const t0 = w.clock.now();
+      const waiting = settled(w.auth.request({ url: '/api/a' }));
+      let done = false;
+      waiting.then(() => { done = true; });
+      await w.clock.advance(4900);
+      equal(done, false, 'settled before loginTimeoutMs');
+      await w.clock.advance(200);
+      equal(done, true, 'settled by loginTimeoutMs + 100 ms of virtual time');
+      isRejection(await waiting, 'LOGIN_TIMEOUT', 'request');
+      equal(w.clock.now() - t0, 5100, 'virtual ms elapsed');
+      equal(w.apiRequests().length, 0, 'API requests');
+    }],
+
+    ['offline: NETWORK_OFFLINE at once with nothing sent; back online the request logs in', async (p) => {
+      const w = await world(p, { fake: { network: 'none' } });
+      await w.clock.advance(50); // wx.getNetworkType has answered
+      const out = await w.run(Promise.all([settled(w.auth.request({ url: '/api/a' })), settled(w.auth.login())]));
+      for (const o of out) isRejection(o, 'NETWORK_OFFLINE', 'waiter');
+      equal(w.fake.calls.login, 0, 'wx.login calls while offline');
+      equal(w.fake.calls.request, 0, 'wx.request calls while offline');
+      w.fake.setNetwork('4g');
+      const r = await w.run(w.auth.request({ url: '/api/a' }));
+      equal(r.statusCode, 200, 'status back online');
+      equal(w.fake.calls.login, 1, 'wx.login calls back online');
+    }],
+  ];
+  /** The default world (a name short enough for the scenarios above). */
+  function w0(p) { return world(p); }
+
+  const cases = [];
+  for (const platform of ['wx', 'tt', 'qq', 'taro', 'uni']) {
+    for (const s of scenarios) {
+      cases.push({ name: '[' + platform + '] ' + s[0], run: () => s[1](platform) });
+    }
+  }
+  return cases;
+};
