@@ -392,8 +392,11 @@ const copy = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v))
  *   failNext: function(string, string, number=): void}}
  *   `calls` counts each API by name (`calls.login`, `calls.request`, …), logs every
  *   wx.request in `calls.requests` (`{method, url, origin, path, header, data, time,
- *   statusCode | errMsg}`; `url` with the GET query) and keeps `inFlight` and
- *   `maxInFlight`. `failNext(api, errMsg, times = 1)` makes the next call(s) of `api`
+ *   statusCode | errMsg}`; `url` with the GET query) and keeps `inFlight`, `maxInFlight`
+ *   (never above 10: WeChat queues the rest) and `maxConcurrent` (the most wx.request
+ *   calls outstanding at once, queued ones included: what the code under test asked for); `calls.unhandledRejections` lists the reasons of Promises the fake
+ *   returned (taro always; wx and uni without callbacks) that rejected with no handler:
+ *   what a real app would log as "Unhandled promise rejection". `failNext(api, errMsg, times = 1)` makes the next call(s) of `api`
  *   (login, checkSession, request, getNetworkType, or a storage sync API, which then
  *   throws) fail with exactly `errMsg`, e.g. `'login:fail system error'`.
  *   `setNetwork(type)` changes the network and calls onNetworkStatusChange listeners
@@ -418,7 +421,7 @@ function createFakeWx(options) {
   const listeners = { network: [], show: [], hide: [] };
   const failures = {};
   const queue = [];
-  const calls = { requests: [], inFlight: 0, maxInFlight: 0 };
+  const calls = { requests: [], inFlight: 0, maxInFlight: 0, maxConcurrent: 0, unhandledRejections: [] };
   const count = (name) => { calls[name] = (calls[name] || 0) + 1; };
   const later = (ms, fn) => clock.setTimeout(fn, ms);
   const takeFailure = (name) => (failures[name] && failures[name].length > 0 ? failures[name].shift() : null);
@@ -497,6 +500,7 @@ function createFakeWx(options) {
       return undefined;
     }
     if (calls.inFlight < MAX_IN_FLIGHT) start(); else queue.push(start);
+    if (calls.inFlight + queue.length > calls.maxConcurrent) calls.maxConcurrent = calls.inFlight + queue.length;
     return {
       abort() {
         if (state === 'done') return;
@@ -536,7 +540,7 @@ function createFakeWx(options) {
   };
 
   const fake = {
-    api: shape(platform, base),
+    api: shape(platform, base, trackingPromise(calls.unhandledRejections)),
     clock: clock,
     server: server,
     storage: storage,
@@ -560,10 +564,36 @@ function createFakeWx(options) {
   return fake;
 }
 
+/**
+ * A Promise class whose instances note a rejection that no handler has taken (as a
+ * host's "unhandled rejection" report would) in `list`, and take it back out when a
+ * handler comes later. `await`, `then`, `catch` and `finally` all count as handlers.
+ */
+function trackingPromise(list) {
+  class TrackedPromise extends Promise {
+    static get [Symbol.species]() { return Promise; }
+    then(onFulfilled, onRejected) {
+      this.handled = true;
+      const i = list.indexOf(this.rejection);
+      if (this.rejection !== undefined && i >= 0) list.splice(i, 1);
+      return super.then(onFulfilled, onRejected);
+    }
+  }
+  const make = (executor) => {
+    const p = new TrackedPromise(executor);
+    Promise.prototype.then.call(p, undefined, (reason) => {
+      p.rejection = reason;
+      if (!p.handled) list.push(reason);
+    });
+    return p;
+  };
+  return make;
+}
+
 /** Builds the platform's object over the callback-style `base` (see createFakeWx). */
-function shape(platform, base) {
+function shape(platform, base, trackedPromise) {
   const api = Object.assign({}, base);
-  const viaPromise = (fn, opts) => new Promise((resolve, reject) => {
+  const viaPromise = (fn, opts) => trackedPromise((resolve, reject) => {
     fn(Object.assign({}, opts, { success: resolve, fail: reject }));
   });
   const ASYNC = ['login', 'checkSession', 'getNetworkType'];
@@ -580,7 +610,7 @@ function shape(platform, base) {
     const both = (name) => (opts) => {
       const op = opts || {};
       let task = null;
-      const p = new Promise((resolve, reject) => {
+      const p = trackedPromise((resolve, reject) => {
         task = base[name](Object.assign({}, op, {
           success: (res) => { if (typeof op.success === 'function') op.success(res); resolve(res); },
           fail: (res) => { if (typeof op.fail === 'function') op.fail(res); reject(res); },

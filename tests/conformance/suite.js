@@ -50,11 +50,12 @@ module.exports = function defineSuite(env) {
 
   // ---- a world: clock, server, storage, fake platform, manager ----------------------
   /**
+   * @param {{worlds: object[]}} ctx the case's context: every world is checked after it
    * @param {string} platform wx | tt | qq | taro | uni
    * @param {object} [o] {options (manager), fake (createFakeWx options), login (handler
    *   for the login POST instead of server.loginRoute), expiresIn, storage, server}
    */
-  async function world(platform, o) {
+  async function world(ctx, platform, o) {
     o = o || {};
     const clock = testing.createClock({ start: o.start !== undefined ? o.start : START });
     let server = o.server;
@@ -62,6 +63,7 @@ module.exports = function defineSuite(env) {
       server = testing.createServer();
       if (o.login) server.route('POST', LOGIN_PATH, o.login);
       else server.loginRoute(LOGIN_PATH, { expiresIn: o.expiresIn !== undefined ? o.expiresIn : 7200 });
+      server.route('*', '/api/down', () => ({ fail: 'request:fail timeout' }));
       server.route('*', '/api/always401', () => ({ statusCode: 401, data: { error: 'unauthorized' } }));
       server.route('*', /^\/api\//, server.authed((req) => ({ data: { ok: true, path: req.path } })));
       server.route('*', /^\/asset\//, () => ({ data: { asset: true } }));
@@ -72,7 +74,7 @@ module.exports = function defineSuite(env) {
     const auth = createLoginManager(Object.assign({ wx: fake.api, clock: clock, loginUrl: LOGIN_URL,
       baseUrl: ORIGIN, onEvent: (e) => events.push(e) }, o.options));
     await auth.ready;
-    return {
+    const w = {
       clock: clock, server: server, fake: fake, auth: auth, events: events,
       /** Runs the virtual clock until `p` settles (60 s of virtual time at most). */
       run: (p, limitMs) => clock.runUntil(p, limitMs),
@@ -80,13 +82,23 @@ module.exports = function defineSuite(env) {
       apiRequests: () => fake.calls.requests.filter((r) => r.path !== LOGIN_PATH),
       token: () => (fake.storage.has(KEY) ? fake.storage.get(KEY).token : undefined),
     };
+    ctx.worlds.push(w);
+    return w;
+  }
+
+  /** After every case: no Promise the platform returned was left rejected unhandled. */
+  async function checkWorlds(ctx) {
+    for (const w of ctx.worlds) {
+      await w.clock.flush();
+      deepEqual(w.fake.calls.unhandledRejections, [], 'rejections the manager left unhandled (' + w.fake.platform + ')');
+    }
   }
   const tokenHeader = (r) => r.header.Authorization;
 
   // ---- the scenarios, each run with every platform shape ----------------------------
   const scenarios = [
-    ['login: the first request logs in once, sends the token in Authorization and persists it', async (p) => {
-      const w = await world(p);
+    ['login: the first request logs in once, sends the token in Authorization and persists it', async (p, ctx) => {
+      const w = await world(ctx, p);
       const r = await w.run(w.auth.request({ url: '/api/profile' }));
       equal(r.statusCode, 200, 'status');
       deepEqual(r.data, { ok: true, path: '/api/profile' }, 'data');
@@ -103,8 +115,8 @@ module.exports = function defineSuite(env) {
       ok(typeof w.fake.storage.get(KEY).expiresAt === 'number', 'persisted expiresAt is a number');
     }],
 
-    ['single-flight: 5 concurrent requests and login() cause one wx.login and one login POST', async (p) => {
-      const w = await w0(p);
+    ['single-flight: 5 concurrent requests and login() cause one wx.login and one login POST', async (p, ctx) => {
+      const w = await world(ctx, p);
       const all = [1, 2, 3, 4, 5].map((i) => w.auth.request({ url: '/api/item/' + i }));
       all.push(w.auth.login());
       const results = await w.run(Promise.all(all));
@@ -117,8 +129,8 @@ module.exports = function defineSuite(env) {
       ok(api.every((r) => tokenHeader(r) === 'Bearer tok-code-1'), 'every request carries the one token');
     }],
 
-    ['renewal: expired tokens → 401 → one silent re-login shared by 3 concurrent requests, replays succeed', async (p) => {
-      const w = await w0(p);
+    ['renewal: expired tokens → 401 → one silent re-login shared by 3 concurrent requests, replays succeed', async (p, ctx) => {
+      const w = await world(ctx, p);
       await w.run(w.auth.request({ url: '/api/first' }));
       w.server.expireTokens();
       const results = await w.run(Promise.all([w.auth.request({ url: '/api/a' }),
@@ -133,16 +145,16 @@ module.exports = function defineSuite(env) {
       equal(w.token(), 'tok-code-2', 'the new token is persisted');
     }],
 
-    ['retry limit: a server that always answers 401 ends in RETRY_LIMIT after retryLimit re-logins', async (p) => {
-      const w = await world(p, { options: { retryLimit: 2 } });
+    ['retry limit: a server that always answers 401 ends in RETRY_LIMIT after retryLimit re-logins', async (p, ctx) => {
+      const w = await world(ctx, p, { options: { retryLimit: 2 } });
       const e = await rejects(w.run(w.auth.request({ url: '/api/always401' })), 'RETRY_LIMIT', 'request');
       ok(e.response && e.response.statusCode === 401, 'response holds the last 401, got ' + show(e.response));
       equal(w.fake.calls.login, 3, 'wx.login calls (1 + retryLimit)');
       equal(w.apiRequests().length, 3, 'sends of the request');
     }],
 
-    ['logout: a waiting request rejects LOGGED_OUT, storage is cleared, the next request logs in again', async (p) => {
-      const w = await w0(p);
+    ['logout: a waiting request rejects LOGGED_OUT, storage is cleared, the next request logs in again', async (p, ctx) => {
+      const w = await world(ctx, p);
       await w.run(w.auth.request({ url: '/api/a' }));
       ok(w.fake.storage.has(KEY), 'persisted after login');
       await w.run(w.auth.logout());
@@ -161,8 +173,8 @@ module.exports = function defineSuite(env) {
       ok(/^tok-code-/.test(w.token()) && w.token() !== 'tok-code-1', 'a new token is persisted, got ' + show(w.token()));
     }],
 
-    ['untrusted origin: no token in the header or the query of a request to another origin', async (p) => {
-      const w = await w0(p);
+    ['untrusted origin: no token in the header or the query of a request to another origin', async (p, ctx) => {
+      const w = await world(ctx, p);
       await w.run(w.auth.request({ url: '/api/a' }));
       const urls = ['https://cdn.other.com/asset/x', 'https://api.example.com.evil.com/asset/y',
         'http://api.example.com/asset/z'];
@@ -183,10 +195,10 @@ module.exports = function defineSuite(env) {
       equal(w.fake.calls.login, 1, 'wx.login calls');
     }],
 
-    ['persisted token: a second launch sharing storage reuses it: no wx.login, one checkSession', async (p) => {
-      const first = await w0(p);
+    ['persisted token: a second launch sharing storage reuses it: no wx.login, one checkSession', async (p, ctx) => {
+      const first = await world(ctx, p);
       await first.run(first.auth.request({ url: '/api/a' }));
-      const second = await world(p, { storage: first.fake.storage, server: first.server });
+      const second = await world(ctx, p, { storage: first.fake.storage, server: first.server });
       const results = await second.run(Promise.all([second.auth.request({ url: '/api/b' }),
         second.auth.request({ url: '/api/c' })]));
       const again = await second.run(second.auth.request({ url: '/api/d' }));
@@ -197,8 +209,8 @@ module.exports = function defineSuite(env) {
       ok(second.apiRequests().every((r) => tokenHeader(r) === 'Bearer tok-code-1'), 'the persisted token is sent');
     }],
 
-    ['wx.login fails: every waiter rejects WX_LOGIN_FAILED with the errMsg; nothing is sent', async (p) => {
-      const w = await w0(p);
+    ['wx.login fails: every waiter rejects WX_LOGIN_FAILED with the errMsg; nothing is sent', async (p, ctx) => {
+      const w = await world(ctx, p);
       w.fake.failNext('login', 'login:fail system error');
       const out = await w.run(Promise.all([settled(w.auth.request({ url: '/api/a' })), settled(w.auth.login())]));
       for (const o of out) equal(isRejection(o, 'WX_LOGIN_FAILED', 'waiter').errMsg, 'login:fail system error', 'errMsg');
@@ -207,8 +219,8 @@ module.exports = function defineSuite(env) {
       equal(w.fake.storage.has(KEY), false, 'nothing persisted');
     }],
 
-    ['login POST 500: LOGIN_REJECTED with the response; nothing persisted', async (p) => {
-      const w = await world(p, { login: () => ({ statusCode: 500, data: { error: 'code2session failed' } }) });
+    ['login POST 500: LOGIN_REJECTED with the response; nothing persisted', async (p, ctx) => {
+      const w = await world(ctx, p, { login: () => ({ statusCode: 500, data: { error: 'code2session failed' } }) });
       const out = await w.run(Promise.all([settled(w.auth.request({ url: '/api/a' })), settled(w.auth.login())]));
       for (const o of out) {
         const e = isRejection(o, 'LOGIN_REJECTED', 'waiter');
@@ -220,8 +232,8 @@ module.exports = function defineSuite(env) {
       equal(w.fake.storage.has(KEY), false, 'nothing persisted');
     }],
 
-    ['login timeout: a hanging login POST fails LOGIN_TIMEOUT at loginTimeoutMs on the virtual clock', async (p) => {
-      const w = await world(p, { login: () => ({ hang: true }), options: { loginTimeoutMs: 5000 } });
+    ['login timeout: a hanging login POST fails LOGIN_TIMEOUT at loginTimeoutMs on the virtual clock', async (p, ctx) => {
+      const w = await world(ctx, p, { login: () => ({ hang: true }), options: { loginTimeoutMs: 5000 } });
       const t0 = w.clock.now();
       const waiting = settled(w.auth.request({ url: '/api/a' }));
       let done = false;
@@ -235,8 +247,8 @@ module.exports = function defineSuite(env) {
       equal(w.apiRequests().length, 0, 'API requests');
     }],
 
-    ['offline: NETWORK_OFFLINE at once with nothing sent; back online the request logs in', async (p) => {
-      const w = await world(p, { fake: { network: 'none' } });
+    ['offline: NETWORK_OFFLINE at once with nothing sent; back online the request logs in', async (p, ctx) => {
+      const w = await world(ctx, p, { fake: { network: 'none' } });
       await w.clock.advance(50); // wx.getNetworkType has answered
       const out = await w.run(Promise.all([settled(w.auth.request({ url: '/api/a' })), settled(w.auth.login())]));
       for (const o of out) isRejection(o, 'NETWORK_OFFLINE', 'waiter');
@@ -247,14 +259,64 @@ module.exports = function defineSuite(env) {
       equal(r.statusCode, 200, 'status back online');
       equal(w.fake.calls.login, 1, 'wx.login calls back online');
     }],
+
+    ['request fails: a wx.request failure rejects REQUEST_FAILED with its errMsg and costs no re-login', async (p, ctx) => {
+      const w = await world(ctx, p);
+      await w.run(w.auth.request({ url: '/api/a' }));
+      const e = await rejects(w.run(w.auth.request({ url: '/api/down' })), 'REQUEST_FAILED', 'request');
+      equal(e.errMsg, 'request:fail timeout', 'errMsg');
+      equal((await w.run(w.auth.request({ url: '/api/b' }))).statusCode, 200, 'the next request');
+      equal(w.fake.calls.login, 1, 'wx.login calls');
+    }],
+
+    ['expiry: with expiresIn 120 s the token is renewed on the virtual clock, before it runs out', async (p, ctx) => {
+      const w = await world(ctx, p, { expiresIn: 120 });
+      await w.run(w.auth.request({ url: '/api/a' }));
+      await w.clock.advance(61000); // past half the lifetime: renewMarginMs (60 s) before the end
+      const r = await w.run(w.auth.request({ url: '/api/b' }));
+      equal(r.statusCode, 200, 'status');
+      equal(w.fake.calls.login, 2, 'wx.login calls');
+      const api = w.apiRequests();
+      equal(tokenHeader(api[api.length - 1]), 'Bearer tok-code-2', 'the renewed token is sent');
+      equal(api.filter((x) => x.statusCode === 401).length, 0, 'no request met a 401');
+    }],
+
+    ['checkSession fails on a second launch: one wx.login, then the new token', async (p, ctx) => {
+      const first = await world(ctx, p);
+      await first.run(first.auth.request({ url: '/api/a' }));
+      first.server.sessionKeyValid = false;
+      const second = await world(ctx, p, { storage: first.fake.storage, server: first.server });
+      const results = await second.run(Promise.all([second.auth.request({ url: '/api/b' }),
+        second.auth.request({ url: '/api/c' })]));
+      deepEqual(results.map((r) => r.statusCode), [200, 200], 'statuses');
+      equal(second.fake.calls.checkSession, 1, 'checkSession calls');
+      equal(second.fake.calls.login, 1, 'wx.login calls');
+      equal(second.token(), 'tok-code-2', 'the new token is persisted');
+    }],
+
+    ['at most 10 wx.request at once: 15 concurrent requests and the login POST', async (p, ctx) => {
+      const w = await world(ctx, p, { fake: { latencyMs: 50 } });
+      const all = [];
+      for (let i = 0; i < 15; i++) all.push(w.auth.request({ url: '/api/n/' + i }));
+      const results = await w.run(Promise.all(all));
+      ok(results.every((r) => r.statusCode === 200), 'every request succeeds');
+      equal(w.apiRequests().length, 15, 'API requests');
+      ok(w.fake.calls.maxConcurrent <= 10, 'wx.request outstanding at once: ' + w.fake.calls.maxConcurrent);
+      equal(w.fake.calls.maxConcurrent, 10, 'the manager uses the 10 slots');
+    }],
   ];
-  /** The default world (a name short enough for the scenarios above). */
-  function w0(p) { return world(p); }
 
   const cases = [];
   for (const platform of ['wx', 'tt', 'qq', 'taro', 'uni']) {
     for (const s of scenarios) {
-      cases.push({ name: '[' + platform + '] ' + s[0], run: () => s[1](platform) });
+      cases.push({
+        name: '[' + platform + '] ' + s[0],
+        run: async () => {
+          const ctx = { worlds: [] };
+          await s[1](platform, ctx);
+          await checkWorlds(ctx);
+        },
+      });
     }
   }
   return cases;
