@@ -138,7 +138,9 @@ function exitOnSignals() {
 
 /**
  * CLI tail shared by the three runners: runs `run(opts)`, prints the closing line
- * `N passed, N failed`, exits non-zero on any failure or when no case ran.
+ * `N passed, N failed`, exits non-zero on any failure, when no case ran, or when an
+ * error escaped to the engine (uncaught in a callback or, in Node and Chromium, an
+ * unhandled rejection: WeChat reports those to App.onError / onUnhandledRejection).
  */
 function main(run) {
   let opts;
@@ -146,8 +148,9 @@ function main(run) {
   exitOnSignals();
   run(Object.assign(opts, { log: (line) => process.stdout.write(line + '\n') })).then((r) => {
     console.log(`# ${r.engine}: ${r.ms} ms`);
+    if (r.uncaught) console.log(`# FAIL ${r.uncaught} uncaught error(s) (see "# uncaught" above)`);
     console.log(`${r.passed} passed, ${r.failed} failed`);
-    process.exitCode = r.failed === 0 && r.passed > 0 ? 0 : 1;
+    process.exitCode = r.failed === 0 && r.passed > 0 && !r.uncaught ? 0 : 1;
   }, (e) => {
     console.error(`conformance: ${(e && e.stack) || e}`);
     console.log('0 passed, 1 failed');

@@ -17,7 +17,8 @@
  *                            compile/validate/Module).
  *   completeTimers(g)        WeChat-like setTimeout/clearTimeout/setInterval/
  *                            clearInterval over an engine whose setTimeout returns no
- *                            id and has no clear (jsc).
+ *                            id and has no clear (jsc); an error thrown by a callback
+ *                            is printed and kept in `uncaught` instead of ending jsc.
  *   hideGlobals(g, names)    deletes globals a mini program lacks; returns the ones left.
  *   wasmCalls                every instantiate of makeWXWebAssembly's: {path, ok, error}.
  *   run(opts)                loads the bundle, the harness and the suite, runs the cases
@@ -34,6 +35,7 @@
   var defs = {};
   var cache = {};
   var wasmCalls = []; // every WXWebAssembly.instantiate of makeWXWebAssembly: {path, ok, error}
+  var uncaught = []; // messages of errors thrown out of completeTimers' callbacks
 
   function kind(v) {
     if (v === null) return 'null';
@@ -143,8 +145,13 @@
     var nativeSetTimeout = g.setTimeout;
     var live = {};
     var nextId = 1;
-    var onError = function (e) { if (typeof g.print === 'function') g.print('# uncaught in a timer: ' + messageOf(e)); };
-    // An uncaught error in a timer ends the jsc shell; a mini program reports it and goes on.
+    var report = g.print;
+    // An uncaught error in a timer ends the jsc shell; a mini program reports it
+    // (App.onError) and goes on: so does this, and the driver fails the run.
+    var onError = function (e) {
+      uncaught.push(messageOf(e));
+      if (typeof report === 'function') report('# uncaught in a timer: ' + messageOf(e));
+    };
     function fire(fn, args) {
       try { fn.apply(undefined, args); } catch (e) { onError(e); }
     }
@@ -284,5 +291,6 @@
     hideGlobals: hideGlobals,
     run: run,
     wasmCalls: wasmCalls,
+    uncaught: uncaught,
   };
 })(typeof globalThis !== 'undefined' ? globalThis : this);

@@ -78,7 +78,8 @@ async function run(opts) {
       }
     });
     let lastError = null;
-    page.on('pageerror', (e) => { dog.poke(); lastError = e.message; log(`# uncaught: ${e.message}`); });
+    let uncaught = 0;
+    page.on('pageerror', (e) => { dog.poke(); uncaught++; lastError = e.message; log(`# uncaught: ${e.message}`); });
     try {
       await page.addScriptTag({ content: fs.readFileSync(d.ENGINE_HOST, 'utf8') + '\n//# sourceURL=engine-host.js' });
       const left = await page.evaluate(pageSetup, files);
@@ -102,7 +103,7 @@ async function run(opts) {
       for (const w of r.wasm) log(`# WXWebAssembly.instantiate(${w.path}): ${w.ok ? 'ok' : w.error}`);
       return {
         engine: 'chromium', passed: r.passed, failed: r.failed, names: r.names,
-        failedNames: r.failedNames, ms: Date.now() - started,
+        failedNames: r.failedNames, uncaught, ms: Date.now() - started,
       };
     } catch (e) {
       throw idle ? new Error(idle) : e;

@@ -2,8 +2,8 @@
 /**
  * The engine matrix: the one conformance suite (tests/conformance/suite.js over pkg/)
  * on Node's mini-program sandbox, headless Chromium and jsc, one after the other.
- * Fails unless every engine ran at least one case, none failed, and all three ran the
- * same case names (so the same pass count). Last line: `N passed, N failed` (totals).
+ * Fails unless every engine ran at least one case, none failed, no error escaped to the
+ * engine, and all three ran the same case names (so the same pass count). Last line: `N passed, N failed` (totals).
  *
  *   node tests/conformance/run-engines.js [--suite=FILE] [--testing=FILE]   (make test-engines)
  */
@@ -22,6 +22,7 @@ function disagreements(results) {
     if (r.error) why.push(`${r.engine}: did not run: ${r.error}`);
     else if (r.passed + r.failed === 0) why.push(`${r.engine}: ran no case`);
     else if (r.failed > 0) why.push(`${r.engine}: ${r.failed} failed: ${r.failedNames.join('; ')}`);
+    if (r.uncaught) why.push(`${r.engine}: ${r.uncaught} uncaught error(s) (see "# uncaught")`);
   }
   const ran = results.filter((r) => !r.error);
   for (const r of ran) {
@@ -63,8 +64,9 @@ async function main() {
   for (const w of why) console.log(`# FAIL ${w}`);
   const passed = results.reduce((n, r) => n + r.passed, 0);
   const failed = results.reduce((n, r) => n + r.failed, 0);
-  // A disagreement with no failed case (e.g. a case missing on one engine) still fails.
-  console.log(`${passed} passed, ${failed + (why.length && failed === 0 ? why.length : 0)} failed`);
+  // Every other problem (an uncaught error, a case one engine lacks) counts as one failure.
+  const other = why.filter((w) => !/^\S+: \d+ failed: /.test(w)).length;
+  console.log(`${passed} passed, ${failed + other} failed`);
   process.exitCode = why.length === 0 ? 0 : 1;
 }
 

@@ -48,6 +48,7 @@ function mainScript(files, moduleFiles, ids, timeoutMs) {
   if (left.length) jscPrint('# could not hide: ' + left.join(', '));
   function done(s) {
     s.wasm = H.wasmCalls;
+    s.uncaught = H.uncaught.length;
     jscPrint(${JSON.stringify(RESULT)} + JSON.stringify(s));
     jscQuit();
   }
@@ -138,7 +139,7 @@ function spawnJsc(o, dir, ids, scripts, log, started) {
       for (const w of result.wasm || []) log(`# WXWebAssembly.instantiate(${w.path}): ${w.ok ? 'ok' : w.error}`);
       return resolve({
         engine: 'jsc', passed: result.passed, failed: result.failed, names: result.names,
-        failedNames: result.failedNames, ms: Date.now() - started,
+        failedNames: result.failedNames, uncaught: result.uncaught || 0, ms: Date.now() - started,
       });
     };
     child.on('error', (e) => finish(new Error(`cannot start ${JSC}: ${e.message}`)));

@@ -32,8 +32,10 @@ async function run(opts) {
     log: { log: say(''), info: say(''), debug: say(''), warn: say('warn: '), error: say('error: ') },
   });
   // WeChat reports these (App.onError / onUnhandledRejection) and goes on; so does the run.
-  const onRejection = (e) => log(`# unhandled rejection: ${(e && e.message) || e}`);
-  const onUncaught = (e) => log(`# uncaught: ${(e && e.message) || e}`);
+  // They count against the run as in the other engines (see driver.js).
+  let uncaught = 0;
+  const onRejection = (e) => { uncaught++; log(`# unhandled rejection: ${(e && e.message) || e}`); };
+  const onUncaught = (e) => { uncaught++; log(`# uncaught: ${(e && e.message) || e}`); };
   process.on('unhandledRejection', onRejection);
   process.on('uncaughtException', onUncaught);
   try {
@@ -55,7 +57,7 @@ async function run(opts) {
     }
     return {
       engine: 'node-sandbox', passed: r.passed, failed: r.failed,
-      names: Array.from(r.names), failedNames: Array.from(r.failedNames), ms: Date.now() - started,
+      names: Array.from(r.names), failedNames: Array.from(r.failedNames), uncaught, ms: Date.now() - started,
     };
   } finally {
     sb.close();
