@@ -86,10 +86,10 @@ function createClock(options) {
     chain = run.then(() => undefined, () => undefined);
     return run;
   }
-  function checkMs(name, ms) {
-    if (typeof ms !== 'number' || !(ms >= 0) || ms === Infinity) {
-      throw new TypeError('clock.' + name + ': expected a non-negative number of ms, got ' + ms);
-    }
+  /** A TypeError for a bad ms argument, or null. */
+  function badMs(name, ms) {
+    if (typeof ms === 'number' && ms >= 0 && ms !== Infinity) return null;
+    return new TypeError('clock.' + name + ': expected a non-negative number of ms, got ' + ms);
   }
   function raise(errors) {
     if (errors.length > 0) throw errors[0];
@@ -111,7 +111,7 @@ function createClock(options) {
       timers = timers.filter((t) => t.id !== handle);
     },
     advance(ms) {
-      checkMs('advance', ms);
+      if (badMs('advance', ms)) return Promise.reject(badMs('advance', ms));
       return serial(async () => {
         const errors = [];
         const target = now + ms;
@@ -124,7 +124,7 @@ function createClock(options) {
     },
     runAll(limitMs) {
       const limit = limitMs === undefined ? 60000 : limitMs;
-      checkMs('runAll', limit);
+      if (badMs('runAll', limit)) return Promise.reject(badMs('runAll', limit));
       return serial(async () => {
         const errors = [];
         const limitAt = now + limit;
@@ -139,7 +139,7 @@ function createClock(options) {
     },
     runUntil(promise, limitMs) {
       const limit = limitMs === undefined ? 60000 : limitMs;
-      checkMs('runUntil', limit);
+      if (badMs('runUntil', limit)) return Promise.reject(badMs('runUntil', limit));
       let settled = false;
       const p = Promise.resolve(promise);
       p.then(() => { settled = true; }, () => { settled = true; });
