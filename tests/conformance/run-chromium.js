@@ -9,16 +9,19 @@
  * /miniprogram_npm/weapp-login/weapp_login_bg.wasm.br onto the bytes the driver
  * decompressed (a browser cannot read `.wasm.br`; WeChat decompresses it itself),
  * handed over as base64, and instantiates them with the page's WebAssembly, which is
- * then deleted from the globals with TextEncoder/TextDecoder (a mini program has none).
+ * then deleted from the globals with the sandbox's other ABSENT_GLOBALS (TextEncoder,
+ * TextDecoder, fetch, URL, queueMicrotask, ...: a mini program has none; window, self
+ * and document cannot be deleted from a page).
  * The runner prints through console.log; the driver echoes it and kills the browser
  * when the page prints nothing for the case timeout plus IDLE_GRACE_MS, and on every exit path.
  *
  *   node tests/conformance/run-chromium.js [--suite=FILE] [--testing=FILE]
  *
- * Exports run(opts) → Promise<{engine, passed, failed, names, failedNames, ms}>.
+ * Exports run(opts) → Promise<{engine, passed, failed, names, failedNames, uncaught, ms}>.
  */
 const fs = require('fs');
 const d = require('./driver');
+const { ABSENT_GLOBALS } = require('../sandbox');
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 /** Marks the runner's own lines among the page's console messages. */
@@ -27,7 +30,7 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Runs in the page, before the modules: the mini-program globals. */
-function pageSetup(files) {
+function pageSetup({ files, absent }) {
   const H = globalThis.__weappConformance;
   const WA = globalThis.WebAssembly;
   const fromBase64 = (b64) => {
@@ -38,7 +41,7 @@ function pageSetup(files) {
   };
   // Code-package path -> decompressed bytes (see run-chromium.js).
   globalThis.WXWebAssembly = H.makeWXWebAssembly({ WebAssembly: WA, files, read: fromBase64 });
-  return H.hideGlobals(globalThis, ['WebAssembly', 'TextEncoder', 'TextDecoder']);
+  return H.hideGlobals(globalThis, absent);
 }
 
 async function run(opts) {
@@ -82,8 +85,8 @@ async function run(opts) {
     page.on('pageerror', (e) => { dog.poke(); uncaught++; lastError = e.message; log(`# uncaught: ${e.message}`); });
     try {
       await page.addScriptTag({ content: fs.readFileSync(d.ENGINE_HOST, 'utf8') + '\n//# sourceURL=engine-host.js' });
-      const left = await page.evaluate(pageSetup, files);
-      if (left.length) log(`# could not hide: ${left.join(', ')}`);
+      const left = await page.evaluate(pageSetup, { files, absent: ABSENT_GLOBALS });
+      if (left.length) log(`# still present (not deletable here): ${left.join(', ')}`);
       for (const s of scripts) {
         await page.addScriptTag({ content: `${s.text}//# sourceURL=${s.id}\n` });
         if (!await page.evaluate((id) => globalThis.__weappConformance.defined(id), s.id)) {

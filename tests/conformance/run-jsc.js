@@ -10,18 +10,20 @@
  * `WXWebAssembly`, whose instantiate(path, imports) maps
  * /miniprogram_npm/weapp-login/weapp_login_bg.wasm.br onto the decompressed file, reads
  * it with `readFile(file, "binary")` and instantiates it with the shell's WebAssembly.
- * Then it deletes the global WebAssembly (a mini program has none), runs the suite,
- * prints `# conformance-result {json}` and quits. The driver kills jsc when it prints
+ * Then it deletes the global WebAssembly and the sandbox's other ABSENT_GLOBALS (a mini
+ * program has none of them), runs the suite, prints `# conformance-result {json}` and
+ * quits. The driver kills jsc when it prints
  * nothing for the case timeout plus IDLE_GRACE_MS, and on every exit path.
  *
  *   node tests/conformance/run-jsc.js [--suite=FILE] [--testing=FILE]
  *
- * Exports run(opts) → Promise<{engine, passed, failed, names, failedNames, ms}>.
+ * Exports run(opts) → Promise<{engine, passed, failed, names, failedNames, uncaught, ms}>.
  */
 const fs = require('fs');
 const path = require('path');
 const { spawn } = require('child_process');
 const d = require('./driver');
+const { ABSENT_GLOBALS } = require('../sandbox');
 
 const JSC = process.env.JSC || '/usr/bin/jsc';
 const RESULT = '# conformance-result ';
@@ -44,8 +46,8 @@ function mainScript(files, moduleFiles, ids, timeoutMs) {
     files: ${JSON.stringify(files)},
     read: function (file) { return jscReadFile(file, 'binary'); },
   });
-  var left = H.hideGlobals(g, ['WebAssembly', 'TextEncoder', 'TextDecoder']);
-  if (left.length) jscPrint('# could not hide: ' + left.join(', '));
+  var left = H.hideGlobals(g, ${JSON.stringify(ABSENT_GLOBALS)});
+  if (left.length) jscPrint('# still present (not deletable here): ' + left.join(', '));
   function done(s) {
     s.wasm = H.wasmCalls;
     s.uncaught = H.uncaught.length;

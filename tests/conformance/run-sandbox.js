@@ -8,7 +8,7 @@
  *
  *   node tests/conformance/run-sandbox.js [--suite=FILE] [--testing=FILE]
  *
- * Exports run(opts) → Promise<{engine, passed, failed, names, failedNames, ms}>.
+ * Exports run(opts) → Promise<{engine, passed, failed, names, failedNames, uncaught, ms}>.
  */
 const fs = require('fs');
 const path = require('path');
