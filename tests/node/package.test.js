@@ -156,7 +156,8 @@ test('Node ESM: import of weapp-login and weapp-login/testing through the export
     fs.writeFileSync(path.join(dir, 'consumer.mjs'), [
       "import { createLoginManager, LoginError } from 'weapp-login';",
       "import { createClock } from 'weapp-login/testing';",
-      "import meta from 'weapp-login/package.json' with { type: 'json' };",
+      "import { createRequire } from 'module';",
+      "const meta = createRequire(import.meta.url)('weapp-login/package.json');",
       'console.log(JSON.stringify([typeof createLoginManager, typeof LoginError, typeof createClock, meta.name]));',
     ].join('\n'));
     const out = execFileSync(process.execPath, ['consumer.mjs'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
