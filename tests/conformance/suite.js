@@ -304,6 +304,24 @@ module.exports = function defineSuite(env) {
       ok(w.fake.calls.maxConcurrent <= 10, 'wx.request outstanding at once: ' + w.fake.calls.maxConcurrent);
       equal(w.fake.calls.maxConcurrent, 10, 'the manager uses the 10 slots');
     }],
+
+    ['background: hidden longer than recheckAfterHiddenMs (virtual), the next request re-checks the session once', async (p, ctx) => {
+      const w = await world(ctx, p, { options: { recheckAfterHiddenMs: 300000 } });
+      await w.run(w.auth.request({ url: '/api/a' }));
+      equal(w.fake.calls.checkSession, 0, 'a fresh wx.login code needs no check');
+      w.fake.hide();
+      await w.clock.advance(200000);
+      w.fake.show();
+      await w.run(w.auth.request({ url: '/api/b' }));
+      equal(w.fake.calls.checkSession, 0, 'checkSession after a short background');
+      w.fake.hide();
+      await w.clock.advance(300001);
+      w.fake.show();
+      const results = await w.run(Promise.all([w.auth.request({ url: '/api/c' }), w.auth.request({ url: '/api/d' })]));
+      deepEqual(results.map((r) => r.statusCode), [200, 200], 'statuses');
+      equal(w.fake.calls.checkSession, 1, 'checkSession after a long background');
+      equal(w.fake.calls.login, 1, 'wx.login calls (the session is still valid)');
+    }],
   ];
 
   const cases = [];
