@@ -204,7 +204,8 @@ export interface LoginManagerOptions {
    * Absolute code-package path of the `.wasm` or `.wasm.br`, for
    * `WXWebAssembly.instantiate` (https://developers.weixin.qq.com/miniprogram/dev/framework/performance/wasm.html).
    * Default: `'/miniprogram_npm/weapp-login/weapp_login_bg.wasm.br'`, where the developer
-   * tools' "build npm" puts it. In Node: the file beside the module.
+   * tools' "build npm" puts it. Where there is no `WXWebAssembly` (Node): a file-system
+   * path, by default the file beside the module.
    */
   wasmPath?: string;
   /** Dotted path of the token in the login answer's JSON (`'data.token'`). Default `'token'`. */
