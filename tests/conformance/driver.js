@@ -127,6 +127,18 @@ function idleWatchdog(ms, onIdle) {
 }
 
 /**
+ * What is wrong with one engine's run beyond failed cases: an error that escaped to the
+ * engine, or a bundle that never instantiated its wasm through WXWebAssembly.
+ * @returns {string[]}
+ */
+function problems(r) {
+  const why = [];
+  if (r.uncaught) why.push(`${r.engine}: ${r.uncaught} uncaught error(s) (see "# uncaught")`);
+  if (r.passed > 0 && !r.wasmLoads) why.push(`${r.engine}: the wasm was never instantiated through WXWebAssembly`);
+  return why;
+}
+
+/**
  * Exits on SIGINT/SIGTERM/SIGHUP through process.exit, so that every 'exit' handler
  * runs: run-jsc.js kills jsc there, playwright-core its browser.
  */
@@ -138,9 +150,10 @@ function exitOnSignals() {
 
 /**
  * CLI tail shared by the three runners: runs `run(opts)`, prints the closing line
- * `N passed, N failed`, exits non-zero on any failure, when no case ran, or when an
- * error escaped to the engine (uncaught in a callback or, in Node and Chromium, an
- * unhandled rejection: WeChat reports those to App.onError / onUnhandledRejection).
+ * `N passed, N failed`, exits non-zero on any failure, when no case ran, or on one of
+ * problems(): an error that escaped to the engine (uncaught in a callback or, in Node
+ * and Chromium, an unhandled rejection: WeChat reports those to App.onError /
+ * onUnhandledRejection) or no instantiation through WXWebAssembly.
  */
 function main(run) {
   let opts;
@@ -148,9 +161,10 @@ function main(run) {
   exitOnSignals();
   run(Object.assign(opts, { log: (line) => process.stdout.write(line + '\n') })).then((r) => {
     console.log(`# ${r.engine}: ${r.ms} ms`);
-    if (r.uncaught) console.log(`# FAIL ${r.uncaught} uncaught error(s) (see "# uncaught" above)`);
-    console.log(`${r.passed} passed, ${r.failed} failed`);
-    process.exitCode = r.failed === 0 && r.passed > 0 && !r.uncaught ? 0 : 1;
+    const why = problems(r);
+    for (const w of why) console.log(`# FAIL ${w}`);
+    console.log(`${r.passed} passed, ${r.failed + why.length} failed`); // a problem counts as a failure
+    process.exitCode = r.failed === 0 && r.passed > 0 && why.length === 0 ? 0 : 1;
   }, (e) => {
     console.error(`conformance: ${(e && e.stack) || e}`);
     console.log('0 passed, 1 failed');
@@ -160,5 +174,5 @@ function main(run) {
 
 module.exports = {
   REPO, ENGINE_HOST, CODE_PACKAGE_DIR, CASE_TIMEOUT_MS, IDLE_GRACE_MS,
-  parseArgs, moduleId, moduleScripts, wasmFiles, tempDir, removeDir, idleWatchdog, exitOnSignals, main,
+  parseArgs, moduleId, moduleScripts, wasmFiles, tempDir, removeDir, idleWatchdog, problems, exitOnSignals, main,
 };

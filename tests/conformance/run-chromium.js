@@ -17,7 +17,7 @@
  *
  *   node tests/conformance/run-chromium.js [--suite=FILE] [--testing=FILE]
  *
- * Exports run(opts) → Promise<{engine, passed, failed, names, failedNames, uncaught, ms}>.
+ * Exports run(opts) → Promise<{engine, passed, failed, names, failedNames, uncaught, wasmLoads, ms}>.
  */
 const fs = require('fs');
 const d = require('./driver');
@@ -106,7 +106,8 @@ async function run(opts) {
       for (const w of r.wasm) log(`# WXWebAssembly.instantiate(${w.path}): ${w.ok ? 'ok' : w.error}`);
       return {
         engine: 'chromium', passed: r.passed, failed: r.failed, names: r.names,
-        failedNames: r.failedNames, uncaught, ms: Date.now() - started,
+        failedNames: r.failedNames, uncaught, wasmLoads: r.wasm.filter((w) => w.ok).length,
+        ms: Date.now() - started,
       };
     } catch (e) {
       throw idle ? new Error(idle) : e;

@@ -2,8 +2,9 @@
 /**
  * The engine matrix: the one conformance suite (tests/conformance/suite.js over pkg/)
  * on Node's mini-program sandbox, headless Chromium and jsc, one after the other.
- * Fails unless every engine ran at least one case, none failed, no error escaped to the
- * engine, and all three ran the same case names (so the same pass count). Last line: `N passed, N failed` (totals).
+ * Fails unless every engine ran at least one case, none failed, none has a
+ * driver.problems() (an error escaped to the engine, no instantiation through
+ * WXWebAssembly), and all three ran the same case names (so the same pass count). Last line: `N passed, N failed` (totals).
  *
  *   node tests/conformance/run-engines.js [--suite=FILE] [--testing=FILE]   (make test-engines)
  */
@@ -22,7 +23,7 @@ function disagreements(results) {
     if (r.error) why.push(`${r.engine}: did not run: ${r.error}`);
     else if (r.passed + r.failed === 0) why.push(`${r.engine}: ran no case`);
     else if (r.failed > 0) why.push(`${r.engine}: ${r.failed} failed: ${r.failedNames.join('; ')}`);
-    if (r.uncaught) why.push(`${r.engine}: ${r.uncaught} uncaught error(s) (see "# uncaught")`);
+    if (!r.error) why.push(...d.problems(r));
   }
   const ran = results.filter((r) => !r.error);
   for (const r of ran) {

@@ -17,7 +17,7 @@
  *
  *   node tests/conformance/run-jsc.js [--suite=FILE] [--testing=FILE]
  *
- * Exports run(opts) → Promise<{engine, passed, failed, names, failedNames, uncaught, ms}>.
+ * Exports run(opts) → Promise<{engine, passed, failed, names, failedNames, uncaught, wasmLoads, ms}>.
  */
 const fs = require('fs');
 const path = require('path');
@@ -141,7 +141,8 @@ function spawnJsc(o, dir, ids, scripts, log, started) {
       for (const w of result.wasm || []) log(`# WXWebAssembly.instantiate(${w.path}): ${w.ok ? 'ok' : w.error}`);
       return resolve({
         engine: 'jsc', passed: result.passed, failed: result.failed, names: result.names,
-        failedNames: result.failedNames, uncaught: result.uncaught || 0, ms: Date.now() - started,
+        failedNames: result.failedNames, uncaught: result.uncaught || 0,
+        wasmLoads: (result.wasm || []).filter((w) => w.ok).length, ms: Date.now() - started,
       });
     };
     child.on('error', (e) => finish(new Error(`cannot start ${JSC}: ${e.message}`)));

@@ -8,7 +8,7 @@
  *
  *   node tests/conformance/run-sandbox.js [--suite=FILE] [--testing=FILE]
  *
- * Exports run(opts) → Promise<{engine, passed, failed, names, failedNames, uncaught, ms}>.
+ * Exports run(opts) → Promise<{engine, passed, failed, names, failedNames, uncaught, wasmLoads, ms}>.
  */
 const fs = require('fs');
 const path = require('path');
@@ -57,7 +57,8 @@ async function run(opts) {
     }
     return {
       engine: 'node-sandbox', passed: r.passed, failed: r.failed,
-      names: Array.from(r.names), failedNames: Array.from(r.failedNames), uncaught, ms: Date.now() - started,
+      names: Array.from(r.names), failedNames: Array.from(r.failedNames), uncaught,
+      wasmLoads: sb.calls.wasm.filter((w) => w.ok).length, ms: Date.now() - started,
     };
   } finally {
     sb.close();
