@@ -102,7 +102,7 @@ async function run(opts) {
         });
       }, { bundle: ids.bundle, testing: ids.testing, suite: ids.suite, timeoutMs: o.timeoutMs, tag: TAG });
       // console events may trail the evaluate's answer: wait for the runner's last line
-      await Promise.race([summaryLine, new Promise((res) => setTimeout(res, 2000))]);
+      await Promise.race([summaryLine, new Promise((res) => setTimeout(res, 2000).unref())]);
       for (const w of r.wasm) log(`# WXWebAssembly.instantiate(${w.path}): ${w.ok ? 'ok' : w.error}`);
       return {
         engine: 'chromium', passed: r.passed, failed: r.failed, names: r.names,
