@@ -24,12 +24,15 @@ const REAL_CLOCK = {
   clearTimeout: (handle) => clearTimeout(handle),
 };
 
+/** What the manager calls on the platform object (wx, tt, qq, Taro, uni), always. */
+const WX_METHODS = ['login', 'checkSession', 'request', 'getStorageSync', 'setStorageSync', 'removeStorageSync'];
+
 /** Each option: [check, what it must be, default]. */
 const SCHEMA = {
   loginUrl: [(v) => isStr(v) && ABSOLUTE_HTTP.test(v), 'an absolute http(s) URL'],
   baseUrl: [(v) => isStr(v) && ABSOLUTE_HTTP.test(v), 'an absolute http(s) URL'],
-  wx: [(v) => isObj(v) && typeof v.login === 'function' && typeof v.request === 'function',
-    'an object with the wx API (login, request, storage)'],
+  wx: [(v) => isObj(v) && WX_METHODS.every((m) => typeof v[m] === 'function'),
+    'an object with the wx API (' + WX_METHODS.join(', ') + ')'],
   wasmPath: [(v) => isStr(v) && /\.wasm(\.br)?$/.test(v), 'a path ending in .wasm or .wasm.br'],
   tokenField: [(v) => isStr(v) && v.length > 0, 'a non-empty string', 'token'],
   expiresInField: [(v) => isStr(v) && v.length > 0, 'a non-empty string', 'expiresIn'],

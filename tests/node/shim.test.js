@@ -21,6 +21,9 @@ test('bad options throw INVALID_OPTIONS synchronously, naming the option', () =>
     [{ wx, loginUrl: LOGIN_URL, renewMarginMs: 1.5 }, /renewMarginMs must be/],
     [{ wx, loginUrl: LOGIN_URL, loginUrll: LOGIN_URL }, /unknown option loginUrll/],
     [{ loginUrl: LOGIN_URL, wx: {} }, /wx must be/],
+    // A platform object without checkSession (or storage) would only fail later, at launch.
+    [{ loginUrl: LOGIN_URL, wx: Object.assign({}, wx, { checkSession: undefined }) }, /wx must be .*checkSession/],
+    [{ loginUrl: LOGIN_URL, wx: Object.assign({}, wx, { setStorageSync: 'x' }) }, /wx must be .*setStorageSync/],
   ];
   for (const [options, message] of cases) {
     assert.throws(() => createLoginManager(options), (e) => e instanceof LoginError && e.code === 'INVALID_OPTIONS' && message.test(e.message));
