@@ -53,7 +53,7 @@ impl Config {
         trusted_origins: Option<&[String]>,
     ) -> Result<Config, LoginError> {
         let invalid = |what: &str, v: &str| LoginError::InvalidOptions {
-            message: format!("{what} must be an absolute http(s) URL, got {v:?}"),
+            message: String::from(what) + " must be an absolute http(s) URL, got \"" + v + "\"",
         };
         let login_origin =
             Origin::parse(login_url).ok_or_else(|| invalid("loginUrl", login_url))?;

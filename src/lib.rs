@@ -45,6 +45,7 @@ mod answer;
 mod backoff;
 mod config;
 mod error;
+mod idmap;
 mod io;
 mod machine;
 mod origin;

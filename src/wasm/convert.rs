@@ -7,6 +7,7 @@
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::error::decimal;
 use crate::{Config, LoginAnswer, LoginError, StoredSession};
 
 /// The options the adapter itself keeps (the rest go into [`Config`]).
@@ -102,19 +103,6 @@ fn int_in(v: &JsValue, max: u64) -> Option<u64> {
         None => return None,
     };
     (n <= max).then_some(n)
-}
-
-/// `n` in decimal, without `core::fmt` (whose machinery is large in wasm).
-pub fn decimal(mut n: u64) -> String {
-    let mut digits = Vec::new();
-    loop {
-        digits.push(b'0' + (n % 10) as u8);
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    digits.iter().rev().map(|&d| char::from(d)).collect()
 }
 
 impl Options {

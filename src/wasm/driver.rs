@@ -184,5 +184,5 @@ pub(super) fn error_value(host: &Host, e: &LoginError, response: Option<JsValue>
     if let Some(r) = response {
         fields.push(("response", r));
     }
-    host.make_error(e.code(), &e.to_string(), &convert::object(&fields))
+    host.make_error(e.code(), &e.message(), &convert::object(&fields))
 }
