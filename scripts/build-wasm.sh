@@ -32,10 +32,8 @@ if wasm-objdump -x -j Export "$OUT/mvp.wasm" | grep -q ' global\['; then
 fi
 # 5. Ship brotli-compressed (WXWebAssembly reads .wasm.br from base library 2.14.0).
 brotli -q 11 -f -o "$DIST/weapp_login_bg.wasm.br" "$OUT/mvp.wasm"
-# 6. One CommonJS file. `inject` makes the glue's TextEncoder/TextDecoder refer to the
-#    polyfill's exports, so no global is read or written.
-"$BIN/esbuild" js-shim/index.js --bundle --format=cjs --platform=neutral --target=es2017 \
-  --main-fields=main,module --inject:js-shim/text-codec.js \
-  --legal-comments=none --log-level=warning --outfile="$DIST/index.js"
+# 6. One minified CommonJS file (scripts/bundle.js: esbuild, the codec injected so no
+#    global TextEncoder/TextDecoder is read or written).
+node scripts/bundle.js "$DIST/index.js"
 cp js-shim/index.d.ts "$DIST/index.d.ts"
 echo "build-wasm: $(wc -c <"$OUT/mvp.wasm") bytes wasm, $(wc -c <"$DIST/weapp_login_bg.wasm.br") bytes .wasm.br, $(wc -c <"$DIST/index.js") bytes index.js"
