@@ -2,19 +2,27 @@
 # Builds the npm package in pkg/dist: strict-MVP wasm (brotli .wasm.br) plus one
 # CommonJS file (shim + wasm-bindgen glue + UTF-8 codec), and fails unless the wasm
 # passes the MVP gate. Facts behind each step: ../shared/TOOLCHAIN.md.
+#
+# CARGO_TARGET_DIR (default target) and DIST (default pkg/dist) may point elsewhere:
+# scripts/reproducible.sh builds a second copy that way and compares.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=target/wasm-bindgen
-DIST=pkg/dist
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+OUT=$TARGET_DIR/wasm-bindgen
+DIST=${DIST:-pkg/dist}
 BIN=node_modules/.bin
 mkdir -p "$OUT" "$DIST"
 
 # 1. Rust → wasm32 with -C target-cpu=mvp (.cargo/config.toml) and strip (profile.wasm):
 #    without strip wasm-bindgen fails on the reference-types that std advertises.
-cargo build -p weapp-login --lib --target wasm32-unknown-unknown --profile wasm
+#    Panic locations of dependencies hold the cargo home's path: remapped, so the wasm
+#    is the same whoever builds it (rustflags given with --config add to the config's).
+CARGO_HOME_DIR=$(cd "${CARGO_HOME:-$HOME/.cargo}" && pwd)
+cargo build -p weapp-login --lib --target wasm32-unknown-unknown --profile wasm \
+  --config "target.wasm32-unknown-unknown.rustflags=['--remap-path-prefix=$CARGO_HOME_DIR=/cargo']"
 # 2. Bindings. The bundler target's glue has no WebAssembly, fetch or import.meta.
 wasm-bindgen --target bundler --out-dir "$OUT" --out-name weapp_login \
-  target/wasm32-unknown-unknown/wasm/weapp_login.wasm
+  "$TARGET_DIR/wasm32-unknown-unknown/wasm/weapp_login.wasm"
 # 3. Lower what LLVM may still emit beyond MVP, then optimise for size as MVP.
 #    Exported Globals (wasm-bindgen's __abort_handler, __instance_terminated) are
 #    rejected by iOS: remove every global export.
@@ -34,6 +42,6 @@ fi
 brotli -q 11 -f -o "$DIST/weapp_login_bg.wasm.br" "$OUT/mvp.wasm"
 # 6. One minified CommonJS file (scripts/bundle.js: esbuild, the codec injected so no
 #    global TextEncoder/TextDecoder is read or written).
-node scripts/bundle.js "$DIST/index.js"
+node scripts/bundle.js "$DIST/index.js" "$OUT/weapp_login_bg.js"
 cp js-shim/index.d.ts "$DIST/index.d.ts"
 echo "build-wasm: $(wc -c <"$OUT/mvp.wasm") bytes wasm, $(wc -c <"$DIST/weapp_login_bg.wasm.br") bytes .wasm.br, $(wc -c <"$DIST/index.js") bytes index.js"

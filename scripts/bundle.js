@@ -33,7 +33,20 @@ function bundle(extra) {
 
 module.exports = { OPTIONS, ROOT, bundle };
 
+/** Takes the glue (`weapp_login_bg.js`, which js-shim/loader.js requires) from `file`. */
+function glueFrom(file) {
+  return {
+    name: 'glue-from',
+    setup(build) {
+      build.onResolve({ filter: /\/weapp_login_bg\.js$/ }, () => ({ path: path.resolve(file) }));
+    },
+  };
+}
+
+module.exports.glueFrom = glueFrom;
+
+// node scripts/bundle.js [outfile] [glue.js]: the glue defaults to target/wasm-bindgen's.
 if (require.main === module) {
-  const outfile = process.argv[2] || path.join(ROOT, 'pkg/dist/index.js');
-  bundle({ outfile }).catch(() => process.exit(1));
+  const [outfile = path.join(ROOT, 'pkg/dist/index.js'), glue] = process.argv.slice(2);
+  bundle({ outfile, plugins: glue ? [glueFrom(glue)] : [] }).catch(() => process.exit(1));
 }
