@@ -30,8 +30,10 @@ globals=$(wasm-objdump -x -j Export "$OUT/weapp_login_bg.wasm" | sed -n 's/.*glo
 "$BIN/wasm-opt" "$OUT/weapp_login_bg.wasm" -o "$OUT/lowered.wasm" --enable-bulk-memory \
   --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals \
   --llvm-memory-copy-fill-lowering --signext-lowering --llvm-nontrapping-fptoint-lowering
-"$BIN/wasm-opt" "$OUT/lowered.wasm" -o "$OUT/mvp.wasm" --mvp-features -Oz \
-  ${globals:+--remove-exports="$globals"}
+#    --converge repeats -Oz while it still shrinks the module; the producers section
+#    (toolchain names) is not needed at run time.
+"$BIN/wasm-opt" "$OUT/lowered.wasm" -o "$OUT/mvp.wasm" --mvp-features -Oz --converge \
+  --strip-producers ${globals:+--remove-exports="$globals"}
 # 4. The gate: every post-MVP feature disabled, and no exported Global.
 wasm-validate --disable-bulk-memory --disable-reference-types --disable-multi-value \
   --disable-saturating-float-to-int --disable-sign-extension --disable-mutable-globals "$OUT/mvp.wasm"
