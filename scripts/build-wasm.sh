@@ -18,7 +18,9 @@ mkdir -p "$OUT" "$DIST"
 #    Panic locations of dependencies hold the cargo home's path: remapped, so the wasm
 #    is the same whoever builds it (rustflags given with --config add to the config's).
 CARGO_HOME_DIR=$(cd "${CARGO_HOME:-$HOME/.cargo}" && pwd)
-cargo build -p weapp-login --lib --target wasm32-unknown-unknown --profile wasm \
+#    The crate is no_std; `runtime` gives the cdylib its own panic handler (a trap, no
+#    message formatting) and allocator (dlmalloc, as std's), so std is not linked.
+cargo build -p weapp-login --lib --target wasm32-unknown-unknown --profile wasm --features runtime \
   --config "target.wasm32-unknown-unknown.rustflags=['--remap-path-prefix=$CARGO_HOME_DIR=/cargo']"
 # 2. Bindings. The bundler target's glue has no WebAssembly, fetch or import.meta.
 wasm-bindgen --target bundler --out-dir "$OUT" --out-name weapp_login \

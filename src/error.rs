@@ -1,5 +1,8 @@
 //! Typed errors with stable string codes (API.md, "LoginError").
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use thiserror::Error;
 
 /// Why a request, a `login()` or the manager itself failed.
@@ -125,6 +128,7 @@ pub(crate) fn decimal(mut n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     #[test]
     fn messages_name_what_went_wrong() {

@@ -1,5 +1,7 @@
 //! A map from ids to values for the handful of entries the manager holds at once.
 
+use alloc::vec::Vec;
+
 /// A small map keyed by `u64` ids: a `Vec` searched from the front.
 ///
 /// The manager holds tens of waiters at most, so a linear search is as fast as a tree

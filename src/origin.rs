@@ -5,6 +5,8 @@
 //! answer to "which origin is this?" for `http`/`https` URLs. Anything it cannot parse
 //! with certainty has no origin, and so is never trusted with the token.
 
+use alloc::string::{String, ToString};
+
 /// A URL origin: scheme, lowercase host and explicit port, e.g. `https://api.example.com:443`.
 ///
 /// Two URLs have the same origin exactly when these three parts are equal; the default
@@ -59,8 +61,8 @@ impl Origin {
     }
 }
 
-impl std::fmt::Display for Origin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for Origin {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{}://{}:{}", self.scheme, self.host, self.port)
     }
 }

@@ -1,6 +1,8 @@
 //! The sans-IO login-state machine.
 
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 
 mod login;
 mod settle;

@@ -4,6 +4,9 @@
 //! derive and serde-wasm-bindgen (and the float formatting their errors pull in) were
 //! about a third of the shipped wasm.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -98,10 +101,10 @@ fn out_of_range(key: &str, max: u64) -> String {
 /// (No BigInt: the shim passes numbers, and BigInt support would add glue that
 /// older iOS JavaScriptCore lacks.)
 fn int_in(v: &JsValue, max: u64) -> Option<u64> {
-    let n = v.as_f64()?;
-    let n =
-        (n.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&n)).then_some(n as u64)?;
-    (n <= max).then_some(n)
+    let f = v.as_f64()?;
+    let n = f as u64; // saturating; NaN gives 0
+    let whole = (0.0..=9_007_199_254_740_991.0).contains(&f) && n as f64 == f;
+    (whole && n <= max).then_some(n)
 }
 
 impl Options {

@@ -1,6 +1,8 @@
 //! The driver: handles queued inputs, carries out the machine's commands through the
 //! host, settles the promises, and keeps the one wake-up timer armed.
 
+use alloc::vec::Vec;
+
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 

@@ -8,9 +8,11 @@
 mod convert;
 mod driver;
 mod host;
+#[cfg(feature = "runtime")]
+mod runtime;
 
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
+use core::cell::{Cell, RefCell};
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
