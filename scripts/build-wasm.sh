@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the npm package in pkg/dist: strict-MVP wasm (brotli .wasm.br) plus one
-# CommonJS file (shim + wasm-bindgen glue + UTF-8 codec), and fails unless the wasm
+# minified CommonJS file (shim + wasm-bindgen glue + UTF-8 codec), and fails unless the wasm
 # passes the MVP gate. Facts behind each step: ../shared/TOOLCHAIN.md.
 #
 # CARGO_TARGET_DIR (default target) and DIST (default pkg/dist) may point elsewhere:
@@ -48,4 +48,5 @@ brotli -q 11 -f -o "$DIST/weapp_login_bg.wasm.br" "$OUT/mvp.wasm"
 #    global TextEncoder/TextDecoder is read or written).
 node scripts/bundle.js "$DIST/index.js" "$OUT/weapp_login_bg.js"
 cp js-shim/index.d.ts "$DIST/index.d.ts"
-echo "build-wasm: $(wc -c <"$OUT/mvp.wasm") bytes wasm, $(wc -c <"$DIST/weapp_login_bg.wasm.br") bytes .wasm.br, $(wc -c <"$DIST/index.js") bytes index.js"
+echo "build-wasm: $(wc -c <"$OUT/mvp.wasm") bytes wasm, $(wc -c <"$DIST/weapp_login_bg.wasm.br") bytes .wasm.br," \
+  "$(wc -c <"$DIST/index.js") bytes index.js (minified); the size budget: make size"
