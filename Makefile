@@ -51,6 +51,6 @@ size:
 	node scripts/size-budget.js
 
 # A second build from scratch (own cargo target dir) must give byte-identical
-# .wasm, .wasm.br and index.js (about 45 s here).
+# .wasm, .wasm.br and index.js (45-75 s here, with setup).
 reproducible: setup
 	bash scripts/reproducible.sh
