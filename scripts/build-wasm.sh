@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
 # Builds the npm package in pkg/dist: strict-MVP wasm (brotli .wasm.br) plus one
-# CommonJS file (shim + wasm-bindgen glue + UTF-8 codec), and fails unless the wasm
+# minified CommonJS file (shim + wasm-bindgen glue + UTF-8 codec), and fails unless the wasm
 # passes the MVP gate. Facts behind each step: ../shared/TOOLCHAIN.md.
+#
+# CARGO_TARGET_DIR (default target) and DIST (default pkg/dist) may point elsewhere:
+# scripts/reproducible.sh builds a second copy that way and compares.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=target/wasm-bindgen
-DIST=pkg/dist
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+OUT=$TARGET_DIR/wasm-bindgen
+DIST=${DIST:-pkg/dist}
 BIN=node_modules/.bin
 mkdir -p "$OUT" "$DIST"
 
 # 1. Rust → wasm32 with -C target-cpu=mvp (.cargo/config.toml) and strip (profile.wasm):
 #    without strip wasm-bindgen fails on the reference-types that std advertises.
-cargo build -p weapp-login --lib --target wasm32-unknown-unknown --profile wasm
+#    Panic locations of dependencies hold the cargo home's path: remapped, so the wasm
+#    is the same whoever builds it (rustflags given with --config add to the config's).
+CARGO_HOME_DIR=$(cd "${CARGO_HOME:-$HOME/.cargo}" && pwd)
+#    The crate is no_std; `runtime` gives the cdylib its own panic handler (a trap, no
+#    message formatting) and allocator (dlmalloc, as std's), so std is not linked.
+cargo build -p weapp-login --lib --target wasm32-unknown-unknown --profile wasm --features runtime \
+  --config "target.wasm32-unknown-unknown.rustflags=['--remap-path-prefix=$CARGO_HOME_DIR=/cargo']"
 # 2. Bindings. The bundler target's glue has no WebAssembly, fetch or import.meta.
 wasm-bindgen --target bundler --out-dir "$OUT" --out-name weapp_login \
-  target/wasm32-unknown-unknown/wasm/weapp_login.wasm
+  "$TARGET_DIR/wasm32-unknown-unknown/wasm/weapp_login.wasm"
 # 3. Lower what LLVM may still emit beyond MVP, then optimise for size as MVP.
 #    Exported Globals (wasm-bindgen's __abort_handler, __instance_terminated) are
 #    rejected by iOS: remove every global export.
@@ -22,8 +32,10 @@ globals=$(wasm-objdump -x -j Export "$OUT/weapp_login_bg.wasm" | sed -n 's/.*glo
 "$BIN/wasm-opt" "$OUT/weapp_login_bg.wasm" -o "$OUT/lowered.wasm" --enable-bulk-memory \
   --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals \
   --llvm-memory-copy-fill-lowering --signext-lowering --llvm-nontrapping-fptoint-lowering
-"$BIN/wasm-opt" "$OUT/lowered.wasm" -o "$OUT/mvp.wasm" --mvp-features -Oz \
-  ${globals:+--remove-exports="$globals"}
+#    --converge repeats -Oz while it still shrinks the module; the producers section
+#    (toolchain names) is not needed at run time.
+"$BIN/wasm-opt" "$OUT/lowered.wasm" -o "$OUT/mvp.wasm" --mvp-features -Oz --converge \
+  --strip-producers ${globals:+--remove-exports="$globals"}
 # 4. The gate: every post-MVP feature disabled, and no exported Global.
 wasm-validate --disable-bulk-memory --disable-reference-types --disable-multi-value \
   --disable-saturating-float-to-int --disable-sign-extension --disable-mutable-globals "$OUT/mvp.wasm"
@@ -32,10 +44,9 @@ if wasm-objdump -x -j Export "$OUT/mvp.wasm" | grep -q ' global\['; then
 fi
 # 5. Ship brotli-compressed (WXWebAssembly reads .wasm.br from base library 2.14.0).
 brotli -q 11 -f -o "$DIST/weapp_login_bg.wasm.br" "$OUT/mvp.wasm"
-# 6. One CommonJS file. `inject` makes the glue's TextEncoder/TextDecoder refer to the
-#    polyfill's exports, so no global is read or written.
-"$BIN/esbuild" js-shim/index.js --bundle --format=cjs --platform=neutral --target=es2017 \
-  --main-fields=main,module --inject:js-shim/text-codec.js \
-  --legal-comments=none --log-level=warning --outfile="$DIST/index.js"
+# 6. One minified CommonJS file (scripts/bundle.js: esbuild, the codec injected so no
+#    global TextEncoder/TextDecoder is read or written).
+node scripts/bundle.js "$DIST/index.js" "$OUT/weapp_login_bg.js"
 cp js-shim/index.d.ts "$DIST/index.d.ts"
-echo "build-wasm: $(wc -c <"$OUT/mvp.wasm") bytes wasm, $(wc -c <"$DIST/weapp_login_bg.wasm.br") bytes .wasm.br, $(wc -c <"$DIST/index.js") bytes index.js"
+echo "build-wasm: $(wc -c <"$OUT/mvp.wasm") bytes wasm, $(wc -c <"$DIST/weapp_login_bg.wasm.br") bytes .wasm.br," \
+  "$(wc -c <"$DIST/index.js") bytes index.js (minified); the size budget: make size"

@@ -1,5 +1,7 @@
 //! Validation of the developer server's answer to the login POST.
 
+use alloc::string::String;
+
 use crate::error::LoginError;
 use crate::io::LoginAnswer;
 

@@ -69,6 +69,7 @@ impl Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
 
     #[test]
     fn delays_grow_within_their_jitter_band_and_cap() {

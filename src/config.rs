@@ -1,5 +1,9 @@
 //! The machine's settings: the part of `createLoginManager` options the core decides with.
 
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+
 use crate::error::LoginError;
 use crate::origin::Origin;
 
@@ -53,7 +57,7 @@ impl Config {
         trusted_origins: Option<&[String]>,
     ) -> Result<Config, LoginError> {
         let invalid = |what: &str, v: &str| LoginError::InvalidOptions {
-            message: format!("{what} must be an absolute http(s) URL, got {v:?}"),
+            message: String::from(what) + " must be an absolute http(s) URL, got \"" + v + "\"",
         };
         let login_origin =
             Origin::parse(login_url).ok_or_else(|| invalid("loginUrl", login_url))?;
@@ -66,7 +70,7 @@ impl Config {
                 .iter()
                 .map(|o| Origin::parse(o).ok_or_else(|| invalid("trustedOrigins[]", o)))
                 .collect::<Result<Vec<_>, _>>()?,
-            None => std::iter::once(login_origin).chain(base_origin).collect(),
+            None => core::iter::once(login_origin).chain(base_origin).collect(),
         };
         Ok(Config {
             login_url: login_url.to_string(),

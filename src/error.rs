@@ -1,5 +1,8 @@
 //! Typed errors with stable string codes (API.md, "LoginError").
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use thiserror::Error;
 
 /// Why a request, a `login()` or the manager itself failed.
@@ -8,18 +11,20 @@ use thiserror::Error;
 /// `LoginError.code` carries; the codes never change meaning. The human text
 /// (`Display`) may change. Errors are cloned to every request that waited on the
 /// same failed login.
+///
+/// The text is [`LoginError::message`], written with plain concatenation: `format!`
+/// and `Display` would link `core::fmt` into the wasm, where every byte ships.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{}", self.message())]
 #[non_exhaustive]
 pub enum LoginError {
     /// `wx.login` called `fail`; `err_msg` is its `errMsg` (e.g. `"login:fail ..."`).
-    #[error("wx.login failed: {err_msg}")]
     WxLoginFailed {
         /// The `errMsg` of wx.login's fail callback.
         err_msg: String,
     },
     /// The login POST answered a non-2xx status, or a body without a usable token.
     /// `status` is the HTTP status; the JS error carries the whole response.
-    #[error("login rejected by the server (HTTP {status}): {reason}")]
     LoginRejected {
         /// HTTP status of the login answer.
         status: u16,
@@ -27,33 +32,27 @@ pub enum LoginError {
         reason: String,
     },
     /// `wx.login` plus the login POST took longer than `loginTimeoutMs`.
-    #[error("login took longer than {timeout_ms} ms")]
     LoginTimeout {
         /// The configured `loginTimeoutMs`.
         timeout_ms: u64,
     },
     /// `wx.request` called `fail` (no response at all), for a request or for the
     /// login POST; `err_msg` is its `errMsg` (e.g. `"request:fail timeout"`).
-    #[error("wx.request failed: {err_msg}")]
     RequestFailed {
         /// The `errMsg` of wx.request's fail callback.
         err_msg: String,
     },
     /// The request still met an auth failure after `retry_limit` re-logins.
     /// The JS error carries the last response.
-    #[error("still not authorised after {retry_limit} re-logins")]
     RetryLimit {
         /// The configured `retryLimit`.
         retry_limit: u32,
     },
     /// `logout()` was called while this request or login waited.
-    #[error("logged out while waiting")]
     LoggedOut,
     /// A login was needed while the platform reports no network.
-    #[error("a login is needed but the network is offline")]
     NetworkOffline,
     /// Bad options; the text says which.
-    #[error("invalid options: {message}")]
     InvalidOptions {
         /// Which option was wrong, and why.
         message: String,
@@ -77,6 +76,31 @@ impl LoginError {
         }
     }
 
+    /// The human text (also `Display`), e.g. `"wx.login failed: login:fail ..."`.
+    pub fn message(&self) -> String {
+        match self {
+            LoginError::WxLoginFailed { err_msg } => String::from("wx.login failed: ") + err_msg,
+            LoginError::LoginRejected { status, reason } => {
+                String::from("login rejected by the server (HTTP ")
+                    + &decimal((*status).into())
+                    + "): "
+                    + reason
+            }
+            LoginError::LoginTimeout { timeout_ms } => {
+                String::from("login took longer than ") + &decimal(*timeout_ms) + " ms"
+            }
+            LoginError::RequestFailed { err_msg } => String::from("wx.request failed: ") + err_msg,
+            LoginError::RetryLimit { retry_limit } => {
+                String::from("still not authorised after ")
+                    + &decimal((*retry_limit).into())
+                    + " re-logins"
+            }
+            LoginError::LoggedOut => "logged out while waiting".into(),
+            LoginError::NetworkOffline => "a login is needed but the network is offline".into(),
+            LoginError::InvalidOptions { message } => String::from("invalid options: ") + message,
+        }
+    }
+
     /// The wx `errMsg` this error came from, if any.
     pub fn err_msg(&self) -> Option<&str> {
         match self {
@@ -85,5 +109,53 @@ impl LoginError {
             }
             _ => None,
         }
+    }
+}
+
+/// `n` in decimal, without `core::fmt` (whose machinery is large in wasm).
+pub(crate) fn decimal(mut n: u64) -> String {
+    let mut digits = Vec::new();
+    loop {
+        digits.push(b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.iter().rev().map(|&d| char::from(d)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn messages_name_what_went_wrong() {
+        assert_eq!(decimal(0), "0");
+        assert_eq!(decimal(u64::MAX), u64::MAX.to_string());
+        let rejected = LoginError::LoginRejected {
+            status: 502,
+            reason: "no token".into(),
+        };
+        assert_eq!(
+            rejected.to_string(),
+            "login rejected by the server (HTTP 502): no token"
+        );
+        assert_eq!(
+            LoginError::LoginTimeout { timeout_ms: 10_000 }.to_string(),
+            "login took longer than 10000 ms"
+        );
+        assert_eq!(
+            LoginError::RetryLimit { retry_limit: 3 }.message(),
+            "still not authorised after 3 re-logins"
+        );
+        assert_eq!(
+            LoginError::WxLoginFailed {
+                err_msg: "login:fail x".into()
+            }
+            .message(),
+            "wx.login failed: login:fail x"
+        );
     }
 }

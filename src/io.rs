@@ -1,5 +1,7 @@
 //! What goes into the machine ([`Input`]) and what comes out ([`Command`]).
 
+use alloc::string::String;
+
 use crate::error::LoginError;
 
 /// Identifies one `request()` or `login()` call for its whole life (replays included).

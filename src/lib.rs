@@ -11,7 +11,9 @@
 //! origin.
 //!
 //! This crate is the sans-IO core ([`Machine`]) plus, on `wasm32`, the adapter in
-//! `src/wasm/` that the JS shim (`js-shim/`) drives from a mini program.
+//! `src/wasm/` that the JS shim (`js-shim/`) drives from a mini program. It is `no_std`
+//! (it needs `alloc` only), so the shipped wasm links no std: `src/wasm/runtime.rs`
+//! gives it a panic handler and an allocator.
 //!
 //! ## The run loop
 //! The machine does no I/O and never reads a clock: every input carries `now` (ms
@@ -40,11 +42,19 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![no_std]
+
+extern crate alloc;
+// Linked on native targets (a cdylib needs std's panic handler and allocator there)
+// and for unit tests; the code itself uses core and alloc only.
+#[cfg(any(test, not(target_arch = "wasm32")))]
+extern crate std;
 
 mod answer;
 mod backoff;
 mod config;
 mod error;
+mod idmap;
 mod io;
 mod machine;
 mod origin;

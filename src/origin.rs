@@ -5,6 +5,8 @@
 //! answer to "which origin is this?" for `http`/`https` URLs. Anything it cannot parse
 //! with certainty has no origin, and so is never trusted with the token.
 
+use alloc::string::{String, ToString};
+
 /// A URL origin: scheme, lowercase host and explicit port, e.g. `https://api.example.com:443`.
 ///
 /// Two URLs have the same origin exactly when these three parts are equal; the default
@@ -25,23 +27,29 @@ impl Origin {
     pub fn parse(url: &str) -> Option<Origin> {
         let (scheme, rest) = split_scheme(url)?;
         let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
-        let authority = &rest[..end];
-        if authority.contains('@') {
+        let authority = rest.get(..end)?;
+        if authority.bytes().any(|b| b == b'@') {
             return None;
         }
         let default_port = if scheme == "https" { 443 } else { 80 };
         let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
             let close = v6.find(']')?;
-            let host = &authority[..close + 2];
-            let after = &v6[close + 1..];
-            (host, parse_port(after, default_port)?)
+            let host = authority.get(..close + 2)?;
+            let after = v6.get(close + 1..)?;
+            let port = match after.strip_prefix(':') {
+                Some(p) => parse_port(p, default_port)?,
+                None if after.is_empty() => default_port,
+                None => return None,
+            };
+            (host, port)
         } else {
             match authority.rsplit_once(':') {
-                Some((h, p)) => (h, parse_port(&format!(":{p}"), default_port)?),
+                Some((h, p)) => (h, parse_port(p, default_port)?),
                 None => (authority, default_port),
             }
         };
-        let valid = |c: char| c.is_ascii_alphanumeric() || "-._[]:".contains(c);
+        let valid =
+            |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '[' | ']' | ':');
         if host.is_empty() || !host.chars().all(valid) {
             return None;
         }
@@ -53,40 +61,52 @@ impl Origin {
     }
 }
 
-impl std::fmt::Display for Origin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for Origin {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{}://{}:{}", self.scheme, self.host, self.port)
     }
 }
 
 fn split_scheme(url: &str) -> Option<(&'static str, &str)> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = match scheme.to_ascii_lowercase().as_str() {
-        "http" => "http",
-        "https" => "https",
-        _ => return None,
+    let (scheme, rest) = split_at_scheme(url)?;
+    let scheme = if scheme.eq_ignore_ascii_case("http") {
+        "http"
+    } else if scheme.eq_ignore_ascii_case("https") {
+        "https"
+    } else {
+        return None;
     };
     Some((scheme, rest))
 }
 
-fn parse_port(after_host: &str, default_port: u16) -> Option<u16> {
-    match after_host.strip_prefix(':') {
-        None if after_host.is_empty() => Some(default_port),
-        None => None,
-        Some("") => Some(default_port),
-        Some(p) if p.bytes().all(|b| b.is_ascii_digit()) && p.len() <= 5 => p.parse().ok(),
-        Some(_) => None,
+/// `url` split around its first `:` when `//` follows: `(scheme, what follows "://")`.
+/// A scheme never holds a `:`, so this is the split at the first `://` wherever that
+/// split gives a valid scheme (and a substring search is large in wasm).
+fn split_at_scheme(url: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = url.split_once(':')?;
+    Some((scheme, rest.strip_prefix("//")?))
+}
+
+/// The port after a `:` (`""`: the default); `None` unless 1 to 5 ASCII digits ≤ 65535.
+fn parse_port(p: &str, default_port: u16) -> Option<u16> {
+    if p.is_empty() {
+        return Some(default_port);
     }
+    if p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = p.bytes().fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
+    u16::try_from(n).ok()
 }
 
 /// True when `url` is absolute (starts with a scheme followed by `://`).
 pub fn is_absolute(url: &str) -> bool {
-    match url.split_once("://") {
+    match split_at_scheme(url) {
         Some((scheme, _)) => {
             !scheme.is_empty()
                 && scheme
                     .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
         }
         None => false,
     }
@@ -98,11 +118,7 @@ pub fn is_absolute(url: &str) -> bool {
 pub fn resolve(url: &str, base_url: Option<&str>) -> String {
     match base_url {
         Some(base) if !is_absolute(url) => {
-            format!(
-                "{}/{}",
-                base.trim_end_matches('/'),
-                url.trim_start_matches('/')
-            )
+            String::from(base.trim_end_matches('/')) + "/" + url.trim_start_matches('/')
         }
         _ => url.to_string(),
     }

@@ -214,10 +214,17 @@ async fn body_code_at_a_dotted_path_triggers_renewal() {
 #[wasm_bindgen_test]
 fn bad_options_are_invalid_options() {
     let host = make_host(false);
-    for extra in [
-        r#"{"loginUrl":"/relative"}"#,
-        r#"{"retryLimit":-1}"#,
-        r#"{"surprise":true}"#,
+    for (extra, named) in [
+        (r#"{"loginUrl":"/relative"}"#, "loginUrl"),
+        (r#"{"retryLimit":-1}"#, "retryLimit"),
+        (r#"{"retryLimit":1.5}"#, "retryLimit"),
+        (
+            r#"{"authFailStatusCodes":[401,"403"]}"#,
+            "authFailStatusCodes",
+        ),
+        (r#"{"authFailCodes":"10000"}"#, "authFailCodes"),
+        (r#"{"tokenField":null}"#, "tokenField"),
+        (r#"{"surprise":true}"#, "surprise"),
     ] {
         let r = Core::new(
             options(json(extra)),
@@ -230,6 +237,8 @@ fn bad_options_are_invalid_options() {
             Some("INVALID_OPTIONS"),
             "{extra}"
         );
+        let message = get(&e, "message").as_string().unwrap_or_default();
+        assert!(message.contains(named), "{extra}: {message}");
     }
 }
 

@@ -1,6 +1,8 @@
 //! How a valid login state is obtained: a checkSession for a restored token, or a
 //! login (wx.login, then the POST of its code), within backoff and the network state.
 
+use alloc::string::String;
+
 use super::{LoginPhase, Machine, Session};
 use crate::error::LoginError;
 use crate::io::{Command, Event, StoredSession};
@@ -46,7 +48,7 @@ impl Machine {
     }
 
     pub(super) fn check_answered(&mut self, ok: bool) {
-        if !std::mem::take(&mut self.checking) {
+        if !core::mem::take(&mut self.checking) {
             return;
         }
         match (&mut self.session, ok) {

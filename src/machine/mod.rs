@@ -1,6 +1,8 @@
 //! The sans-IO login-state machine.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::VecDeque;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 
 mod login;
 mod settle;
@@ -8,7 +10,8 @@ mod settle;
 use crate::answer::check_answer;
 use crate::backoff::Backoff;
 use crate::config::Config;
-use crate::error::LoginError;
+use crate::error::{decimal, LoginError};
+use crate::idmap::IdMap;
 use crate::io::{Command, Event, Input, StoredSession, WaiterId};
 use crate::origin;
 
@@ -87,7 +90,7 @@ pub struct Machine {
     code_to_post: Option<String>,
     /// Attempts whose login POST is on the wire: they hold a request slot until their
     /// answer comes, even after a timeout or a logout made the answer stale.
-    posts_on_wire: BTreeSet<u64>,
+    posts_on_wire: Vec<u64>,
     backoff: Backoff,
     attempts: u64,
     checking: bool,
@@ -95,7 +98,7 @@ pub struct Machine {
     online: bool,
     /// When the app went to the background, while it is there.
     hidden_since: Option<u64>,
-    waiters: BTreeMap<WaiterId, Waiter>,
+    waiters: IdMap<Waiter>,
     /// Waiters that met an auth failure: served first once a login succeeds.
     renewals: VecDeque<WaiterId>,
     /// Other waiters that need a login state, FIFO.
@@ -121,13 +124,13 @@ impl Machine {
             generation: 0,
             login: LoginPhase::Idle,
             code_to_post: None,
-            posts_on_wire: BTreeSet::new(),
+            posts_on_wire: Vec::new(),
             backoff,
             attempts: 0,
             checking: false,
             online: true,
             hidden_since: None,
-            waiters: BTreeMap::new(),
+            waiters: IdMap::new(),
             renewals: VecDeque::new(),
             fresh: VecDeque::new(),
             send_queue: VecDeque::new(),
@@ -228,7 +231,7 @@ impl Machine {
                 }
             }
             Input::LoginAnswered { attempt, answer } => {
-                self.posts_on_wire.remove(&attempt);
+                self.posts_on_wire.retain(|&a| a != attempt);
                 if matches!(self.login, LoginPhase::Posting { attempt: a, .. } if a == attempt) {
                     match check_answer(&answer) {
                         Ok((token, expires_in_s)) => self.login_succeeded(token, expires_in_s, now),
@@ -237,7 +240,7 @@ impl Machine {
                 }
             }
             Input::LoginPostFailed { attempt, err_msg } => {
-                self.posts_on_wire.remove(&attempt);
+                self.posts_on_wire.retain(|&a| a != attempt);
                 if matches!(self.login, LoginPhase::Posting { attempt: a, .. } if a == attempt) {
                     self.fail_login(LoginError::RequestFailed { err_msg }, now);
                 }
@@ -277,7 +280,7 @@ impl Machine {
     fn add_waiter(&mut self, id: WaiterId, kind: Kind, state: State) {
         if self.waiters.contains_key(&id) {
             // A host bug; refuse the duplicate rather than lose the first one.
-            let message = format!("waiter id {id} is already in use");
+            let message = String::from("waiter id ") + &decimal(id) + " is already in use";
             self.out.push_back(Command::Reject {
                 id,
                 error: LoginError::InvalidOptions { message },
@@ -320,7 +323,7 @@ impl Machine {
         if let LoginPhase::Posting { attempt, .. } = self.login {
             if self.has_free_slot() {
                 if let Some(code) = self.code_to_post.take() {
-                    self.posts_on_wire.insert(attempt);
+                    self.posts_on_wire.push(attempt); // attempts are unique
                     self.out.push_back(Command::PostCode { attempt, code });
                 }
             }

@@ -1,6 +1,8 @@
 //! How waiters end, or go around again: failed logins, answers to sent requests
 //! (auth failures, renewal, replay, the retry limit) and logout.
 
+use alloc::vec::Vec;
+
 use super::{Kind, LoginPhase, Machine, State};
 use crate::error::LoginError;
 use crate::io::{Command, Event, WaiterId};

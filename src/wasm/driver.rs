@@ -1,6 +1,8 @@
 //! The driver: handles queued inputs, carries out the machine's commands through the
 //! host, settles the promises, and keeps the one wake-up timer armed.
 
+use alloc::vec::Vec;
+
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
@@ -184,5 +186,5 @@ pub(super) fn error_value(host: &Host, e: &LoginError, response: Option<JsValue>
     if let Some(r) = response {
         fields.push(("response", r));
     }
-    host.make_error(e.code(), &e.to_string(), &convert::object(&fields))
+    host.make_error(e.code(), &e.message(), &convert::object(&fields))
 }

@@ -2,6 +2,7 @@
 //! (see `js-shim/host.js`). Rust never reads a global; every call that can throw is
 //! bound with `catch`, and a throw becomes a failure input, never a hung promise.
 
+use alloc::string::String;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]

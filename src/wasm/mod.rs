@@ -8,13 +8,16 @@
 mod convert;
 mod driver;
 mod host;
+#[cfg(feature = "runtime")]
+mod runtime;
 
-use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use alloc::collections::VecDeque;
+use core::cell::{Cell, RefCell};
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
+use crate::idmap::IdMap;
 use crate::{Input, LoginError, Machine, WaiterId};
 use convert::Options;
 use driver::error_value;
@@ -37,7 +40,7 @@ pub struct Core {
     host: Host,
     inbox: RefCell<VecDeque<Input>>,
     busy: Cell<bool>,
-    waiters: RefCell<HashMap<WaiterId, Waiter>>,
+    waiters: RefCell<IdMap<Waiter>>,
     last_login_answer: RefCell<JsValue>,
     next_id: Cell<WaiterId>,
     timer: Cell<Option<u64>>,
@@ -64,7 +67,7 @@ impl Core {
             host,
             inbox: RefCell::new(VecDeque::new()),
             busy: Cell::new(false),
-            waiters: RefCell::new(HashMap::new()),
+            waiters: RefCell::new(IdMap::new()),
             last_login_answer: RefCell::new(JsValue::UNDEFINED),
             next_id: Cell::new(1),
             timer: Cell::new(None),

@@ -1,0 +1,91 @@
+'use strict';
+// Raw, gzip (level 9) and brotli (quality 11) bytes of what pkg/dist ships, and the
+// size budget of issue 4: the .wasm.br bytes plus brotli(index.js) must stay within
+// BUDGET. Exits 1 over the budget (or when pkg/dist is not built).
+//
+//   node scripts/size-budget.js        (make size; needs scripts/build-wasm.sh first)
+//
+// The total is computed from the shipped files only. The glue / codec / shim rows
+// attribute index.js: each part is bundled alone with the shipped bundle's esbuild
+// OPTIONS (scripts/bundle.js), so their sum is close to, not equal to, index.js.
+const fs = require('fs');
+const path = require('path');
+const zlib = require('zlib');
+const esbuild = require('esbuild');
+const { OPTIONS, ROOT } = require('./bundle');
+
+/** Bytes allowed for .wasm.br + brotli(index.js): "40 KB", read as 40,000 B. */
+const BUDGET = 40000;
+
+const DIST = path.join(ROOT, 'pkg/dist');
+const GLUE = path.join(ROOT, 'target/wasm-bindgen/weapp_login_bg.js');
+const CODEC = path.join(ROOT, 'js-shim/text-codec.js');
+
+const gzip = (buf) => zlib.gzipSync(buf, { level: 9 }).length;
+const brotli = (buf) => zlib.brotliCompressSync(buf, {
+  params: {
+    [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+    [zlib.constants.BROTLI_PARAM_LGWIN]: 24, // as the brotli CLI that makes the .wasm.br
+    [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length,
+  },
+}).length;
+
+function read(file) {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    console.error(`size-budget: cannot read ${path.relative(ROOT, file)}: run scripts/build-wasm.sh (make build) first`);
+    process.exit(1);
+  }
+}
+
+/** One part of index.js, bundled alone and minified as the shipped bundle is. */
+async function part(options) {
+  const out = await esbuild.build(Object.assign({}, OPTIONS, { write: false }, options));
+  return Buffer.from(out.outputFiles[0].contents);
+}
+
+/** Marks the glue and the codec polyfill external, so that only js-shim/ is left. */
+const onlyShim = {
+  name: 'only-shim',
+  setup(build) {
+    build.onResolve({ filter: /weapp_login_bg\.js$|^text-encoding-utf-8$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+async function main() {
+  const wasmBr = read(path.join(DIST, 'weapp_login_bg.wasm.br'));
+  const wasm = zlib.brotliDecompressSync(wasmBr);
+  const indexJs = read(path.join(DIST, 'index.js'));
+  read(GLUE);
+  const [glue, codec, shim] = await Promise.all([
+    part({ entryPoints: [GLUE] }), // TextEncoder/TextDecoder left as free names
+    part({ entryPoints: [CODEC] }),
+    part({ entryPoints: [path.join(ROOT, 'js-shim/index.js')], inject: [CODEC], plugins: [onlyShim] }),
+  ]);
+
+  const rows = [
+    ['wasm (weapp_login_bg.wasm.br; raw = decompressed)', wasm.length, gzip(wasm), wasmBr.length],
+    ['  glue (wasm-bindgen JS, minified alone)', glue.length, gzip(glue), brotli(glue)],
+    ['  codec (text-encoding-utf-8, minified alone)', codec.length, gzip(codec), brotli(codec)],
+    ['  shim (js-shim/, minified alone)', shim.length, gzip(shim), brotli(shim)],
+    ['index.js (shipped: glue + codec + shim)', indexJs.length, gzip(indexJs), brotli(indexJs)],
+  ];
+  const total = wasmBr.length + brotli(indexJs);
+  const width = Math.max(...rows.map((r) => r[0].length));
+  const cell = (v) => String(v).padStart(10);
+  console.log(`${'bytes'.padEnd(width)}${cell('raw')}${cell('gzip -9')}${cell('brotli 11')}`);
+  for (const [name, ...n] of rows) console.log(name.padEnd(width) + n.map(cell).join(''));
+  console.log(`${'shipped total (wasm.br + brotli(index.js))'.padEnd(width)}${cell('')}${cell('')}${cell(total)}`);
+
+  if (total > BUDGET) {
+    console.error(`size-budget: FAIL: the shipped total is ${total} B, over the ${BUDGET} B budget by ${total - BUDGET} B`);
+    process.exit(1);
+  }
+  console.log(`size-budget: ok: ${total} B of ${BUDGET} B (${BUDGET - total} B to spare)`);
+}
+
+main().catch((e) => {
+  console.error(`size-budget: ${e && e.stack ? e.stack : e}`);
+  process.exit(1);
+});
