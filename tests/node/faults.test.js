@@ -1,69 +1,87 @@
 'use strict';
-// The fault matrix through the real bundle (pkg/dist): one case per kind of fault.
-// Each asserts the LoginError code, the number of wx.login calls, and that every
-// promise settled (none left hanging).
+// The fault matrix through the real bundle (pkg/dist), driven by the package's testing
+// harness (pkg/testing) on a virtual clock: one case per kind of fault. Each asserts the
+// LoginError code, the number of wx.login calls, and that every promise settled (none
+// left hanging) within a bounded stretch of virtual time.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('path');
 const { createLoginManager } = require(path.join(__dirname, '../../pkg/dist/index.js'));
-const { fakeWx, devServer } = require('./fake-wx');
+const { createClock, createServer, createFakeWx } = require(path.join(__dirname, '../../pkg/testing/index.js'));
 
+const LOGIN_PATH = '/user/login';
 const LOGIN_URL = 'https://api.example.com/user/login';
-const isLogin = (o) => o.url === LOGIN_URL;
+const KEY = 'weapp_login_session';
+const START = Date.UTC(2026, 0, 1); // virtual time
+/** As many calls as a test can make: "this API always fails" through fake.failNext. */
+const ALWAYS = 1000;
+/** Virtual ms after which a promise still pending counts as hung. */
+const SETTLE_MS = 3000;
 const ok = (data) => ({ statusCode: 200, data });
-const NEVER = { never: true };
+const NEVER = { hang: true };
 
-/** A scripted server: `login(o)` answers the login POST, `api(o)` the rest. */
+/**
+ * A scripted server: `login(req)` answers the login POST, `api(req)` the rest. By default
+ * the login POST issues tok-<code> and the rest needs a valid token.
+ */
 function server(login, api) {
-  const dev = devServer({});
-  return (o) => (isLogin(o) ? (login ? login(o) : dev(o)) : (api ? api(o) : dev(o)));
+  const s = createServer();
+  if (login) s.route('POST', LOGIN_PATH, login); else s.loginRoute(LOGIN_PATH);
+  s.route('*', /.*/, api || s.authed(() => ok({ ok: true })));
+  return s;
 }
 
-/** fakeWx whose requests can also never answer. */
-function wxWith(srv, opts) {
-  const wx = fakeWx((o) => srv(o), opts);
-  const inner = wx.request;
-  wx.request = (o) => {
-    const r = srv(o);
-    if (r === NEVER) {
-      wx.calls.request.push({ url: o.url, method: o.method || 'GET', header: Object.assign({}, o.header) });
-      return { abort() {} };
-    }
-    return inner(o);
-  };
-  if (opts && opts.loginHang) wx.login = () => { wx.calls.login++; };
-  return wx;
+/** A fake wx on a virtual clock and a manager on it; `before(fake)` scripts faults first. */
+async function world(srv, fakeOptions, managerOptions, before) {
+  const clock = createClock({ start: START });
+  const fake = createFakeWx(Object.assign({ clock, server: srv }, fakeOptions));
+  if (before) before(fake);
+  const auth = createLoginManager(Object.assign({ loginUrl: LOGIN_URL, wx: fake.api, clock }, managerOptions));
+  await auth.ready; // the wasm loads on real time; from here on only the virtual clock moves
+  return { clock, fake, auth };
 }
 
-async function settleAll(promises, ms) {
-  const timeout = new Promise((r) => setTimeout(() => r('hung'), ms));
-  return Promise.all(promises.map((p) => Promise.race([
-    p.then((v) => ({ status: 'resolved', value: v }), (e) => ({ status: 'rejected', code: e.code, error: e })),
-    timeout.then(() => ({ status: 'hung' })),
-  ])));
+/**
+ * Watches promises from now on (so a rejection is never unhandled while a test waits):
+ * `results[i]` becomes {status: 'resolved', value} or {status: 'rejected', code, error}.
+ */
+function watch(promises) {
+  const results = promises.map(() => ({ status: 'hung' }));
+  const all = Promise.all(promises.map((p, i) => p.then(
+    (v) => { results[i] = { status: 'resolved', value: v }; },
+    (e) => { results[i] = { status: 'rejected', code: e.code, error: e }; })));
+  return { results, all };
+}
+
+/** Drives the clock until every watched promise settles or `ms` of virtual time pass; then reports each. */
+async function settleAll(clock, promises, ms) {
+  const w = Array.isArray(promises) ? watch(promises) : promises;
+  await clock.runUntil(w.all, ms).catch(() => {}); // still pending: left 'hung'
+  return w.results;
 }
 
 const CASES = [
-  { name: 'wx.login fails', wx: { loginFail: 'login:fail system error' }, code: 'WX_LOGIN_FAILED', logins: 1 },
-  { name: 'wx.login never answers', wx: { loginHang: true }, code: 'LOGIN_TIMEOUT', logins: 1 },
+  { name: 'wx.login fails', before: (f) => f.failNext('login', 'login:fail system error', ALWAYS), code: 'WX_LOGIN_FAILED', logins: 1 },
+  // wx.login answers only after a day of virtual time: far past loginTimeoutMs and SETTLE_MS.
+  { name: 'wx.login never answers', hangLogin: true, code: 'LOGIN_TIMEOUT', logins: 1 },
   { name: 'login POST fails', login: () => ({ fail: 'request:fail timeout' }), code: 'REQUEST_FAILED', logins: 1 },
   { name: 'login POST 5xx', login: () => ({ statusCode: 502, data: { error: 'code2session_failed' } }), code: 'LOGIN_REJECTED', logins: 1 },
-  { name: 'login POST non-JSON', login: () => ({ statusCode: 200, data: '<html>oops</html>' }), code: 'LOGIN_REJECTED', logins: 1 },
+  { name: 'login POST non-JSON', login: () => ok('<html>oops</html>'), code: 'LOGIN_REJECTED', logins: 1 },
   { name: 'login POST without token', login: () => ok({ expiresIn: 7200 }), code: 'LOGIN_REJECTED', logins: 1 },
   { name: 'login POST never answers', login: () => NEVER, code: 'LOGIN_TIMEOUT', logins: 1 },
   // login() itself succeeds here: each login does; only the requests give up.
   { name: 'server answers 401 forever', login: () => ok({ token: 't' }), api: () => ({ statusCode: 401, data: {} }), code: 'RETRY_LIMIT', logins: 4, loginResolves: true },
-  { name: 'offline', wx: { networkType: 'none' }, code: 'NETWORK_OFFLINE', logins: 0 },
+  { name: 'offline', fake: { network: 'none' }, code: 'NETWORK_OFFLINE', logins: 0 },
 ];
 
 for (const c of CASES) {
   test('fault: ' + c.name, async () => {
-    const wx = wxWith(server(c.login, c.api), c.wx);
-    const auth = createLoginManager({ loginUrl: LOGIN_URL, wx, loginTimeoutMs: 100 });
-    await auth.ready;
-    await new Promise((r) => setTimeout(r, 50)); // the network type is known (answered after 1 ms)
-    const results = await settleAll([auth.request({ url: 'https://api.example.com/a' }),
-      auth.request({ url: 'https://api.example.com/b' }), auth.login()], 3000);
+    const { clock, fake, auth } = await world(server(c.login, c.api), c.fake, { loginTimeoutMs: 100 }, c.before);
+    await clock.advance(50); // the network type is known (answered after latencyMs, 10)
+    assert.equal(fake.calls.getNetworkType, 1);
+    if (c.hangLogin) fake.latencyMs = 24 * 3600 * 1000;
+    const results = await settleAll(clock, [auth.request({ url: 'https://api.example.com/a' }),
+      auth.request({ url: 'https://api.example.com/b' }), auth.login()], SETTLE_MS);
     assert.ok(results.every((r) => r.status !== 'hung'), 'every promise settled');
     for (const r of c.loginResolves ? results.slice(0, 2) : results) {
       assert.equal(r.status, 'rejected', c.name + ': ' + JSON.stringify(r));
@@ -71,41 +89,45 @@ for (const c of CASES) {
     }
     if (c.loginResolves) assert.equal(results[2].status, 'resolved');
     if (c.code === 'RETRY_LIMIT') assert.equal(results[0].error.response.statusCode, 401);
-    assert.equal(wx.calls.login, c.logins);
-    if (!c.loginResolves) assert.equal(wx.store.size, 0, 'nothing persisted');
+    assert.equal(fake.calls.login, c.logins);
+    if (!c.loginResolves) assert.deepEqual(fake.storage.keys(), [], 'nothing persisted');
   });
 }
 
 test('fault: storage throws — requests still succeed, in memory', async () => {
-  const wx = wxWith(server(), { storageThrows: true });
-  const auth = createLoginManager({ loginUrl: LOGIN_URL, wx });
-  const results = await settleAll([auth.request({ url: 'https://api.example.com/a' }), auth.login()], 3000);
+  const { clock, fake, auth } = await world(server(), {}, {}, (f) => {
+    f.failNext('getStorageSync', 'getStorageSync:fail', ALWAYS);
+    f.failNext('setStorageSync', 'setStorageSync:fail write DB data fail', ALWAYS);
+  });
+  const results = await settleAll(clock, [auth.request({ url: 'https://api.example.com/a' }), auth.login()], SETTLE_MS);
   assert.deepEqual(results.map((r) => r.status), ['resolved', 'resolved']);
-  assert.equal(wx.calls.login, 1);
+  assert.equal(fake.calls.login, 1);
+  assert.ok(fake.calls.setStorageSync >= 1 && fake.calls.setStorageSync < ALWAYS, 'setStorageSync was called, and threw every time');
+  assert.deepEqual(fake.storage.keys(), []);
 });
 
 test('fault: checkSession fails — a new login, then success', async () => {
-  const wx = wxWith(server(), { sessionExpired: true });
-  wx.store.set('weapp_login_session', { token: 'stale', expiresAt: null });
-  const auth = createLoginManager({ loginUrl: LOGIN_URL, wx });
-  const [r] = await settleAll([auth.request({ url: 'https://api.example.com/a' })], 3000);
+  const srv = server();
+  srv.sessionKeyValid = false;
+  const { clock, fake, auth } = await world(srv, {}, {}, (f) => f.storage.set(KEY, { token: 'stale', expiresAt: null }));
+  const [r] = await settleAll(clock, [auth.request({ url: 'https://api.example.com/a' })], SETTLE_MS);
   assert.equal(r.status, 'resolved');
-  assert.equal(wx.calls.checkSession, 1);
-  assert.equal(wx.calls.login, 1);
-  assert.notEqual(wx.store.get('weapp_login_session').token, 'stale');
+  assert.equal(fake.calls.checkSession, 1);
+  assert.equal(fake.calls.login, 1);
+  assert.notEqual(fake.storage.get(KEY).token, 'stale');
+  assert.ok(fake.calls.requests.every((x) => x.header.Authorization !== 'Bearer stale'), 'the stale token is never sent');
 });
 
 test('fault: logout mid-login — LOGGED_OUT, and the late answer restores nothing', async () => {
-  const wx = wxWith(server(), { latency: 300 });
-  const auth = createLoginManager({ loginUrl: LOGIN_URL, wx });
-  await auth.ready;
-  const pending = [auth.request({ url: 'https://api.example.com/a' }), auth.login()];
-  await new Promise((r) => setTimeout(r, 5)); // wx.login is under way
-  await auth.logout();
-  const results = await settleAll(pending, 3000);
+  const { clock, fake, auth } = await world(server(), { latencyMs: 300 });
+  const pending = watch([auth.request({ url: 'https://api.example.com/a' }), auth.login()]);
+  await clock.advance(5); // wx.login is under way
+  assert.equal(fake.calls.login, 1);
+  await clock.runUntil(auth.logout());
+  const results = await settleAll(clock, pending, SETTLE_MS);
   assert.deepEqual(results.map((r) => r.code), ['LOGGED_OUT', 'LOGGED_OUT']);
-  await new Promise((r) => setTimeout(r, 600)); // the late wx.login answer arrives
-  assert.equal(wx.calls.login, 1);
-  assert.equal(wx.calls.request.length, 0, 'no login POST after logout');
-  assert.equal(wx.store.size, 0);
+  await clock.advance(600); // the late wx.login answer arrives
+  assert.equal(fake.calls.login, 1);
+  assert.equal(fake.calls.requests.length, 0, 'no login POST after logout');
+  assert.deepEqual(fake.storage.keys(), []);
 });
