@@ -80,6 +80,14 @@ function createClock(options) {
     }
     return true;
   }
+  /**
+   * Fires due timers one by one, up to `limitAt`, draining promise reactions before the
+   * first and after each, until none is due or `stop()` says so.
+   */
+  async function fireDue(limitAt, errors, stop) {
+    await flushMicrotasks();
+    while (!(stop && stop()) && fire(limitAt, errors)) await flushMicrotasks();
+  }
   /** Runs `body` after earlier advance/runAll/runUntil calls (never two at once). */
   function serial(body) {
     const run = chain.then(body);
@@ -115,8 +123,7 @@ function createClock(options) {
       return serial(async () => {
         const errors = [];
         const target = now + ms;
-        await flushMicrotasks();
-        while (fire(target, errors)) await flushMicrotasks();
+        await fireDue(target, errors);
         now = target;
         await flushMicrotasks();
         raise(errors);
@@ -127,9 +134,7 @@ function createClock(options) {
       if (badMs('runAll', limit)) return Promise.reject(badMs('runAll', limit));
       return serial(async () => {
         const errors = [];
-        const limitAt = now + limit;
-        await flushMicrotasks();
-        while (fire(limitAt, errors)) await flushMicrotasks();
+        await fireDue(now + limit, errors);
         raise(errors);
         if (timers.length > 0) {
           throw new Error('clock.runAll: ' + timers.length + ' timer(s) still pending after ' + limit
@@ -145,9 +150,7 @@ function createClock(options) {
       p.then(() => { settled = true; }, () => { settled = true; });
       return serial(async () => {
         const errors = [];
-        const limitAt = now + limit;
-        await flushMicrotasks();
-        while (!settled && fire(limitAt, errors)) await flushMicrotasks();
+        await fireDue(now + limit, errors, () => settled);
         raise(errors);
         if (!settled) {
           throw new Error('clock.runUntil: the promise is still pending after ' + limit + ' ms of virtual time'
