@@ -24,10 +24,14 @@ pub enum LoginError {
         err_msg: String,
     },
     /// The login POST answered a non-2xx status, or a body without a usable token.
-    /// `status` is the HTTP status; the JS error carries the whole response.
+    /// `status` is the HTTP status; the JS error carries the whole response of
+    /// `attempt` (never a later, stale answer's).
     LoginRejected {
         /// HTTP status of the login answer.
         status: u16,
+        /// The login attempt ([`Command::PostCode`](crate::Command::PostCode)) whose
+        /// answer was rejected.
+        attempt: u64,
         /// What was wrong with it.
         reason: String,
     },
@@ -52,6 +56,8 @@ pub enum LoginError {
     LoggedOut,
     /// A login was needed while the platform reports no network.
     NetworkOffline,
+    /// `abort()` was called on the Promise before it settled.
+    Aborted,
     /// Bad options; the text says which.
     InvalidOptions {
         /// Which option was wrong, and why.
@@ -62,7 +68,7 @@ pub enum LoginError {
 impl LoginError {
     /// The stable code: one of `WX_LOGIN_FAILED`, `LOGIN_REJECTED`, `LOGIN_TIMEOUT`,
     /// `REQUEST_FAILED`, `RETRY_LIMIT`, `LOGGED_OUT`, `NETWORK_OFFLINE`,
-    /// `INVALID_OPTIONS` (API.md, "LoginError").
+    /// `INVALID_OPTIONS`, `ABORTED` (API.md, "LoginError").
     pub fn code(&self) -> &'static str {
         match self {
             LoginError::WxLoginFailed { .. } => "WX_LOGIN_FAILED",
@@ -73,6 +79,7 @@ impl LoginError {
             LoginError::LoggedOut => "LOGGED_OUT",
             LoginError::NetworkOffline => "NETWORK_OFFLINE",
             LoginError::InvalidOptions { .. } => "INVALID_OPTIONS",
+            LoginError::Aborted => "ABORTED",
         }
     }
 
@@ -80,7 +87,7 @@ impl LoginError {
     pub fn message(&self) -> String {
         match self {
             LoginError::WxLoginFailed { err_msg } => String::from("wx.login failed: ") + err_msg,
-            LoginError::LoginRejected { status, reason } => {
+            LoginError::LoginRejected { status, reason, .. } => {
                 String::from("login rejected by the server (HTTP ")
                     + &decimal((*status).into())
                     + "): "
@@ -98,6 +105,7 @@ impl LoginError {
             LoginError::LoggedOut => "logged out while waiting".into(),
             LoginError::NetworkOffline => "a login is needed but the network is offline".into(),
             LoginError::InvalidOptions { message } => String::from("invalid options: ") + message,
+            LoginError::Aborted => "aborted".into(),
         }
     }
 
@@ -136,6 +144,7 @@ mod tests {
         assert_eq!(decimal(u64::MAX), u64::MAX.to_string());
         let rejected = LoginError::LoginRejected {
             status: 502,
+            attempt: 1,
             reason: "no token".into(),
         };
         assert_eq!(

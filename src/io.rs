@@ -1,11 +1,38 @@
 //! What goes into the machine ([`Input`]) and what comes out ([`Command`]).
+//!
+//! Only ids, numbers and verdicts cross: request options, URLs, bodies and responses stay
+//! with the host, which keys them by [`WaiterId`]. The host also keeps each session's
+//! token by its generation (from [`Command::Persist`] and
+//! [`Machine::token`](crate::Machine::token)) and attaches it when a [`Command::Send`] or
+//! [`Command::Authorized`] names that generation.
 
 use alloc::string::String;
 
 use crate::error::LoginError;
 
-/// Identifies one `request()` or `login()` call for its whole life (replays included).
+/// Identifies one `request()`, `login()`, `authorize()` or `check()` call for its whole
+/// life (replays included). The host allocates them strictly increasing (see
+/// [`Machine::handle`](crate::Machine::handle)).
 pub type WaiterId = u64;
+
+/// The wx API a request goes through. Each has its own pool of `max_in_flight` slots:
+/// wx.request, wx.uploadFile and wx.downloadFile each allow 10 at once (WeChat docs,
+/// "网络 > 使用说明", concurrency limits). The login POST is a wx.request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// `wx.request`.
+    Request,
+    /// `wx.uploadFile`.
+    Upload,
+    /// `wx.downloadFile`.
+    Download,
+}
+
+impl Channel {
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
 
 /// A persisted login state, as kept in wx storage between launches.
 ///
@@ -25,19 +52,69 @@ pub struct StoredSession {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Input {
-    /// `request(options)` was called. `url` as given (relative or absolute);
-    /// `auth: false` sends without a token and never logs in.
+    /// `request(options)` (or `uploadFile`/`downloadFile`) was called.
     Request {
-        /// Caller-chosen unique id.
+        /// New id, above every earlier one.
         id: WaiterId,
-        /// The request URL as the page gave it.
-        url: String,
-        /// Whether the request wants the token.
-        auth: bool,
+        /// The request wants the token: `auth` is true and its URL, resolved with
+        /// [`resolve`](crate::resolve), is trusted
+        /// ([`Config::is_trusted`](crate::Config::is_trusted)). False: sent without a
+        /// token, never logs in, an auth failure is an ordinary answer.
+        with_token: bool,
+        /// The wx API that sends it.
+        channel: Channel,
+        /// The request's own `timeout` option in ms (wx.request's default: 60000).
+        /// Once sent, with no answer by `timeout_ms + request_timeout_margin_ms` the
+        /// slot is freed and the waiter rejects `REQUEST_FAILED`.
+        timeout_ms: u64,
     },
-    /// `login()` was called: settle once a valid login state exists.
+    /// A request the host sent before the machine existed, with the restored session's
+    /// token (generation 1): it is in flight as send `0` on `channel` and holds a slot.
+    /// If no session was restored, an auth failure for it renews and replays it as for
+    /// any request.
+    Adopt {
+        /// New id, above every earlier one.
+        id: WaiterId,
+        /// The wx API that sent it.
+        channel: Channel,
+        /// Its `timeout` option in ms, counted from this input's `now`.
+        timeout_ms: u64,
+    },
+    /// `login()` was called: settle once a valid, checkSession-verified login state exists.
     Login {
-        /// Caller-chosen unique id.
+        /// New id, above every earlier one.
+        id: WaiterId,
+    },
+    /// `authorize(options)` (interceptors): answered [`Command::Authorized`] once a
+    /// valid, verified login state exists (sharing the one login), or rejected.
+    Authorize {
+        /// New id, above every earlier one.
+        id: WaiterId,
+        /// Re-logins this logical request already caused (from its ticket; 0 at first).
+        relogins: u32,
+    },
+    /// `check(ticket, response)` (interceptors): the transport answered a request that
+    /// carried the token of `generation`. Answered [`Command::Verdict`], or rejected
+    /// (`RETRY_LIMIT`, `LOGGED_OUT`, a login error).
+    Check {
+        /// New id, above every earlier one.
+        id: WaiterId,
+        /// The generation from the ticket's [`Command::Authorized`].
+        generation: u64,
+        /// Re-logins the logical request already caused (from its ticket).
+        relogins: u32,
+        /// HTTP status code of the answer.
+        status: u16,
+        /// The host's verdict that the answer is an auth failure (its body code is in
+        /// `authFailCodes`, or `isAuthFailure` said so); `authFailStatusCodes` are
+        /// checked here.
+        host_verdict: bool,
+    },
+    /// `abort()` was called on a waiter's Promise. A waiting one is dropped (a login
+    /// under way goes on for the others); one in flight frees its slot and yields
+    /// [`Command::AbortSend`]. Either way it rejects `ABORTED`; unknown ids are ignored.
+    Abort {
+        /// The waiter.
         id: WaiterId,
     },
     /// `logout()` was called.
@@ -72,6 +149,8 @@ pub enum Input {
     },
     /// `wx.checkSession` answered: `ok` is true for `checkSession:ok`.
     CheckSessionAnswered {
+        /// The number from [`Command::CheckSession`]; a stale one is ignored.
+        check: u64,
         /// Whether WeChat's session_key is still valid.
         ok: bool,
     },
@@ -79,25 +158,16 @@ pub enum Input {
     Response {
         /// The waiter whose request this answers.
         id: WaiterId,
-        /// The send it answers (from [`Command::Send`]); stale sends are ignored.
+        /// The send it answers (from [`Command::Send`], 0 for an adopted one); stale
+        /// sends are ignored.
         send: u64,
         /// HTTP status code.
         status: u16,
-        /// The value of `authFailCodeField` in the JSON body, as text, if present.
-        body_code: Option<String>,
-        /// The host's own verdict (e.g. an `isAuthFailure` callback) that this is an auth failure.
-        host_says_auth_failure: bool,
+        /// The host's verdict that this is an auth failure: the body's
+        /// `authFailCodeField` value is in `authFailCodes`, or `isAuthFailure` said so.
+        /// `authFailStatusCodes` are checked here.
+        host_verdict: bool,
     },
-    /// The platform's network state (`wx.getNetworkType`, `wx.onNetworkStatusChange`):
-    /// `online` is false for `networkType` `none`.
-    Network {
-        /// Whether any network is reported.
-        online: bool,
-    },
-    /// The app went to the background (`wx.onAppHide`).
-    AppHidden,
-    /// The app came back to the foreground (`wx.onAppShow`).
-    AppShown,
     /// A sent request got no response (wx.request `fail`).
     RequestFailed {
         /// The waiter whose request failed.
@@ -107,6 +177,17 @@ pub enum Input {
         /// wx.request's `errMsg`.
         err_msg: String,
     },
+    /// The platform's network state (`wx.getNetworkType`, `wx.onNetworkStatusChange`):
+    /// `online` is false for `networkType` `none`. Back online after offline clears
+    /// the login backoff.
+    Network {
+        /// Whether any network is reported.
+        online: bool,
+    },
+    /// The app went to the background (`wx.onAppHide`).
+    AppHidden,
+    /// The app came back to the foreground (`wx.onAppShow`).
+    AppShown,
 }
 
 /// The developer server's answer to the login POST, as the adapter read it.
@@ -116,7 +197,9 @@ pub struct LoginAnswer {
     pub status: u16,
     /// The value at `tokenField`, if it was a string.
     pub token: Option<String>,
-    /// The value at `expiresInField` in seconds, if it was a number.
+    /// The value at `expiresInField`: `None` when absent (or `null`), the number of
+    /// seconds when it is a JSON number, `Some(f64::NAN)` when present but not a number
+    /// (a numeric string too): that is rejected, as is a number outside 1 s..10 years.
     pub expires_in_s: Option<f64>,
 }
 
@@ -131,8 +214,9 @@ pub enum Command {
         /// Echo it back.
         attempt: u64,
     },
-    /// POST `{"code": code}` as JSON to `loginUrl`; answer with
-    /// [`Input::LoginAnswered`] or [`Input::LoginPostFailed`].
+    /// POST `{"code": code}` as JSON to `loginUrl` (on the [`Channel::Request`] pool,
+    /// with `timeout: loginTimeoutMs`); answer with [`Input::LoginAnswered`] or
+    /// [`Input::LoginPostFailed`].
     PostCode {
         /// Echo it back.
         attempt: u64,
@@ -140,18 +224,29 @@ pub enum Command {
         code: String,
     },
     /// Call `wx.checkSession`; answer with [`Input::CheckSessionAnswered`].
-    CheckSession,
-    /// Send the waiter's request to `url` (already resolved against `baseUrl`), with
-    /// `token` in the token header when it is `Some`.
+    CheckSession {
+        /// Echo it back.
+        check: u64,
+    },
+    /// Send the waiter's request (its URL resolved against `baseUrl`) on `channel`.
     Send {
         /// The waiter.
         id: WaiterId,
-        /// Echo it back with the response.
+        /// Echo it back with the response (numbers start at 1; 0 is an adopted send).
         send: u64,
-        /// The resolved URL.
-        url: String,
-        /// The token to attach; `None` for `auth: false` and untrusted origins.
-        token: Option<String>,
+        /// Attach the token of this session generation; `None`: send without a token.
+        generation: Option<u64>,
+        /// The wx API to send it with.
+        channel: Channel,
+    },
+    /// Abort this send (the RequestTask's `abort()`); its answer, if any, is ignored.
+    AbortSend {
+        /// The waiter.
+        id: WaiterId,
+        /// The send to abort.
+        send: u64,
+        /// The wx API it went through.
+        channel: Channel,
     },
     /// Resolve the waiter: with its last response for a request, with nothing for a login.
     Resolve {
@@ -159,15 +254,41 @@ pub enum Command {
         id: WaiterId,
     },
     /// Reject the waiter with this error (for `RetryLimit` attach the last response;
-    /// for `LoginRejected` the last login answer).
+    /// for `LoginRejected` the answer of its `attempt`).
     Reject {
         /// The waiter.
         id: WaiterId,
         /// Why.
         error: LoginError,
     },
-    /// Persist this login state under `storageKey`.
-    Persist(StoredSession),
+    /// Settles an [`Input::Authorize`]: attach the token of `generation`; the ticket
+    /// holds `generation` and `relogins`.
+    Authorized {
+        /// The waiter.
+        id: WaiterId,
+        /// Session generation whose token to attach.
+        generation: u64,
+        /// Re-logins the logical request has caused so far.
+        relogins: u32,
+    },
+    /// Settles an [`Input::Check`]: `replay` false = `'ok'`, true = `'replay'` (a valid
+    /// login state now exists; re-authorize with `relogins`).
+    Verdict {
+        /// The waiter.
+        id: WaiterId,
+        /// Whether to send the request again.
+        replay: bool,
+        /// Re-logins the logical request has caused so far (for the next ticket).
+        relogins: u32,
+    },
+    /// Persist this login state under `storageKey`; it is session `generation` (the host
+    /// keeps its token for sends that name it).
+    Persist {
+        /// What to store.
+        session: StoredSession,
+        /// Its generation.
+        generation: u64,
+    },
     /// Remove the persisted login state.
     ClearStorage,
     /// Tell `onEvent` listeners. Never carries the token.
@@ -189,7 +310,8 @@ pub enum Event {
     },
     /// A persisted login state was loaded at launch.
     SessionRestored,
-    /// `wx.checkSession` said WeChat's session expired; a login follows.
+    /// `wx.checkSession` said WeChat's session expired (or did not answer in time);
+    /// the session is dropped and the next request that needs it logs in.
     SessionExpired,
     /// A request met an auth failure and waits for a new login.
     Renewal,

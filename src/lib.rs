@@ -20,11 +20,15 @@
 //! since the Unix epoch), every output is a [`Command`] for the host.
 //!
 //! ```
-//! use weapp_login::{Command, Config, Input, LoginAnswer, Machine};
+//! use weapp_login::{resolve, Channel, Command, Config, Input, LoginAnswer, Machine};
 //!
 //! let config = Config::new("https://api.example.com/user/login", Some("https://api.example.com"), None).unwrap();
+//! // The host resolves the URL and asks whether it may carry the token: only the
+//! // verdict enters the machine.
+//! let url = resolve("/api/profile", config.base_url.as_deref());
+//! let with_token = config.is_trusted(&url);
 //! let mut m = Machine::new(config, None, 0);
-//! m.handle(Input::Request { id: 1, url: "/api/profile".into(), auth: true }, 0);
+//! m.handle(Input::Request { id: 1, with_token, channel: Channel::Request, timeout_ms: 60_000 }, 0);
 //! let mut sent = None;
 //! // A host loop: drain commands, perform them, feed the answers back.
 //! while let Some(cmd) = m.poll_command() {
@@ -34,11 +38,13 @@
 //!             let answer = LoginAnswer { status: 200, token: Some("t1".into()), expires_in_s: Some(7200.0) };
 //!             m.handle(Input::LoginAnswered { attempt, answer }, 9)
 //!         }
-//!         Command::Send { url, token, .. } => sent = Some((url, token)),
+//!         // The host keeps each generation's token (from Persist, or Machine::token).
+//!         Command::Send { id, generation, .. } => sent = Some((id, generation)),
 //!         _ => {}
 //!     }
 //! }
-//! assert_eq!(sent, Some(("https://api.example.com/api/profile".into(), Some("t1".into()))));
+//! assert_eq!(sent, Some((1, Some(1))));
+//! assert_eq!(m.token(), Some(("t1", 1)));
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -63,7 +69,7 @@ pub use answer::MAX_EXPIRES_IN_S;
 pub use backoff::Backoff;
 pub use config::Config;
 pub use error::LoginError;
-pub use io::{Command, Event, Input, LoginAnswer, StoredSession, WaiterId};
+pub use io::{Channel, Command, Event, Input, LoginAnswer, StoredSession, WaiterId};
 pub use machine::Machine;
 pub use origin::{is_absolute, resolve, Origin};
 

@@ -5,7 +5,7 @@
 mod sim;
 
 use sim::{LoginPost, Sim, WxLogin};
-use weapp_login::{Config, Input, LoginAnswer, StoredSession};
+use weapp_login::{Channel, Config, Input, LoginAnswer, StoredSession};
 
 const PROFILE: &str = "/api/profile";
 
@@ -72,7 +72,9 @@ fn failed_check_session_logs_in_before_sending() {
         token: "old".into(),
         expires_at_ms: None,
     };
-    let mut s = Sim::new(Some(stored));
+    let mut config = sim::config();
+    config.await_check_session = true;
+    let mut s = Sim::with_config(config, Some(stored));
     s.check_ok = false;
     s.request(1, PROFILE);
     s.drive();
@@ -149,9 +151,8 @@ fn a_401_renews_silently_and_replays() {
 
 #[test]
 fn body_code_counts_as_auth_failure() {
-    let mut config = sim::config();
-    config.auth_fail_codes = vec!["10000".into()];
-    let mut s = Sim::with_config(config, None);
+    let mut s = Sim::new(None);
+    s.auth_fail_codes = vec!["10000"]; // the host's authFailCodes give the verdict
     s.auth_fail_body_code = Some("10000");
     s.request(1, PROFILE);
     s.drive();
@@ -264,18 +265,18 @@ fn failed_login_rejects_every_waiter() {
         let mut s = Sim::new(None);
         s.wx_login = wx;
         s.login_post = post;
-        s.input(Input::Login { id: 9 });
+        s.input(Input::Login { id: 0 });
         for id in 1..=3 {
             s.request(id, PROFILE);
         }
         s.drive();
-        for id in [1, 2, 3, 9] {
+        for id in [0, 1, 2, 3] {
             assert_eq!(s.result(id), Some(Err(code)), "{code}");
         }
         assert_eq!(s.count("wx.login"), logins, "{code}");
         assert_eq!(s.count("send"), 0);
         assert!(s.persisted.is_none());
-        assert_all_settled(&s, [1, 2, 3, 9]);
+        assert_all_settled(&s, [0, 1, 2, 3]);
     }
 }
 
@@ -298,11 +299,7 @@ fn untrusted_origin_gets_no_token_and_causes_no_login() {
     let mut s = Sim::new(None);
     s.request(1, "https://evil.example.org/steal");
     s.request(2, "http://api.example.com/plain-http"); // another scheme: another origin
-    s.input(Input::Request {
-        id: 3,
-        url: PROFILE.into(),
-        auth: false,
-    });
+    s.request_with(3, PROFILE, false, Channel::Request);
     s.drive();
     assert_eq!(s.count("wx.login"), 0);
     assert!(s.sent.iter().all(|(_, t)| t.is_none()));
@@ -394,14 +391,13 @@ fn unknown_and_stale_inputs_are_ignored() {
         id: 77,
         send: 1,
         status: 401,
-        body_code: None,
-        host_says_auth_failure: false,
+        host_verdict: false,
     });
     s.input(Input::WxLoginOk {
         attempt: 42,
         code: "x".into(),
     });
-    s.input(Input::CheckSessionAnswered { ok: false });
+    s.input(Input::CheckSessionAnswered { check: 1, ok: false });
     s.input(Input::RequestFailed {
         id: 5,
         send: 9,
@@ -418,11 +414,7 @@ fn offline_login_fails_at_once_without_wx_login() {
     s.input(Input::Network { online: false });
     s.request(1, PROFILE);
     s.input(Input::Login { id: 2 });
-    s.input(Input::Request {
-        id: 3,
-        url: "/public".into(),
-        auth: false,
-    });
+    s.request_with(3, "/public", false, Channel::Request);
     assert_eq!(
         s.result(1),
         Some(Err("NETWORK_OFFLINE")),
@@ -449,12 +441,7 @@ fn the_login_post_waits_for_a_free_slot() {
     s.latency = 1_000;
     s.wx_login_latency = Some(5); // the code arrives while all ten slots are taken
     for id in 1..=10 {
-        let url = "https://cdn.example.org/x".into();
-        s.input(Input::Request {
-            id,
-            url,
-            auth: false,
-        });
+        s.request_with(id, "https://cdn.example.org/x", false, Channel::Request);
     }
     s.input(Input::Login { id: 11 }); // starts wx.login at once
     s.request(12, PROFILE);
@@ -563,7 +550,7 @@ fn backoff_grows_with_consecutive_failures() {
     let mut s = Sim::new(None);
     s.wx_login = WxLogin::Fail("login:fail");
     for n in 1..=4u64 {
-        s.request(n, PROFILE);
+        s.request(10 * n, PROFILE);
         s.drive();
         assert_eq!(
             s.count("wx.login") as u64,
@@ -572,8 +559,8 @@ fn backoff_grows_with_consecutive_failures() {
         );
         // Half the nominal step is always too soon.
         s.advance(500 * (1 << (n - 1)) - 1);
-        s.request(100 + n, PROFILE);
-        assert_eq!(s.result(100 + n), Some(Err("WX_LOGIN_FAILED")));
+        s.request(10 * n + 1, PROFILE);
+        assert_eq!(s.result(10 * n + 1), Some(Err("WX_LOGIN_FAILED")));
         assert_eq!(s.count("wx.login") as u64, n);
         s.advance(500 * (1 << (n - 1)) + 1);
     }
@@ -585,7 +572,9 @@ fn back_from_a_long_background_the_session_is_checked_again() {
         token: "old".into(),
         expires_at_ms: None,
     };
-    let mut s = Sim::new(Some(stored));
+    let mut config = sim::config();
+    config.await_check_session = true;
+    let mut s = Sim::with_config(config, Some(stored));
     s.valid_tokens = vec!["old".into()];
     s.request(1, PROFILE);
     s.drive();
@@ -615,12 +604,23 @@ fn drain(m: &mut weapp_login::Machine) -> Vec<weapp_login::Command> {
     std::iter::from_fn(|| m.poll_command()).collect()
 }
 
-fn sends(cmds: &[weapp_login::Command]) -> Vec<(u64, u64, Option<String>)> {
+/// A request as the adapter feeds it: `with_token` already decided, 60 s timeout.
+fn req(id: u64, with_token: bool) -> Input {
+    Input::Request {
+        id,
+        with_token,
+        channel: Channel::Request,
+        timeout_ms: 60_000,
+    }
+}
+
+/// `(id, send, generation)` of each send.
+fn sends(cmds: &[weapp_login::Command]) -> Vec<(u64, u64, Option<u64>)> {
     cmds.iter()
         .filter_map(|c| match c {
             weapp_login::Command::Send {
-                id, send, token, ..
-            } => Some((*id, *send, token.clone())),
+                id, send, generation, ..
+            } => Some((*id, *send, *generation)),
             _ => None,
         })
         .collect()
@@ -659,8 +659,7 @@ fn respond(
         id,
         send,
         status,
-        body_code: None,
-        host_says_auth_failure: false,
+        host_verdict: false,
     };
     m.handle(r, now);
     drain(m)
@@ -672,19 +671,11 @@ fn a_401_for_an_older_token_replays_at_once_without_a_login_or_a_retry() {
     config.retry_limit = 1;
     let mut m = weapp_login::Machine::new(config, None, 0);
     m.handle(
-        Input::Request {
-            id: 1,
-            url: PROFILE.into(),
-            auth: true,
-        },
+        req(1, true),
         0,
     );
     m.handle(
-        Input::Request {
-            id: 2,
-            url: PROFILE.into(),
-            auth: true,
-        },
+        req(2, true),
         0,
     );
     drain(&mut m);
@@ -696,7 +687,7 @@ fn a_401_for_an_older_token_replays_at_once_without_a_login_or_a_retry() {
         .iter()
         .any(|c| matches!(c, weapp_login::Command::WxLogin { attempt: 2 })));
     let replay = sends(&log_in(&mut m, 2, "t2", 3));
-    assert_eq!(replay, vec![(1, replay[0].1, Some("t2".into()))]);
+    assert_eq!(replay, vec![(1, replay[0].1, Some(2))]);
     // Request 2's 401 for the old t1 arrives late: replayed at once with t2.
     let cmds = respond(&mut m, (first[1].0, first[1].1), 401, 4);
     assert!(
@@ -706,7 +697,7 @@ fn a_401_for_an_older_token_replays_at_once_without_a_login_or_a_retry() {
         "no new login"
     );
     let late = sends(&cmds);
-    assert_eq!(late, vec![(2, late[0].1, Some("t2".into()))]);
+    assert_eq!(late, vec![(2, late[0].1, Some(2))]);
     // It spent nothing: with retryLimit 1 it may still cause one re-login.
     let cmds = respond(&mut m, (2, late[0].1), 401, 5);
     assert!(cmds
@@ -718,11 +709,7 @@ fn a_401_for_an_older_token_replays_at_once_without_a_login_or_a_retry() {
 fn the_request_that_triggered_a_login_is_replayed_first() {
     let mut m = weapp_login::Machine::new(sim::config(), None, 0);
     m.handle(
-        Input::Request {
-            id: 1,
-            url: PROFILE.into(),
-            auth: true,
-        },
+        req(1, true),
         0,
     );
     drain(&mut m);
@@ -730,19 +717,11 @@ fn the_request_that_triggered_a_login_is_replayed_first() {
     // A 401 starts a re-login; two more requests arrive while it runs.
     respond(&mut m, (sent[0].0, sent[0].1), 401, 2);
     m.handle(
-        Input::Request {
-            id: 2,
-            url: PROFILE.into(),
-            auth: true,
-        },
+        req(2, true),
         3,
     );
     m.handle(
-        Input::Request {
-            id: 3,
-            url: PROFILE.into(),
-            auth: true,
-        },
+        req(3, true),
         3,
     );
     drain(&mut m);
@@ -773,15 +752,7 @@ fn a_stale_login_post_keeps_its_slot_until_answered() {
     m.handle(Input::Logout, 2);
     drain(&mut m);
     for id in 10..20 {
-        let url = "https://cdn.example.org/x".into();
-        m.handle(
-            Input::Request {
-                id,
-                url,
-                auth: false,
-            },
-            3,
-        );
+        m.handle(req(id, false), 3);
     }
     assert_eq!(
         sends(&drain(&mut m)).len(),
@@ -799,7 +770,7 @@ fn a_stale_login_post_keeps_its_slot_until_answered() {
     assert!(
         !cmds
             .iter()
-            .any(|c| matches!(c, weapp_login::Command::Persist(_))),
+            .any(|c| matches!(c, weapp_login::Command::Persist { .. })),
         "and restores nothing"
     );
 }

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use proptest::prelude::*;
-use weapp_login::{Command, Config, Input, LoginAnswer, Machine, Origin};
+use weapp_login::{resolve, Channel, Command, Config, Input, LoginAnswer, Machine};
 
 const RETRY_LIMIT: u32 = 2;
 const MAX_IN_FLIGHT: usize = 10;
@@ -45,12 +45,15 @@ fn op() -> impl Strategy<Value = Op> {
 #[derive(Debug, Clone)]
 enum Pending {
     WxLogin(u64),
-    PostCode(u64),
-    Check,
+    /// A login POST and when the machine stops counting its slot.
+    PostCode(u64, u64),
+    Check(u64),
     Send {
         id: u64,
         send: u64,
         token: Option<String>,
+        /// When the machine gives up on its answer.
+        deadline: u64,
     },
 }
 
@@ -67,7 +70,8 @@ struct World {
     dead_tokens: HashSet<String>,
     live_tokens: HashSet<String>,
     current_failures: HashMap<u64, u32>,
-    trusted: Origin,
+    /// The host's copy of each generation's token.
+    tokens: HashMap<u64, String>,
     // The reference model: what the history justifies.
     step: u64,
     created_at_step: HashMap<u64, u64>,
@@ -76,6 +80,8 @@ struct World {
     tokenless: HashSet<u64>,
     responded: HashSet<u64>,
     send_failed: HashSet<u64>,
+    /// Answer deadline of each request's latest send.
+    send_deadline: HashMap<u64, u64>,
     online: bool,
     wx_login_failed: bool,
     login_post_failed: bool,
@@ -105,13 +111,14 @@ impl World {
             dead_tokens: HashSet::new(),
             live_tokens: HashSet::new(),
             current_failures: HashMap::new(),
-            trusted: Origin::parse("https://api.example.com").unwrap(),
+            tokens: HashMap::new(),
             step: 0,
             created_at_step: HashMap::new(),
             logout_steps: Vec::new(),
             tokenless: HashSet::new(),
             responded: HashSet::new(),
             send_failed: HashSet::new(),
+            send_deadline: HashMap::new(),
             online: true,
             wx_login_failed: false,
             login_post_failed: false,
@@ -143,22 +150,24 @@ impl World {
                     self.login_started_at.push(self.now);
                     self.pending.push(Pending::WxLogin(attempt));
                 }
-                Command::PostCode { attempt, .. } => self.pending.push(Pending::PostCode(attempt)),
-                Command::CheckSession => self.pending.push(Pending::Check),
+                Command::PostCode { attempt, .. } => {
+                    self.pending.push(Pending::PostCode(attempt, self.now + 10_000 + 5_000))
+                }
+                Command::CheckSession { check } => self.pending.push(Pending::Check(check)),
                 Command::Send {
                     id,
                     send,
-                    url,
-                    token,
+                    generation,
+                    ..
                 } => {
+                    let token = match generation {
+                        Some(g) => {
+                            prop_assert!(self.tokens.contains_key(&g), "generation {} unknown to the host", g);
+                            Some(self.tokens[&g].clone())
+                        }
+                        None => None,
+                    };
                     if let Some(t) = &token {
-                        let origin = Origin::parse(&url);
-                        prop_assert_eq!(
-                            origin.as_ref(),
-                            Some(&self.trusted),
-                            "token to an untrusted origin"
-                        );
-                        prop_assert!(!url.contains(t.as_str()), "token in the URL");
                         prop_assert!(
                             !self.dead_tokens.contains(t),
                             "a token from before logout was sent"
@@ -167,7 +176,8 @@ impl World {
                     if self.tokenless.contains(&id) {
                         prop_assert!(token.is_none(), "request {} must go without a token", id);
                     }
-                    self.pending.push(Pending::Send { id, send, token });
+                    self.send_deadline.insert(id, self.now + 60_000 + 5_000);
+                    self.pending.push(Pending::Send { id, send, token, deadline: self.now + 65_000 });
                 }
                 Command::Resolve { id } if self.tokenless.contains(&id) => {
                     prop_assert!(
@@ -182,7 +192,7 @@ impl World {
                     let code = error.code();
                     let justified = match code {
                         _ if self.tokenless.contains(&id) => {
-                            code == "REQUEST_FAILED" && self.send_failed.contains(&id)
+                            code == "REQUEST_FAILED" && (self.send_failed.contains(&id) || self.timed_out(id))
                         }
                         "LOGGED_OUT" => self
                             .logout_steps
@@ -191,7 +201,7 @@ impl World {
                         "NETWORK_OFFLINE" => !self.online,
                         "WX_LOGIN_FAILED" => self.wx_login_failed,
                         "REQUEST_FAILED" => {
-                            self.send_failed.contains(&id) || self.login_post_failed
+                            self.send_failed.contains(&id) || self.login_post_failed || self.timed_out(id)
                         }
                         "LOGIN_REJECTED" => self.login_rejected,
                         "LOGIN_TIMEOUT" => {
@@ -215,9 +225,11 @@ impl World {
                     *self.settled.entry(id).or_default() += 1;
                     prop_assert_eq!(self.settled[&id], 1, "settled twice");
                 }
-                Command::Persist(s) => {
-                    self.latest_token = Some(s.token.clone());
-                    self.live_tokens.insert(s.token);
+                Command::Persist { session, generation } => {
+                    prop_assert!(!self.tokens.contains_key(&generation), "generation reused");
+                    self.tokens.insert(generation, session.token.clone());
+                    self.latest_token = Some(session.token.clone());
+                    self.live_tokens.insert(session.token);
                 }
                 _ => {}
             }
@@ -227,7 +239,10 @@ impl World {
         let requests = self
             .pending
             .iter()
-            .filter(|p| matches!(p, Pending::Send { .. } | Pending::PostCode(_)))
+            .filter(|p| match p {
+                Pending::Send { deadline, .. } | Pending::PostCode(_, deadline) => self.now < *deadline,
+                _ => false,
+            })
             .count();
         prop_assert!(
             requests <= MAX_IN_FLIGHT,
@@ -235,6 +250,10 @@ impl World {
             requests
         );
         Ok(())
+    }
+
+    fn timed_out(&self, id: u64) -> bool {
+        self.send_deadline.get(&id).is_some_and(|d| self.now >= *d)
     }
 
     fn answer(&mut self, index: usize, outcome: u8) -> Result<(), TestCaseError> {
@@ -252,7 +271,7 @@ impl World {
                 attempt,
                 err_msg: "login:fail".into(),
             },
-            Pending::PostCode(attempt) if good => {
+            Pending::PostCode(attempt, _) if good => {
                 self.issued_tokens += 1;
                 let token = format!("tok{}", self.issued_tokens);
                 Input::LoginAnswered {
@@ -264,11 +283,11 @@ impl World {
                     },
                 }
             }
-            Pending::PostCode(attempt) if outcome % 8 == 0 => Input::LoginPostFailed {
+            Pending::PostCode(attempt, _) if outcome % 8 == 0 => Input::LoginPostFailed {
                 attempt,
                 err_msg: "request:fail".into(),
             },
-            Pending::PostCode(attempt) => Input::LoginAnswered {
+            Pending::PostCode(attempt, _) => Input::LoginAnswered {
                 attempt,
                 answer: LoginAnswer {
                     status: 500,
@@ -276,8 +295,8 @@ impl World {
                     expires_in_s: None,
                 },
             },
-            Pending::Check => Input::CheckSessionAnswered { ok: good },
-            Pending::Send { id, send, token } => {
+            Pending::Check(check) => Input::CheckSessionAnswered { check, ok: good },
+            Pending::Send { id, send, token, .. } => {
                 if outcome % 5 == 0 {
                     Input::RequestFailed {
                         id,
@@ -300,8 +319,7 @@ impl World {
                         id,
                         send,
                         status,
-                        body_code: None,
-                        host_says_auth_failure: false,
+                        host_verdict: false,
                     }
                 }
             }
@@ -339,10 +357,13 @@ impl World {
                     "https://api.example.com/api/q",
                     "https://evil.example.org/x",
                 ][u as usize];
+                let url = resolve(url, self.m.config().base_url.as_deref());
+                let with_token = auth && self.m.config().is_trusted(&url);
                 self.input(Input::Request {
                     id,
-                    url: url.into(),
-                    auth,
+                    with_token,
+                    channel: Channel::Request,
+                    timeout_ms: 60_000,
                 })
             }
             Op::Burst(u, auth) => {

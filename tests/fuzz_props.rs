@@ -25,6 +25,12 @@ fn url_like() -> impl Strategy<Value = String> {
     ]
 }
 
+/// RFC 9110 field-value, ASCII only: visible characters, inner spaces and tabs.
+fn is_header_value(t: &str) -> bool {
+    let visible = |c: char| ('\x21'..='\x7e').contains(&c);
+    t.starts_with(visible) && t.ends_with(visible) && t.chars().all(|c| visible(c) || c == ' ' || c == '\t')
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(4000), ..ProptestConfig::default() })]
 
@@ -43,7 +49,7 @@ proptest! {
     #[test]
     fn any_login_answer_is_used_or_rejected_never_panics(
         status in any::<u16>(),
-        token in proptest::option::of(any::<String>()),
+        token in proptest::option::of(prop_oneof![any::<String>(), "[ -~\t\r\n\x00\x7f]{0,12}"]),
         expires in proptest::option::of(prop_oneof![any::<f64>(), Just(f64::NAN), Just(-0.0), 0.0..2e9f64]),
     ) {
         let config = Config::new("https://api.example.com/l", None, None).unwrap();
@@ -56,9 +62,9 @@ proptest! {
         m.handle(Input::LoginAnswered { attempt: 1, answer }, 1_002);
         let cmds: Vec<Command> = std::iter::from_fn(|| m.poll_command()).collect();
         let good = (200..300).contains(&status)
-            && token.as_ref().is_some_and(|t| !t.is_empty())
+            && token.as_ref().is_some_and(|t| is_header_value(t))
             && expires.is_none_or(|s| s.is_finite() && (1.0..=MAX_EXPIRES_IN_S).contains(&s));
-        let persisted = cmds.iter().any(|c| matches!(c, Command::Persist(p) if Some(&p.token) == token.as_ref()));
+        let persisted = cmds.iter().any(|c| matches!(c, Command::Persist { session, .. } if Some(&session.token) == token.as_ref()));
         let resolved = cmds.iter().any(|c| matches!(c, Command::Resolve { id: 1 }));
         let rejected = cmds.iter().any(|c| matches!(c, Command::Reject { id: 1, error } if error.code() == "LOGIN_REJECTED"));
         prop_assert_eq!(good, persisted && resolved);

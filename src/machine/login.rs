@@ -8,10 +8,11 @@ use crate::error::LoginError;
 use crate::io::{Command, Event, StoredSession};
 
 impl Machine {
-    /// Starts whatever brings a valid login state: a checkSession for a restored
-    /// session, otherwise a login. Never a second one while one is under way.
+    /// Starts whatever brings the login state the waiters need: a checkSession for a
+    /// fresh, unchecked session, otherwise a login. Never a second one while one is
+    /// under way; no login while the network state is unknown at launch.
     pub(super) fn obtain_login_state(&mut self, now: u64) {
-        if self.login != LoginPhase::Idle || self.checking {
+        if self.login != LoginPhase::Idle {
             return;
         }
         let fresh_unchecked = self
@@ -19,8 +20,9 @@ impl Machine {
             .as_ref()
             .is_some_and(|s| !s.checked && s.renew_at_ms.is_none_or(|t| now < t));
         if fresh_unchecked {
-            self.checking = true;
-            self.out.push_back(Command::CheckSession);
+            if self.check.is_none() {
+                self.start_check(now);
+            }
             return;
         }
         if let Some(error) = self.backoff.blocking(now) {
@@ -28,6 +30,9 @@ impl Machine {
             let error = error.clone();
             self.reject_waiting(error);
             return;
+        }
+        if self.network_deadline.is_some() {
+            return; // the first network answer (or its deadline) decides
         }
         if !self.online {
             // Nothing is sent and no retry is spent: the waiters learn it at once.
@@ -47,14 +52,28 @@ impl Machine {
         });
     }
 
-    pub(super) fn check_answered(&mut self, ok: bool) {
-        if !core::mem::take(&mut self.checking) {
-            return;
+    fn start_check(&mut self, now: u64) {
+        self.checks += 1;
+        let deadline = now.saturating_add(self.config.check_session_timeout_ms);
+        self.check = Some((self.checks, deadline));
+        self.out.push_back(Command::CheckSession { check: self.checks });
+    }
+
+    /// The token of an unchecked session was just used without waiting for the check
+    /// (`await_check_session` false): check it now, in parallel, once.
+    pub(super) fn check_in_parallel(&mut self, now: u64) {
+        if self.check.is_none() && self.session.as_ref().is_some_and(|s| !s.checked) {
+            self.start_check(now);
         }
+    }
+
+    /// The checkSession under way answered (or timed out: `ok` false).
+    pub(super) fn check_done(&mut self, ok: bool) {
+        self.check = None;
         match (&mut self.session, ok) {
             (Some(s), true) => s.checked = true,
             (Some(_), false) => {
-                self.session = None;
+                self.drop_session();
                 self.out.push_back(Command::ClearStorage);
                 self.out.push_back(Command::Event(Event::SessionExpired));
             }
@@ -62,9 +81,16 @@ impl Machine {
         }
     }
 
+    /// Forgets the session (and any check of it).
+    pub(super) fn drop_session(&mut self) {
+        self.session = None;
+        self.check = None;
+    }
+
     pub(super) fn login_succeeded(&mut self, token: String, expires_in_s: Option<f64>, now: u64) {
         self.login = LoginPhase::Idle;
         self.backoff.reset();
+        self.check = None;
         self.generation += 1;
         // Whole ms; MAX_EXPIRES_IN_S keeps the product far inside u64.
         let lifetime_ms = expires_in_s.map(|s| (s * 1000.0) as u64);
@@ -73,10 +99,13 @@ impl Machine {
         // a short-lived token is still used, and no login storm follows.
         let margin = self.config.renew_margin_ms;
         let renew_at_ms = lifetime_ms.map(|l| now.saturating_add(l - margin.min(l / 2)));
-        self.out.push_back(Command::Persist(StoredSession {
-            token: token.clone(),
-            expires_at_ms,
-        }));
+        self.out.push_back(Command::Persist {
+            session: StoredSession {
+                token: token.clone(),
+                expires_at_ms,
+            },
+            generation: self.generation,
+        });
         self.session = Some(Session {
             token,
             generation: self.generation,

@@ -1,19 +1,20 @@
 //! The sans-IO login-state machine.
 
-use alloc::collections::VecDeque;
-use alloc::string::{String, ToString};
+use alloc::collections::{BinaryHeap, VecDeque};
+use alloc::string::String;
 use alloc::vec::Vec;
+use core::cmp::Reverse;
 
+mod input;
 mod login;
 mod settle;
 
-use crate::answer::check_answer;
 use crate::backoff::Backoff;
 use crate::config::Config;
-use crate::error::{decimal, LoginError};
 use crate::idmap::IdMap;
-use crate::io::{Command, Event, Input, StoredSession, WaiterId};
-use crate::origin;
+use crate::io::{Channel, Command, Event, Input, StoredSession, WaiterId};
+
+const CHANNELS: [Channel; 3] = [Channel::Request, Channel::Upload, Channel::Download];
 
 #[derive(Debug)]
 struct Session {
@@ -22,7 +23,8 @@ struct Session {
     /// From this time (ms since the epoch) the token is renewed before use: the
     /// server's expiry less `renew_margin_ms` (at most half the lifetime).
     renew_at_ms: Option<u64>,
-    /// `wx.checkSession` vouched for it this launch (always true after a fresh login).
+    /// `wx.checkSession` vouched for it since launch (or since a long background);
+    /// always true after a fresh login.
     checked: bool,
 }
 
@@ -40,23 +42,29 @@ enum LoginPhase {
     },
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Kind {
-    /// A request; `url` resolved; `wants_token` = `auth` and a trusted origin.
-    Request { url: String, wants_token: bool },
-    /// A `login()` call.
+    /// A request (or an upload, a download).
+    Request {
+        with_token: bool,
+        channel: Channel,
+        timeout_ms: u64,
+    },
+    /// A `login()` call: wants a verified login state.
     Login,
+    /// An `authorize()` ticket: wants a verified login state, answered `Authorized`.
+    Authorize,
+    /// A `check()` that decided on a replay: wants a usable login state, answered `Verdict`.
+    Check,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum State {
-    /// Not on the wire: in `send_queue` (waiting for a slot) or in `renewals`/`fresh`
-    /// (waiting for a valid login state).
+    /// Not on the wire: in a send queue (waiting for a slot) or in `renewals`, `fresh`
+    /// or `verified` (waiting for a login state).
     Waiting,
-    /// Sent; `generation` of the token it carries (`None`: sent without one).
+    /// Sent as `send`, with the token of `generation` (`None`: without one).
     InFlight { send: u64, generation: Option<u64> },
-    /// Sent before a logout: an auth failure now means `LOGGED_OUT`, not a new login.
-    Orphaned { send: u64 },
 }
 
 #[derive(Debug)]
@@ -66,8 +74,9 @@ struct Waiter {
     relogins: u32,
 }
 
-/// The login-state machine: single-flight login, a FIFO of waiting requests, renewal
-/// and replay on auth failures, at most `max_in_flight` requests on the wire.
+/// The login-state machine: single-flight login, FIFOs of waiting requests, renewal
+/// and replay on auth failures, at most `max_in_flight` requests on the wire per
+/// [`Channel`], a deadline for every host action.
 ///
 /// It does no I/O and reads no clock. Call order, as in quinn-proto and str0m:
 /// 1. [`Machine::new`] with the stored session read at launch (and `now`);
@@ -77,65 +86,90 @@ struct Waiter {
 ///    carry each [`Command`] out (answers come back as later inputs), then re-arm the
 ///    timer from [`Machine::poll_timeout`].
 ///
-/// Host input never makes it panic: unknown ids and stale answers are ignored.
+/// Every waiter settles exactly once, with [`Command::Resolve`], [`Command::Reject`],
+/// [`Command::Authorized`] or [`Command::Verdict`]. Host input never makes it panic:
+/// unknown ids and stale answers are ignored. Each input costs O(log n) in the number
+/// of waiters, plus the commands it yields.
 #[derive(Debug)]
 pub struct Machine {
     config: Config,
     session: Option<Session>,
     /// Generation of the newest session (moves on at each login and at logout).
     generation: u64,
+    /// Tokens of generations below this were ended by a logout: an auth failure of a
+    /// request that carried one is `LOGGED_OUT`, never a new login.
+    logged_out_below: u64,
+    /// Generation an adopted send carried: 1 with a restored session, else 0.
+    adopted_generation: u64,
     login: LoginPhase,
-    /// The code of the current attempt, until a request slot is free to POST it: the
-    /// login POST is a wx.request too, and counts toward `max_in_flight`.
+    /// The code of the current attempt, until a request slot is free to POST it.
     code_to_post: Option<String>,
-    /// Attempts whose login POST is on the wire: they hold a request slot until their
-    /// answer comes, even after a timeout or a logout made the answer stale.
-    posts_on_wire: Vec<u64>,
+    /// Login POSTs on the wire `(attempt, deadline)`: each holds a wx.request slot until
+    /// answered (even when stale) or until its deadline.
+    posts_on_wire: Vec<(u64, u64)>,
     backoff: Backoff,
     attempts: u64,
-    checking: bool,
+    /// The checkSession under way: `(number, deadline)`.
+    check: Option<(u64, u64)>,
+    checks: u64,
     /// False while the platform reports no network.
     online: bool,
+    /// While the network state is unknown at launch: until when a login waits for it.
+    network_deadline: Option<u64>,
     /// When the app went to the background, while it is there.
     hidden_since: Option<u64>,
     waiters: IdMap<Waiter>,
-    /// Waiters that met an auth failure: served first once a login succeeds.
+    /// Waiters that met an auth failure: served first once a login state is usable.
     renewals: VecDeque<WaiterId>,
-    /// Other waiters that need a login state, FIFO.
+    /// Requests (and replaying checks) that need a usable login state, FIFO.
     fresh: VecDeque<WaiterId>,
-    send_queue: VecDeque<WaiterId>,
-    in_flight: usize,
+    /// `login()` and `authorize()` waiters: they need a checkSession-verified state.
+    verified: VecDeque<WaiterId>,
+    send_queues: [VecDeque<WaiterId>; 3],
+    in_flight: [usize; 3],
     sends: u64,
+    /// Answer deadlines of sends `(deadline, id, send)`; entries of answered sends are
+    /// dropped lazily from the top.
+    deadlines: BinaryHeap<Reverse<(u64, WaiterId, u64)>>,
     out: VecDeque<Command>,
 }
 
 impl Machine {
     /// A machine at launch. `stored` is the login state an earlier launch persisted
-    /// (if any); one past its expiry is dropped. `now` is ms since the Unix epoch.
+    /// (if any); one past its renewal time is dropped, a usable one becomes session
+    /// generation 1 (its token: [`Machine::token`]). `now` is ms since the Unix epoch.
     pub fn new(config: Config, stored: Option<StoredSession>, now: u64) -> Machine {
         let backoff = Backoff::new(
             config.login_backoff_ms,
             config.login_backoff_max_ms,
             config.seed,
         );
+        let network_deadline =
+            (config.network_wait_ms > 0).then(|| now.saturating_add(config.network_wait_ms));
         let mut m = Machine {
             config,
             session: None,
             generation: 0,
+            logged_out_below: 0,
+            adopted_generation: 0,
             login: LoginPhase::Idle,
             code_to_post: None,
             posts_on_wire: Vec::new(),
             backoff,
             attempts: 0,
-            checking: false,
+            check: None,
+            checks: 0,
             online: true,
+            network_deadline,
             hidden_since: None,
             waiters: IdMap::new(),
             renewals: VecDeque::new(),
             fresh: VecDeque::new(),
-            send_queue: VecDeque::new(),
-            in_flight: 0,
+            verified: VecDeque::new(),
+            send_queues: [VecDeque::new(), VecDeque::new(), VecDeque::new()],
+            in_flight: [0; 3],
             sends: 0,
+            deadlines: BinaryHeap::new(),
             out: VecDeque::new(),
         };
         let margin = m.config.renew_margin_ms;
@@ -146,6 +180,7 @@ impl Machine {
         match stored {
             Some(s) if renew_at_ms.is_none_or(|t| now < t) && !s.token.is_empty() => {
                 m.generation = 1;
+                m.adopted_generation = 1;
                 m.session = Some(Session {
                     token: s.token,
                     generation: 1,
@@ -165,22 +200,40 @@ impl Machine {
         &self.config
     }
 
+    /// The current session's token and generation, whether or not it is usable now
+    /// (expired, unchecked); `None` when there is no session. The host reads it once
+    /// per generation (the restored one at launch; later ones also come in
+    /// [`Command::Persist`]).
+    pub fn token(&self) -> Option<(&str, u64)> {
+        self.session
+            .as_ref()
+            .map(|s| (s.token.as_str(), s.generation))
+    }
+
     /// Next command for the host, or `None` when drained.
     pub fn poll_command(&mut self) -> Option<Command> {
         self.out.pop_front()
     }
 
-    /// When [`Machine::handle_timeout`] must be called next (ms since the epoch), if ever.
+    /// When [`Machine::handle_timeout`] must be called next (ms since the epoch), if
+    /// ever: the earliest of the login's, the checkSession's, the launch network wait's
+    /// and every send's deadline. O(number of login POSTs on the wire, at most 10).
     pub fn poll_timeout(&self) -> Option<u64> {
-        match self.login {
+        let login = match self.login {
             LoginPhase::Idle => None,
             LoginPhase::WxLogin { deadline, .. } | LoginPhase::Posting { deadline, .. } => {
                 Some(deadline)
             }
-        }
+        };
+        let sends = self.deadlines.peek().map(|Reverse((d, _, _))| *d);
+        let posts = self.posts_on_wire.iter().map(|&(_, d)| d).min();
+        [login, self.check.map(|c| c.1), self.network_deadline, sends, posts]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
-    /// Number of waiters not yet settled (requests and `login()` calls).
+    /// Number of waiters not yet settled.
     pub fn pending(&self) -> usize {
         self.waiters.len()
     }
@@ -190,158 +243,125 @@ impl Machine {
         self.login != LoginPhase::Idle
     }
 
-    /// The clock moved: fails a login whose `loginTimeoutMs` has passed.
+    /// The clock moved to `now`: acts on every deadline that has passed (a login past
+    /// `loginTimeoutMs`, an unanswered checkSession, the launch network wait, sends
+    /// with no answer).
     pub fn handle_timeout(&mut self, now: u64) {
-        if self.poll_timeout().is_some_and(|d| now >= d) {
-            let timeout_ms = self.config.login_timeout_ms;
-            self.fail_login(LoginError::LoginTimeout { timeout_ms }, now);
-        }
+        self.expire(now);
+        self.pump(now);
+        self.prune();
     }
 
     /// Feeds one event that happened at `now` (ms since the Unix epoch).
+    ///
+    /// Ids of new waiters must be strictly increasing and, while older waiters remain,
+    /// at most 65536 past the previous one: any other id is rejected at once with
+    /// `INVALID_OPTIONS` (a host bug).
     pub fn handle(&mut self, input: Input, now: u64) {
-        self.handle_timeout(now);
-        match input {
-            Input::Request { id, url, auth } => {
-                let url = origin::resolve(&url, self.config.base_url.as_deref());
-                let wants_token = auth && self.config.is_trusted(&url);
-                self.add_waiter(id, Kind::Request { url, wants_token }, State::Waiting);
-                self.send_queue.push_back(id);
-            }
-            Input::Login { id } => {
-                self.add_waiter(id, Kind::Login, State::Waiting);
-                self.fresh.push_back(id);
-            }
-            Input::Logout => self.logout(),
-            Input::WxLoginOk { attempt, code } => {
-                if let LoginPhase::WxLogin {
-                    attempt: a,
-                    deadline,
-                } = self.login
-                {
-                    if a == attempt {
-                        self.login = LoginPhase::Posting { attempt, deadline };
-                        self.code_to_post = Some(code); // POSTed by pump() when a slot is free
-                    }
-                }
-            }
-            Input::WxLoginFailed { attempt, err_msg } => {
-                if matches!(self.login, LoginPhase::WxLogin { attempt: a, .. } if a == attempt) {
-                    self.fail_login(LoginError::WxLoginFailed { err_msg }, now);
-                }
-            }
-            Input::LoginAnswered { attempt, answer } => {
-                self.posts_on_wire.retain(|&a| a != attempt);
-                if matches!(self.login, LoginPhase::Posting { attempt: a, .. } if a == attempt) {
-                    match check_answer(&answer) {
-                        Ok((token, expires_in_s)) => self.login_succeeded(token, expires_in_s, now),
-                        Err(e) => self.fail_login(e, now),
-                    }
-                }
-            }
-            Input::LoginPostFailed { attempt, err_msg } => {
-                self.posts_on_wire.retain(|&a| a != attempt);
-                if matches!(self.login, LoginPhase::Posting { attempt: a, .. } if a == attempt) {
-                    self.fail_login(LoginError::RequestFailed { err_msg }, now);
-                }
-            }
-            Input::CheckSessionAnswered { ok } => self.check_answered(ok),
-            Input::Network { online } => self.online = online,
-            Input::AppHidden => self.hidden_since = Some(now),
-            Input::AppShown => {
-                let hidden_ms = self.hidden_since.take().map(|t| now.saturating_sub(t));
-                if hidden_ms.is_some_and(|h| h >= self.config.recheck_after_hidden_ms) {
-                    if let Some(s) = &mut self.session {
-                        s.checked = false; // checkSession before the next use
-                    }
-                }
-            }
-            Input::Response {
-                id,
-                send,
-                status,
-                body_code,
-                host_says_auth_failure,
-            } => {
-                let auth_failure = host_says_auth_failure
-                    || self.config.auth_fail_status_codes.contains(&status)
-                    || body_code.is_some_and(|c| self.config.auth_fail_codes.contains(&c));
-                self.response(id, send, auth_failure);
-            }
-            Input::RequestFailed { id, send, err_msg } => {
-                if self.take_in_flight(id, send).is_some() {
-                    self.settle(id, Err(LoginError::RequestFailed { err_msg }));
-                }
-            }
-        }
+        self.expire(now);
+        self.input(input, now);
         self.pump(now);
+        self.prune();
     }
 
-    fn add_waiter(&mut self, id: WaiterId, kind: Kind, state: State) {
-        if self.waiters.contains_key(&id) {
-            // A host bug; refuse the duplicate rather than lose the first one.
-            let message = String::from("waiter id ") + &decimal(id) + " is already in use";
-            self.out.push_back(Command::Reject {
-                id,
-                error: LoginError::InvalidOptions { message },
-            });
-            return;
-        }
-        self.waiters.insert(
-            id,
-            Waiter {
-                kind,
-                state,
-                relogins: 0,
-            },
-        );
-    }
-
-    /// The token and generation a request may carry now, if the login state is valid.
-    fn usable(&self, now: u64) -> Option<(&str, u64)> {
+    /// The token generation requests may carry now, if the login state is usable:
+    /// fresh, and checked unless that is not awaited.
+    fn usable(&self, now: u64) -> Option<u64> {
         let s = self.session.as_ref()?;
         let fresh = s.renew_at_ms.is_none_or(|t| now < t);
-        (s.checked && fresh).then_some((s.token.as_str(), s.generation))
+        (fresh && (s.checked || !self.config.await_check_session)).then_some(s.generation)
     }
 
-    /// Whether another wx.request may go out: requests and login POSTs on the wire
-    /// stay below `max_in_flight`.
-    fn has_free_slot(&self) -> bool {
-        self.in_flight + self.posts_on_wire.len() < self.config.max_in_flight
+    /// The generation of a usable, checkSession-verified login state.
+    fn verified(&self, now: u64) -> Option<u64> {
+        let g = self.usable(now)?;
+        self.session.as_ref().is_some_and(|s| s.checked).then_some(g)
     }
 
+    /// Whether another request may go out on `channel`; login POSTs count on
+    /// [`Channel::Request`].
+    fn has_free_slot(&self, channel: Channel) -> bool {
+        let posts = if channel == Channel::Request {
+            self.posts_on_wire.len()
+        } else {
+            0
+        };
+        self.in_flight[channel.index()] + posts < self.config.max_in_flight
+    }
+
+    /// Moves everything that can move: waiters whose login state is there, the login
+    /// POST, the sends that fit; then starts a login (or a check) if one is still needed.
     fn pump(&mut self, now: u64) {
-        if self.usable(now).is_some() {
-            for id in self.take_waiting().into_iter().rev() {
-                match self.waiters.get(&id).map(|w| &w.kind) {
-                    Some(Kind::Login) => self.settle(id, Ok(())),
-                    Some(Kind::Request { .. }) => self.send_queue.push_front(id),
-                    None => {}
+        if !(self.renewals.is_empty() && self.fresh.is_empty()) {
+            if let Some(generation) = self.usable(now) {
+                let ids: Vec<WaiterId> = self.renewals.drain(..).chain(self.fresh.drain(..)).collect();
+                for id in ids.into_iter().rev() {
+                    self.dispatch(id, generation);
+                }
+            }
+        }
+        if !self.verified.is_empty() {
+            if let Some(generation) = self.verified(now) {
+                while let Some(id) = self.verified.pop_front() {
+                    self.dispatch(id, generation);
                 }
             }
         }
         if let LoginPhase::Posting { attempt, .. } = self.login {
-            if self.has_free_slot() {
+            if self.has_free_slot(Channel::Request) {
                 if let Some(code) = self.code_to_post.take() {
-                    self.posts_on_wire.push(attempt); // attempts are unique
+                    let deadline = now
+                        .saturating_add(self.config.login_timeout_ms)
+                        .saturating_add(self.config.request_timeout_margin_ms);
+                    self.posts_on_wire.push((attempt, deadline)); // attempts are unique
                     self.out.push_back(Command::PostCode { attempt, code });
                 }
             }
         }
-        while self.has_free_slot() {
-            let Some(id) = self.send_queue.pop_front() else {
+        for channel in CHANNELS {
+            self.send_from_queue(channel, now);
+        }
+        let waiting = !(self.renewals.is_empty() && self.fresh.is_empty() && self.verified.is_empty());
+        if waiting {
+            self.obtain_login_state(now);
+        }
+    }
+
+    /// A waiter whose login state is there (`generation`) goes on: a request to the
+    /// front of its send queue (dispatched in reverse, so order is kept), the others
+    /// settle.
+    fn dispatch(&mut self, id: WaiterId, generation: u64) {
+        let Some(w) = self.waiters.get(id) else {
+            return; // aborted while it waited
+        };
+        let relogins = w.relogins;
+        match w.kind {
+            Kind::Request { channel, .. } => self.send_queues[channel.index()].push_front(id),
+            Kind::Login => self.settle(id, Ok(())),
+            Kind::Authorize => self.settle_with(id, Command::Authorized { id, generation, relogins }),
+            Kind::Check => self.settle_with(id, Command::Verdict { id, replay: true, relogins }),
+        }
+    }
+
+    fn send_from_queue(&mut self, channel: Channel, now: u64) {
+        let margin = self.config.request_timeout_margin_ms;
+        while self.has_free_slot(channel) {
+            let Some(id) = self.send_queues[channel.index()].pop_front() else {
                 break;
             };
-            let Some(w) = self.waiters.get(&id) else {
+            let usable = self.usable(now);
+            let Some(w) = self.waiters.get_mut(id) else {
                 continue;
             };
-            let Kind::Request { url, wants_token } = &w.kind else {
+            let Kind::Request { with_token, timeout_ms, .. } = w.kind else {
                 continue;
             };
-            let (url, wants_token) = (url.clone(), *wants_token);
-            let (token, generation) = match (wants_token, self.usable(now)) {
-                (false, _) => (None, None),
-                (true, Some((t, g))) => (Some(t.to_string()), Some(g)),
+            if w.state != State::Waiting {
+                continue;
+            }
+            let generation = match (with_token, usable) {
+                (false, _) => None,
+                (true, Some(g)) => Some(g),
                 (true, None) => {
                     self.fresh.push_back(id);
                     continue;
@@ -349,19 +369,33 @@ impl Machine {
             };
             self.sends += 1;
             let send = self.sends;
-            if let Some(w) = self.waiters.get_mut(&id) {
-                w.state = State::InFlight { send, generation };
+            w.state = State::InFlight { send, generation };
+            self.in_flight[channel.index()] += 1;
+            let deadline = now.saturating_add(timeout_ms).saturating_add(margin);
+            self.deadlines.push(Reverse((deadline, id, send)));
+            self.out.push_back(Command::Send { id, send, generation, channel });
+            if generation.is_some() {
+                self.check_in_parallel(now);
             }
-            self.in_flight += 1;
-            self.out.push_back(Command::Send {
-                id,
-                send,
-                url,
-                token,
-            });
         }
-        if (!self.renewals.is_empty() || !self.fresh.is_empty()) && self.usable(now).is_none() {
-            self.obtain_login_state(now);
+    }
+
+    /// Drops answered sends from the top of the deadline heap, so that
+    /// [`Machine::poll_timeout`] sees a live one.
+    fn prune(&mut self) {
+        while let Some(Reverse((_, id, send))) = self.deadlines.peek() {
+            if self.sent_as(*id) == Some(*send) {
+                break;
+            }
+            self.deadlines.pop();
+        }
+    }
+
+    /// The send a waiter is in flight as, if it is.
+    fn sent_as(&self, id: WaiterId) -> Option<u64> {
+        match self.waiters.get(id)?.state {
+            State::InFlight { send, .. } => Some(send),
+            State::Waiting => None,
         }
     }
 }

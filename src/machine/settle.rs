@@ -1,13 +1,53 @@
-//! How waiters end, or go around again: failed logins, answers to sent requests
-//! (auth failures, renewal, replay, the retry limit) and logout.
+//! How waiters end, or go around again: deadlines, failed logins, answers to sent
+//! requests (auth failures, renewal, replay, the retry limit), logout.
 
+use alloc::string::String;
 use alloc::vec::Vec;
+use core::cmp::Reverse;
 
-use super::{Kind, LoginPhase, Machine, State};
-use crate::error::LoginError;
+use super::{Kind, LoginPhase, Machine, State, CHANNELS};
+use crate::error::{decimal, LoginError};
 use crate::io::{Command, Event, WaiterId};
 
 impl Machine {
+    /// Acts on every deadline that has passed at `now`.
+    pub(super) fn expire(&mut self, now: u64) {
+        if let LoginPhase::WxLogin { deadline, .. } | LoginPhase::Posting { deadline, .. } =
+            self.login
+        {
+            if now >= deadline {
+                let timeout_ms = self.config.login_timeout_ms;
+                self.fail_login(LoginError::LoginTimeout { timeout_ms }, now);
+            }
+        }
+        if self.check.is_some_and(|(_, d)| now >= d) {
+            self.check_done(false); // see Config::check_session_timeout_ms
+        }
+        if self.network_deadline.is_some_and(|d| now >= d) {
+            self.network_deadline = None; // no answer: taken as online
+        }
+        // A login POST that never answers gives its slot back (its login has timed out).
+        self.posts_on_wire.retain(|&(_, d)| now < d);
+        while let Some(&Reverse((deadline, id, send))) = self.deadlines.peek() {
+            if now < deadline {
+                break;
+            }
+            self.deadlines.pop();
+            let waited = match self.waiters.get(id).map(|w| w.kind) {
+                Some(Kind::Request { timeout_ms, .. }) => {
+                    timeout_ms.saturating_add(self.config.request_timeout_margin_ms)
+                }
+                _ => continue,
+            };
+            if self.take_in_flight(id, send).is_some() {
+                let err_msg = String::from("request:fail timeout: no answer within ")
+                    + &decimal(waited)
+                    + " ms";
+                self.settle(id, Err(LoginError::RequestFailed { err_msg }));
+            }
+        }
+    }
+
     /// A failed login rejects every waiter that waited for it: none is left hanging.
     pub(super) fn fail_login(&mut self, error: LoginError, now: u64) {
         self.login = LoginPhase::Idle;
@@ -18,46 +58,43 @@ impl Machine {
         self.reject_waiting(error);
     }
 
-    /// Frees the slot of the matching send: `(generation of the token it carried,
-    /// orphaned by a logout)`; `None` for an unknown or stale send.
-    pub(super) fn take_in_flight(
-        &mut self,
-        id: WaiterId,
-        send: u64,
-    ) -> Option<(Option<u64>, bool)> {
-        let sent = match self.waiters.get(&id)?.state {
-            State::InFlight {
-                send: s,
-                generation,
-            } if s == send => (generation, false),
-            State::Orphaned { send: s } if s == send => (None, true),
-            _ => return None,
+    /// Frees the slot of the matching send and returns the generation of the token it
+    /// carried (`Some(None)`: none); `None` for an unknown or stale send. The waiter is
+    /// left `Waiting`, for the caller to settle or queue.
+    pub(super) fn take_in_flight(&mut self, id: WaiterId, send: u64) -> Option<Option<u64>> {
+        let w = self.waiters.get_mut(id)?;
+        let (State::InFlight { send: s, generation }, Kind::Request { channel, .. }) =
+            (w.state, w.kind)
+        else {
+            return None;
         };
-        self.in_flight -= 1;
-        Some(sent)
-    }
-
-    pub(super) fn response(&mut self, id: WaiterId, send: u64, auth_failure: bool) {
-        let Some(sent) = self.take_in_flight(id, send) else {
-            return;
-        };
-        match (auth_failure, sent) {
-            (true, (_, true)) => self.settle(id, Err(LoginError::LoggedOut)),
-            (true, (Some(generation), false)) => self.auth_failed(id, generation),
-            _ => self.settle(id, Ok(())),
+        if s != send {
+            return None;
         }
+        w.state = State::Waiting;
+        self.in_flight[channel.index()] -= 1;
+        Some(generation)
     }
 
-    /// An auth failure of a request that carried the token of `generation`.
+    /// An auth failure of a request (or a checked ticket) that carried the token of
+    /// `generation`.
     pub(super) fn auth_failed(&mut self, id: WaiterId, generation: u64) {
+        if generation < self.logged_out_below {
+            // Sent before a logout: never a login with the old state.
+            self.settle(id, Err(LoginError::LoggedOut));
+            return;
+        }
         let limit = self.config.retry_limit;
-        let Some(w) = self.waiters.get_mut(&id) else {
+        let newer = generation < self.generation;
+        let Some(w) = self.waiters.get_mut(id) else {
             return;
         };
-        if generation < self.generation {
+        if newer {
             // A newer login state already exists (or is coming): replay, spend nothing.
-            w.state = State::Waiting;
-            self.send_queue.push_front(id);
+            match w.kind {
+                Kind::Request { channel, .. } => self.send_queues[channel.index()].push_front(id),
+                _ => self.renewals.push_back(id),
+            }
             self.out.push_back(Command::Event(Event::Replay));
             return;
         }
@@ -67,73 +104,70 @@ impl Machine {
             return;
         }
         w.relogins += 1;
-        w.state = State::Waiting;
         self.renewals.push_back(id);
         if self
             .session
             .as_ref()
             .is_some_and(|s| s.generation == generation)
         {
-            self.session = None;
+            self.drop_session();
             self.out.push_back(Command::ClearStorage);
         }
         self.out.push_back(Command::Event(Event::Renewal));
     }
 
     pub(super) fn logout(&mut self) {
-        self.session = None;
+        self.drop_session();
         self.generation += 1;
+        self.logged_out_below = self.generation;
         self.login = LoginPhase::Idle; // late wx.login / POST answers no longer match
         self.code_to_post = None;
         self.backoff.reset();
-        self.checking = false;
         self.out.push_back(Command::ClearStorage);
         self.out.push_back(Command::Event(Event::Logout));
         self.reject_waiting(LoginError::LoggedOut);
-        // Queued requests were made under the old login state: they go with it.
-        let queued: Vec<WaiterId> = self.send_queue.drain(..).collect();
-        for id in queued {
-            let wants = matches!(self.waiters.get(&id), Some(w) if matches!(w.kind, Kind::Request { wants_token: true, .. }));
-            if wants {
-                self.settle(id, Err(LoginError::LoggedOut));
-            } else {
-                self.send_queue.push_back(id);
-            }
-        }
-        for w in self.waiters.values_mut() {
-            if let State::InFlight {
-                send,
-                generation: Some(_),
-            } = w.state
-            {
-                w.state = State::Orphaned { send };
+        // Queued requests were made under the old login state: those that want the
+        // token go with it.
+        for channel in CHANNELS {
+            let queued: Vec<WaiterId> = self.send_queues[channel.index()].drain(..).collect();
+            for id in queued {
+                match self.waiters.get(id).map(|w| (w.kind, w.state)) {
+                    Some((Kind::Request { with_token: true, .. }, State::Waiting)) => {
+                        self.settle(id, Err(LoginError::LoggedOut))
+                    }
+                    Some(_) => self.send_queues[channel.index()].push_back(id),
+                    None => {}
+                }
             }
         }
     }
 
-    /// Takes every waiter that waits for a login state: renewals first, then the rest
-    /// in arrival order.
-    pub(super) fn take_waiting(&mut self) -> Vec<WaiterId> {
-        self.renewals
+    /// Rejects every waiter that waits for a login state with `error`: renewals first,
+    /// then the rest in arrival order.
+    pub(super) fn reject_waiting(&mut self, error: LoginError) {
+        let ids: Vec<WaiterId> = self
+            .renewals
             .drain(..)
             .chain(self.fresh.drain(..))
-            .collect()
-    }
-
-    /// Rejects every waiter that waits for a login state with `error`.
-    pub(super) fn reject_waiting(&mut self, error: LoginError) {
-        for id in self.take_waiting() {
+            .chain(self.verified.drain(..))
+            .collect();
+        for id in ids {
             self.settle(id, Err(error.clone()));
         }
     }
 
     pub(super) fn settle(&mut self, id: WaiterId, result: Result<(), LoginError>) {
-        if self.waiters.remove(&id).is_none() {
-            return;
-        }
-        self.out.push_back(match result {
+        let command = match result {
             Ok(()) => Command::Resolve { id },
             Err(error) => Command::Reject { id, error },
-        });
+        };
+        self.settle_with(id, command);
+    }
+
+    /// Removes the waiter and emits its one settling command (nothing if it is gone).
+    pub(super) fn settle_with(&mut self, id: WaiterId, command: Command) {
+        if self.waiters.remove(id).is_some() {
+            self.out.push_back(command);
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! (after quinn-proto's `Pair`): scripted latencies and answers, no real timers.
 
 use std::collections::{BTreeMap, HashMap};
-use weapp_login::{Command, Config, Input, LoginAnswer, Machine, StoredSession};
+use weapp_login::{resolve, Channel, Command, Config, Input, LoginAnswer, Machine, StoredSession};
 
 /// What the fake wx.login does.
 #[derive(Clone)]
@@ -38,6 +38,12 @@ pub struct Sim {
     pub tokenless_status: u16,
     /// When set, the server reports a bad token as HTTP 200 with this body code.
     pub auth_fail_body_code: Option<&'static str>,
+    /// The host's `authFailCodes`: body codes it reports as auth failures.
+    pub auth_fail_codes: Vec<&'static str>,
+    /// The host's copy of each session generation's token.
+    pub tokens: HashMap<u64, String>,
+    /// The URL of each request, kept host-side.
+    pub urls: HashMap<u64, String>,
     pub issued: u64,
     pub counts: HashMap<&'static str, u32>,
     pub sent: Vec<(String, Option<String>)>,
@@ -65,8 +71,14 @@ impl Sim {
 
     pub fn with_config(config: Config, stored: Option<StoredSession>) -> Sim {
         let now = 1_700_000_000_000;
+        let m = Machine::new(config, stored.clone(), now);
+        let tokens = m
+            .token()
+            .map(|(t, g)| (g, t.to_string()))
+            .into_iter()
+            .collect();
         Sim {
-            m: Machine::new(config, stored.clone(), now),
+            m,
             now,
             queue: BTreeMap::new(),
             seq: 0,
@@ -80,6 +92,9 @@ impl Sim {
             valid_tokens: Vec::new(),
             tokenless_status: 200,
             auth_fail_body_code: None,
+            auth_fail_codes: Vec::new(),
+            tokens,
+            urls: HashMap::new(),
             issued: 0,
             counts: HashMap::new(),
             sent: Vec::new(),
@@ -101,11 +116,21 @@ impl Sim {
         self.run_commands();
     }
 
+    /// `request({url})` as the adapter does it: the URL stays here, only whether it
+    /// may carry the token goes in.
     pub fn request(&mut self, id: u64, url: &str) {
+        self.request_with(id, url, true, Channel::Request);
+    }
+
+    pub fn request_with(&mut self, id: u64, url: &str, auth: bool, channel: Channel) {
+        let url = resolve(url, self.m.config().base_url.as_deref());
+        let with_token = auth && self.m.config().is_trusted(&url);
+        self.urls.insert(id, url);
         self.input(Input::Request {
             id,
-            url: url.into(),
-            auth: true,
+            with_token,
+            channel,
+            timeout_ms: 60_000,
         });
     }
 
@@ -170,17 +195,19 @@ impl Sim {
                     LoginPost::Hang => {}
                 }
             }
-            Command::CheckSession => {
+            Command::CheckSession { check } => {
                 *self.counts.entry("checkSession").or_default() += 1;
                 let ok = self.check_ok;
-                self.at(lat, Input::CheckSessionAnswered { ok });
+                self.at(lat, Input::CheckSessionAnswered { check, ok });
             }
             Command::Send {
                 id,
                 send,
-                url,
-                token,
+                generation,
+                ..
             } => {
+                let url = self.urls.get(&id).cloned().unwrap_or_default();
+                let token = generation.map(|g| self.tokens[&g].clone());
                 *self.counts.entry("send").or_default() += 1;
                 self.in_flight += 1;
                 self.max_in_flight_seen = self.max_in_flight_seen.max(self.in_flight);
@@ -193,18 +220,26 @@ impl Sim {
                     None => (self.tokenless_status, None),
                 };
                 self.sent.push((url, token));
+                let host_verdict = body_code.is_some_and(|c| self.auth_fail_codes.contains(&c.as_str()));
                 let input = Input::Response {
                     id,
                     send,
                     status,
-                    body_code,
-                    host_says_auth_failure: false,
+                    host_verdict,
                 };
                 self.at(lat, input);
             }
-            Command::Resolve { id } => self.settle(id, Ok(())),
+            Command::Resolve { id } | Command::Verdict { id, .. } | Command::Authorized { id, .. } => {
+                self.settle(id, Ok(()))
+            }
             Command::Reject { id, error } => self.settle(id, Err(error.code())),
-            Command::Persist(s) => self.persisted = Some(s),
+            Command::Persist {
+                session,
+                generation,
+            } => {
+                self.tokens.insert(generation, session.token.clone());
+                self.persisted = Some(session);
+            }
             Command::ClearStorage => self.persisted = None,
             Command::Event(e) => self.events.push(e.name()),
             _ => {}
