@@ -1,0 +1,479 @@
+'use strict';
+/**
+ * make bench: weapp-login's shipped bundle against the JS login managers mini programs
+ * use, on one fake wx (bench/fake-wx.js), in one Node process (fresh child processes for
+ * cold start, memory and the instrumented crossing count). Prints Markdown tables and a
+ * PASS/FAIL line per target of issue 9; never fails the process on a target.
+ *
+ *   node --expose-gc bench/run.js
+ *   WEAPP_LOGIN_DIST=/other/pkg/dist   the weapp-login build to measure (default pkg/dist)
+ *   BENCH_QUICK=1                       fewer rounds and runs (for development)
+ *
+ * Stacks (bench/stacks/*.js, each `{id, label, create({wx, clock, baseUrl, loginUrl})
+ * → {ready?, request(path) → Promise<statusCode>}}`, bundled by bench/build.js):
+ * weapp-login, axios + axios-miniprogram-adapter + axios-auth-refresh, alova token
+ * authentication, flyio lock/unlock, a 30-line JS baseline and raw wx.request.
+ */
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const zlib = require('zlib');
+const cp = require('child_process');
+const realm = require('./realm');
+const fake = require('./fake-wx');
+
+const { host, drain } = realm;
+const ROOT = path.join(__dirname, '..');
+const DIST = path.resolve(process.env.WEAPP_LOGIN_DIST || path.join(ROOT, 'pkg/dist'));
+const QUICK = process.env.BENCH_QUICK === '1';
+const BUILD = path.join(__dirname, '.build');
+const BASE_URL = fake.ORIGIN;
+const LOGIN_URL = fake.ORIGIN + fake.LOGIN_PATH;
+
+const MANAGERS = ['weapp-login', 'axios', 'alova', 'flyio', 'baseline'];
+const JS_MANAGERS = ['axios', 'alova', 'flyio'];
+const WARM = ['raw', 'baseline', 'weapp-login', 'axios', 'alova', 'flyio'];
+const NS = [1, 10, 100, 1000];
+const HANG_MS = 30000; // hung: still pending 30 s (virtual) after the last wx activity
+const ROUNDS = QUICK ? 3 : 15;
+const SEQ = QUICK ? 100 : 300;
+const BATCHES = QUICK ? 3 : 10;
+const COLD_RUNS = QUICK ? 3 : 9;
+const PENDING = 10000;
+const NOT_RUN = [
+  ['weRequest 1.8.1', 'not run: the npm registry this machine reaches answers 404 Not Found for `we-request` '
+    + '(and for `werequest`), so it cannot be installed and pinned from npm'],
+];
+
+/** The login state an earlier launch left, where each stack keeps it. */
+function seed(id, wx, token, now) {
+  if (id === 'weapp-login') wx.setStorageSync('weapp_login_session', { token, expiresAt: now + 7200 * 1000 });
+  else wx.setStorageSync('token', token);
+}
+
+const median = (xs) => {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const f1 = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const f2 = (x) => x.toFixed(2);
+const ratio = (a, b) => (b > 0 ? (a / b).toFixed(2) + '×' : '—');
+const num = (x) => x.toLocaleString('en-US');
+const out = (line) => { host.process.stdout.write(line + '\n'); };
+const progress = (line) => { host.process.stderr.write('# ' + line + '\n'); };
+function table(head, rows) {
+  out('| ' + head.join(' | ') + ' |');
+  out('|' + head.map((h, i) => (i === 0 ? '---' : '--:')).join('|') + '|');
+  for (const r of rows) out('| ' + r.join(' | ') + ' |');
+  out('');
+}
+
+// ------------------------------------------------------------------ section 1
+/** N concurrent requests on virtual time; counts what each stack asked of wx. */
+async function concurrency(stack, facade, n, state, latency) {
+  const clock = fake.createVirtualClock();
+  const r = fake.rng(n * 7919 + (state === 'expiry' ? 17 : 0) + (latency === 'random' ? 1 : 0));
+  const world = fake.createWorld({ mode: 'virtual', clock,
+    latency: latency === 'random' ? () => 1 + Math.floor(r() * 20) : () => 0 });
+  facade.use(world);
+  if (state === 'expiry') seed(stack.id, world.wx, 'tok-stale', clock.now()); // the server answers 401 to it
+  globalThis.setTimeout = clock.setTimeout;
+  globalThis.clearTimeout = clock.clearTimeout;
+  const res = { ok: 0, other: 0, rejected: 0, hung: 0, runaway: false };
+  try {
+    const client = stack.create({ wx: facade.wx, clock, baseUrl: BASE_URL, loginUrl: LOGIN_URL });
+    if (client.ready) await within(client.ready, 10000, stack.id + ' ready');
+    let settled = 0;
+    const settle = (k) => { res[k] += 1; settled += 1; world.stats.lastActivity = clock.now(); };
+    for (let i = 0; i < n; i++) {
+      let p;
+      try { p = client.request('/api/data?i=' + i); } catch (e) { p = Promise.reject(e); }
+      p.then((s) => settle(s === 200 ? 'ok' : 'other'), () => settle('rejected'));
+    }
+    const limit = 60 * n + 10000;
+    for (let fired = 0; ; fired++) {
+      await drain();
+      if (settled === n) break;
+      const at = clock.peek();
+      if (at === null || at > world.stats.lastActivity + HANG_MS) break;
+      if (fired > limit) { res.runaway = true; break; }
+      clock.fireNext();
+    }
+    res.hung = n - settled;
+  } finally {
+    globalThis.setTimeout = host.setTimeout;
+    globalThis.clearTimeout = host.clearTimeout;
+  }
+  return Object.assign(res, { login: world.stats.login, posts: world.stats.loginPosts,
+    inFlight: world.stats.maxOutstanding, requests: world.stats.request });
+}
+
+// ------------------------------------------------------------------ section 2
+/** A warm client (logged in, or with a planted valid token for raw) on its own world. */
+/** `p`, or a rejection after `ms` of real time (a stack that never answers). */
+function within(p, ms, what) {
+  let timer;
+  const t = new Promise((resolve, reject) => { timer = host.setTimeout(() => reject(new Error(what + ': no answer in ' + ms + ' ms')), ms); });
+  return Promise.race([p, t]).finally(() => host.clearTimeout(timer));
+}
+
+async function warmClient(stack, facade) {
+  const world = fake.createWorld({ mode: 'microtask' });
+  facade.use(world);
+  if (stack.id === 'raw') { world.accept('tok-raw'); seed('raw', world.wx, 'tok-raw', Date.now()); }
+  const client = stack.create({ wx: facade.wx, baseUrl: BASE_URL, loginUrl: LOGIN_URL });
+  if (client.ready) await client.ready;
+  let k = 0;
+  const next = () => client.request('/api/data?i=' + (k++)).then((s) => {
+    if (s !== 200) throw new Error(stack.id + ': warm request answered ' + s);
+  });
+  for (let i = 0; i < 200; i++) await within(next(), 5000, stack.id + ' warm-up');
+  return { world, next };
+}
+
+async function warmRound(w, facade) {
+  facade.use(w.world);
+  let t0 = host.now();
+  for (let i = 0; i < SEQ; i++) await w.next();
+  const seq = ((host.now() - t0) * 1000) / SEQ;
+  t0 = host.now();
+  for (let b = 0; b < BATCHES; b++) {
+    const ps = [];
+    for (let i = 0; i < 100; i++) ps.push(w.next());
+    await Promise.all(ps);
+  }
+  const batch = ((host.now() - t0) * 1000) / (BATCHES * 100);
+  return { seq, batch };
+}
+
+// ------------------------------------------------------------------ children
+function child(kind, args, flags) {
+  const r = cp.spawnSync(host.process.execPath, (flags || []).concat([__filename, '--child=' + kind], args),
+    { env: host.process.env, encoding: 'utf8', timeout: 120000 });
+  const line = (r.stdout || '').split('\n').filter((l) => l.startsWith('{')).pop();
+  if (r.status !== 0 || !line) {
+    return { error: ((r.stderr || '').trim().split('\n').slice(-3).join(' / ') || 'exit ' + r.status) };
+  }
+  return JSON.parse(line);
+}
+
+/** In a fresh process: require → first wx.request, and → first response. */
+async function childCold(id, session) {
+  let first = null;
+  const world = fake.createWorld({ mode: 'microtask', onRequest: () => { if (first === null) first = host.now(); } });
+  const facade = fake.createWxFacade();
+  facade.use(world);
+  if (session === 'stored') { world.accept('tok-stored'); seed(id, world.wx, 'tok-stored', Date.now()); }
+  realm.enterMiniProgram(DIST, facade.wx);
+  const t0 = host.now();
+  const stack = require(path.join(BUILD, id + '.js'));
+  const client = stack.create({ wx: facade.wx, baseUrl: BASE_URL, loginUrl: LOGIN_URL });
+  const status = await client.request('/api/data?i=0');
+  const done = host.now();
+  return { first: first - t0, done: done - t0, status };
+}
+
+/** In a fresh process with --expose-gc: heap (and wasm memory) around 10k pending. */
+async function childMemory(id) {
+  const world = fake.createWorld({ mode: 'microtask' });
+  const facade = fake.createWxFacade();
+  facade.use(world);
+  if (id === 'raw') { world.accept('tok-raw'); seed('raw', world.wx, 'tok-raw', Date.now()); }
+  realm.enterMiniProgram(DIST, facade.wx);
+  const stack = require(path.join(BUILD, id + '.js'));
+  const client = stack.create({ wx: facade.wx, baseUrl: BASE_URL, loginUrl: LOGIN_URL });
+  if (client.ready) await client.ready;
+  for (let i = 0; i < 100; i++) await client.request('/api/warm?i=' + i).catch(() => {});
+  const snap = async () => {
+    for (let i = 0; i < 3; i++) { await drain(); host.gc(); }
+    const wasm = host.wasmMemory ? host.wasmMemory.buffer.byteLength : 0;
+    return { heap: host.process.memoryUsage().heapUsed, wasm };
+  };
+  const before = await snap();
+  world.hold();
+  let ok = 0;
+  const ps = [];
+  for (let i = 0; i < PENDING; i++) ps.push(client.request('/api/data?i=' + i).then((s) => { if (s === 200) ok += 1; }, () => {}));
+  const pending = await snap();
+  world.release();
+  await Promise.all(ps);
+  const settled = await snap();
+  return { before, pending, settled, ok };
+}
+
+/** In a fresh process, wasm exports and imports wrapped: crossings per warm request. */
+async function childCrossings() {
+  const counters = { in: {}, out: {} };
+  const world = fake.createWorld({ mode: 'microtask' });
+  const facade = fake.createWxFacade();
+  facade.use(world);
+  realm.enterMiniProgram(DIST, facade.wx, counters);
+  const stack = require(path.join(BUILD, 'weapp-login.js'));
+  const client = stack.create({ wx: facade.wx, baseUrl: BASE_URL, loginUrl: LOGIN_URL });
+  await client.ready;
+  for (let i = 0; i < 50; i++) await client.request('/api/data?i=' + i);
+  const take = () => {
+    const r = { in: Object.assign({}, counters.in), out: Object.assign({}, counters.out) };
+    for (const k of Object.keys(counters.in)) delete counters.in[k];
+    for (const k of Object.keys(counters.out)) delete counters.out[k];
+    return r;
+  };
+  take();
+  const M = 500;
+  for (let i = 0; i < M; i++) await client.request('/api/seq?i=' + i);
+  const seq = take();
+  const ps = [];
+  for (let i = 0; i < 100; i++) ps.push(client.request('/api/batch?i=' + i));
+  await Promise.all(ps);
+  const batch = take();
+  return { seq, seqN: M, batch, batchN: 100 };
+}
+
+async function runChild(kind, args) {
+  let r;
+  if (kind === 'cold') r = await childCold(args[0], args[1]);
+  else if (kind === 'memory') r = await childMemory(args[0]);
+  else if (kind === 'crossings') r = await childCrossings();
+  host.process.stdout.write(JSON.stringify(r) + '\n');
+  host.process.exit(0);
+}
+
+// ------------------------------------------------------------------ section 5
+const brotli = (buf) => zlib.brotliCompressSync(buf, { params: {
+  [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+  [zlib.constants.BROTLI_PARAM_LGWIN]: 24,
+  [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length,
+} }).length;
+
+function sizes() {
+  const rows = {};
+  const js = fs.readFileSync(path.join(DIST, 'index.js'));
+  const br = fs.readFileSync(path.join(DIST, 'weapp_login_bg.wasm.br'));
+  rows['weapp-login'] = { raw: js.length + zlib.brotliDecompressSync(br).length, br: brotli(js) + br.length,
+    note: `index.js ${num(brotli(js))} + .wasm.br ${num(br.length)}` };
+  for (const id of ['baseline', 'axios', 'alova', 'flyio']) {
+    const b = fs.readFileSync(path.join(BUILD, id + '.js'));
+    rows[id] = { raw: b.length, br: brotli(b), note: 'esbuild bundle of bench/stacks/' + id + '.js, minified' };
+  }
+  return rows;
+}
+
+function versions() {
+  const v = (name) => JSON.parse(fs.readFileSync(path.join(__dirname, 'node_modules', name, 'package.json'), 'utf8')).version;
+  return ['axios', 'axios-miniprogram-adapter', 'axios-auth-refresh', 'alova', 'flyio', 'esbuild'].map((n) => n + ' ' + v(n));
+}
+
+// ------------------------------------------------------------------ main
+async function main() {
+  if (!fs.existsSync(path.join(DIST, 'index.js')) || !fs.existsSync(path.join(DIST, 'weapp_login_bg.wasm.br'))) {
+    console.error(`bench: no weapp-login build in ${DIST} (run make build, or set WEAPP_LOGIN_DIST)`);
+    process.exit(1);
+  }
+  progress('bundling the stacks (esbuild)');
+  await require('./build').build(DIST);
+  const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) || [])[1] || os.cpus()[0].model;
+  const date = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+  const size = sizes();
+  const vers = versions();
+
+  const facade = fake.createWxFacade();
+  const left = realm.enterMiniProgram(DIST, facade.wx);
+  const stacks = {};
+  for (const id of WARM) stacks[id] = require(path.join(BUILD, id + '.js'));
+  const label = (id) => stacks[id].label;
+
+  out('# make bench');
+  out('');
+  out(`${date}; ${os.cpus().length} cores (nproc), ${cpu}; node ${host.process.version}; `
+    + `weapp-login from ${path.relative(ROOT, DIST) || '.'}${QUICK ? '; BENCH_QUICK=1 (fewer rounds)' : ''}.`);
+  out(`Pinned (bench/package-lock.json): ${vers.join(', ')}. Globals removed before any stack loads: `
+    + `${realm.ABSENT.filter((g) => !left.includes(g)).join(', ')}${left.length ? ` (not deletable: ${left.join(', ')})` : ''}; `
+    + 'weapp-login loads through a path-only WXWebAssembly stand-in.');
+  for (const [name, why] of NOT_RUN) out(`${name}: ${why}.`);
+  out('');
+
+  // 1. concurrency
+  const conc = {};
+  out('## 1. Concurrency: N requests at once (virtual time, one fake wx; hung = pending 30 s after the last wx activity)');
+  out('');
+  for (const state of ['cold', 'expiry']) {
+    for (const latency of ['immediate', 'random']) {
+      const rows = [];
+      for (const n of NS) {
+        for (const id of MANAGERS) {
+          progress(`concurrency ${state} ${latency} N=${n} ${id}`);
+          const r = await concurrency(stacks[id], facade, n, state, latency);
+          conc[[state, latency, n, id].join('/')] = r;
+          rows.push([n, label(id), r.login, r.posts, r.inFlight, r.ok, r.other, r.rejected,
+            r.hung + (r.runaway ? ' (runaway)' : '')]);
+        }
+      }
+      out(`### ${state === 'cold' ? 'Cold (no login state)' : 'On expiry (a stored token the server answers 401 to)'}, `
+        + `${latency === 'random' ? 'random 1–20 ms latency (seeded)' : 'immediate answers'}`);
+      out('');
+      table(['N', 'stack', 'wx.login', 'login POSTs', 'max wx.request outstanding', 'resolved 200',
+        'resolved other', 'rejected', 'hung'], rows);
+    }
+  }
+
+  // 2. warm
+  progress('warm: logging in each stack');
+  const clients = {};
+  const warmIds = [];
+  const warmErrors = [];
+  for (const id of WARM) {
+    try {
+      clients[id] = await warmClient(stacks[id], facade);
+      warmIds.push(id);
+    } catch (e) {
+      warmErrors.push(`${label(id)}: not measured warm (${e.message})`);
+    }
+  }
+  const samples = {};
+  for (const id of warmIds) samples[id] = { seq: [], batch: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    progress(`warm round ${round + 1}/${ROUNDS}`);
+    for (let j = 0; j < warmIds.length; j++) {
+      const id = warmIds[(j + round) % warmIds.length]; // interleaved, order rotated each round
+      const r = await within(warmRound(clients[id], facade), 60000, id + ' warm round');
+      samples[id].seq.push(r.seq);
+      samples[id].batch.push(r.batch);
+    }
+  }
+  const warm = {};
+  for (const id of warmIds) {
+    warm[id] = { seq: median(samples[id].seq), batch: median(samples[id].batch),
+      seqMin: Math.min(...samples[id].seq), seqMax: Math.max(...samples[id].seq),
+      batchMin: Math.min(...samples[id].batch), batchMax: Math.max(...samples[id].batch) };
+  }
+  out(`## 2. Warm per-request cost (logged in; wx.request answers in a promise reaction; ${ROUNDS} interleaved rounds of `
+    + `${SEQ} sequential and ${BATCHES} batches of 100; µs per request, median and min–max)`);
+  out('');
+  table(['stack', 'sequential µs', 'min–max', '× baseline', '× raw', 'batch of 100 µs', 'min–max', '× baseline', '× raw'],
+    warmIds.map((id) => {
+      const w = warm[id];
+      return [label(id), f1(w.seq), `${f1(w.seqMin)}–${f1(w.seqMax)}`, ratio(w.seq, warm.baseline.seq), ratio(w.seq, warm.raw.seq),
+        f1(w.batch), `${f1(w.batchMin)}–${f1(w.batchMax)}`, ratio(w.batch, warm.baseline.batch), ratio(w.batch, warm.raw.batch)];
+    }));
+  for (const e of warmErrors) out(e + '.');
+  out('flyio\'s wx engine sends each request from a setTimeout(0) (flyio/src/fly.js), so its figures include one timer '
+    + 'tick per request (≥1 ms in Node), not only CPU.');
+  out('');
+
+  // 3. cold start
+  const cold = {};
+  const coldRows = [];
+  for (const id of WARM) {
+    cold[id] = {};
+    const cells = [label(id)];
+    for (const session of ['stored', 'none']) {
+      if (id === 'raw' && session === 'none') { cells.push('—', '—'); continue; }
+      progress(`cold start ${id} ${session}`);
+      const runs = [];
+      let err = null;
+      for (let i = 0; i < COLD_RUNS; i++) {
+        const r = child('cold', [id, session]);
+        if (r.error) { err = r.error; break; }
+        runs.push(r);
+      }
+      if (err) { cells.push('error: ' + err, ''); continue; }
+      const first = median(runs.map((r) => r.first));
+      const done = median(runs.map((r) => r.done));
+      cold[id][session] = { first, done };
+      cells.push(f2(first), f2(done));
+    }
+    coldRows.push(cells);
+  }
+  out(`## 3. Cold start: require → first wx.request / → first response, ms (fresh process each, median of ${COLD_RUNS})`);
+  out('');
+  table(['stack', 'stored session: first wx.request', 'stored: first response', 'no session: first wx.request',
+    'no session: first response'], coldRows);
+  out('With no session the first wx.request is the login POST (weapp-login, flyio, baseline) or the request sent '
+    + 'without a token that draws the 401 (axios-auth-refresh and alova log in only on a 401).');
+  out('');
+
+  // 4. memory
+  const mem = {};
+  const memRows = [];
+  const MB = (b) => (b / 1048576).toFixed(2);
+  const dMB = (b) => (b < 0 ? '−' : '+') + MB(Math.abs(b));
+  for (const id of WARM) {
+    progress(`memory ${id}`);
+    const r = child('memory', [id], ['--expose-gc']);
+    mem[id] = r;
+    if (r.error) { memRows.push([label(id), 'error: ' + r.error, '', '', '', '']); continue; }
+    memRows.push([label(id), MB(r.before.heap), dMB(r.pending.heap - r.before.heap), dMB(r.settled.heap - r.before.heap),
+      r.before.wasm ? `${MB(r.before.wasm)} → ${MB(r.pending.wasm)} → ${MB(r.settled.wasm)}` : '—', num(r.ok)]);
+  }
+  out(`## 4. Memory: JS heap after ${num(PENDING)} pending requests and after they settle (fresh process, --expose-gc, MB)`);
+  out('');
+  table(['stack', 'heap before', 'Δ pending', 'Δ settled', 'wasm memory before → pending → settled', 'resolved 200'], memRows);
+  out('Pending means wx.request holds its answer; weapp-login hands wx at most 10 and keeps the rest, the others hand '
+    + 'all 10,000 to wx (whose queue, in the fake, is counted in the heap too).');
+  out('');
+
+  // 5. size
+  out('## 5. Shipped bytes (brotli q11)');
+  out('');
+  table(['stack', 'raw bytes', 'brotli bytes', 'what'], ['weapp-login', 'axios', 'alova', 'flyio', 'baseline']
+    .map((id) => [label(id), num(size[id].raw), num(size[id].br), size[id].note]));
+
+  // crossings
+  progress('crossings (instrumented run)');
+  const x = child('crossings', []);
+  out('## JS↔wasm crossings per warm weapp-login request (separate instrumented run)');
+  out('');
+  if (x.error) out('error: ' + x.error + '\n');
+  else {
+    const sum = (t) => Object.values(t).reduce((a, b) => a + b, 0);
+    const top = (t, n) => Object.entries(t).sort((a, b) => b[1] - a[1]).slice(0, 6)
+      .map(([k, v]) => `${k.replace(/^__wbg_|^__wbindgen_/, '').replace(/_[0-9a-f]{16}$/, '')} ${f1(v / n)}`).join(', ');
+    table(['run', 'JS → wasm', 'wasm → JS', 'total', 'most called (per request)'], [
+      [`${x.seqN} sequential`, f1(sum(x.seq.in) / x.seqN), f1(sum(x.seq.out) / x.seqN),
+        f1((sum(x.seq.in) + sum(x.seq.out)) / x.seqN), top(x.seq.in, x.seqN) + '; ' + top(x.seq.out, x.seqN)],
+      [`${x.batchN} at once`, f1(sum(x.batch.in) / x.batchN), f1(sum(x.batch.out) / x.batchN),
+        f1((sum(x.batch.in) + sum(x.batch.out)) / x.batchN), top(x.batch.in, x.batchN) + '; ' + top(x.batch.out, x.batchN)],
+    ]);
+  }
+
+  // targets
+  out('## Targets (issue 9)');
+  out('');
+  const line = (ok, text) => out(`- ${ok ? 'PASS' : 'FAIL'}: ${text}`);
+  const warmMgr = JS_MANAGERS.filter((id) => warm[id]);
+  const fastest = (key) => warmMgr.reduce((best, id) => (warm[id][key] < warm[best][key] ? id : best), warmMgr[0]);
+  for (const key of (warm['weapp-login'] && warm.baseline && warmMgr.length ? ['seq', 'batch'] : [])) {
+    const w = warm['weapp-login'][key];
+    const b = warm.baseline[key];
+    const fid = fastest(key);
+    const what = key === 'seq' ? 'sequential' : 'batch of 100';
+    line(w <= 1.5 * b, `warm request (${what}) ≤ 1.5× the JS baseline: ${f1(w)} µs vs ${f1(b)} µs (${ratio(w, b)})`);
+    line(w <= warm[fid][key], `warm request (${what}) ≤ the fastest JS manager (${label(fid)}, ${f1(warm[fid][key])} µs): ${f1(w)} µs`);
+  }
+  const coldMgr = JS_MANAGERS.filter((id) => cold[id].stored);
+  if (cold['weapp-login'].stored && coldMgr.length) {
+    const fid = coldMgr.reduce((best, id) => (cold[id].stored.first < cold[best].stored.first ? id : best));
+    const w = cold['weapp-login'].stored.first;
+    line(w <= 1.2 * cold[fid].stored.first, `cold start with a stored session ≤ 1.2× the fastest JS manager `
+      + `(${label(fid)}, ${f2(cold[fid].stored.first)} ms): ${f2(w)} ms (${ratio(w, cold[fid].stored.first)})`);
+  } else line(false, 'cold start: not measured (see the error above)');
+  line(size['weapp-login'].br <= 20000, `shipped ≤ 20,000 B brotli: ${num(size['weapp-login'].br)} B`);
+  for (const state of ['cold', 'expiry']) {
+    for (const latency of ['immediate', 'random']) {
+      const r = conc[[state, latency, 1000, 'weapp-login'].join('/')];
+      line(r.login === 1 && r.inFlight <= 10 && r.hung === 0,
+        `N=1000 ${state}, ${latency}: exactly 1 wx.login (${r.login}), ≤ 10 in flight (${r.inFlight}), all settled (${r.hung} hung)`);
+    }
+  }
+  out('');
+  host.process.exit(0);
+}
+
+const kind = (process.argv.find((a) => a.startsWith('--child=')) || '').slice(8);
+if (kind) {
+  const args = process.argv.slice(process.argv.indexOf('--child=' + kind) + 1);
+  runChild(kind, args).catch((e) => { host.process.stderr.write(String((e && e.stack) || e) + '\n'); host.process.exit(1); });
+} else {
+  main().catch((e) => { host.process.stderr.write(String((e && e.stack) || e) + '\n'); host.process.exit(1); });
+}
