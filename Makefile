@@ -5,7 +5,7 @@ CARGO_WASM_TEST := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-
 	cargo test -p weapp-login --target wasm32-unknown-unknown --config profile.dev.strip=true
 
 .PHONY: setup build server demo test test-core test-wasm test-wasm-browser test-node \
-	test-types test-engines size reproducible
+	test-types test-engines size reproducible bench
 
 setup:
 	@bash scripts/setup.sh
@@ -54,3 +54,7 @@ size:
 # .wasm, .wasm.br and index.js (45-75 s here, with setup).
 reproducible: setup
 	bash scripts/reproducible.sh
+
+# weapp-login's build (pkg/dist, or WEAPP_LOGIN_DIST) against axios, alova, flyio and a JS baseline on one fake wx (issue 9); deps pinned in bench/.
+bench:
+	@[ bench/node_modules/.package-lock.json -nt bench/package-lock.json ] || npm ci --prefix bench --no-audit --no-fund; node --expose-gc bench/run.js
