@@ -6,11 +6,18 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tokio::net::TcpListener;
-use weapp_login_example_server::{cli::Cli, Server};
+use weapp_login_example_server::{cli::Cli, Mode, Server};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    let config = match cli.config(|k| std::env::var(k).ok()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let listener = match TcpListener::bind((cli.host.as_str(), cli.port)).await {
         Ok(l) => l,
         Err(e) => {
@@ -18,7 +25,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let server = match Server::new(cli.config(), listener) {
+    let mode = match &config.mode {
+        Mode::Demo => "demo (embedded fake WeChat, /dev/* on)".to_owned(),
+        Mode::Production(c) => format!("production (appid {})", c.appid),
+    };
+    let store = if config.redis_url.is_some() { "Redis" } else { "SQLite" };
+    let token_kind = if cli.jwt { "JWT" } else { "opaque" };
+    let server = match Server::new(config, listener).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("cannot start: {e}");
@@ -33,12 +46,9 @@ async fn main() -> ExitCode {
         }
     }
     eprintln!(
-        "weapp-login example server on {} (code2Session at {}, dev endpoints {})",
+        "weapp-login example server on {}: {mode}, WeChat at {}, {store} store, {token_kind} tokens",
         server.base_url(),
-        cli.wechat_base
-            .as_deref()
-            .unwrap_or("the embedded fake WeChat"),
-        if cli.dev { "on" } else { "off" }
+        server.wechat_base(),
     );
     match server.run(shutdown_signal()).await {
         Ok(()) => {

@@ -1,17 +1,19 @@
-//! The developer server's own endpoints (JSON everywhere):
+//! The developer server's own endpoints (JSON in, JSON out). Errors are
+//! [`ApiError`](crate::error::ApiError) bodies `{"error": <stable code>, ...}`.
+//! Authenticated routes take `Authorization: Bearer <token>`; an unknown, expired or
+//! revoked token is 401 `{"error":"unauthorized"}` on every one of them.
 //!
-//! - `POST /user/login` `{"code"}` → 200 `{"token": <64 hex>, "expiresIn": <seconds>}`;
-//!   400 `{"error":"bad_request","message"}`; code2Session errcode → 401 (40029, 40163,
-//!   40226), 503 (-1, 45011) or 502 (others) with
-//!   `{"error":"code2session_failed","errcode","errmsg"}`; WeChat unreachable or
-//!   answering garbage → 502 `{"error":"wechat_unreachable"|"wechat_bad_response","message"}`.
-//! - `GET /api/profile` with `Authorization: Bearer <token>` → 200
-//!   `{"userId","loginCount","createdAt","sessionExpiresAt"}` (Unix seconds), else 401
-//!   `{"error":"unauthorized"}`.
-//! - `POST /dev/expire-sessions` (only with `--dev`, loopback peers only, else 403) →
-//!   `{"expired": n}`.
+//! | route | request | 200 answer | errors |
+//! |---|---|---|---|
+//! | `POST /user/login` | `{"code"}` (wx.login code, 1–256 chars) | `{"token","expiresIn"}` (seconds) | 400, 429, `code2session_failed`, 502 |
+//! | `GET /api/profile` | bearer | `{"userId","loginCount","createdAt","sessionExpiresAt"}` (Unix s) | 401 |
+//! | `POST /user/logout` | bearer | `{"loggedOut":true}` | 401 |
+//! | `POST /user/decrypt` | bearer + `{"encryptedData","iv"}` (base64) | `{"data":{...}}` without `watermark`, `openId`, `unionId` | 400 `bad_request` / `decrypt_failed` / `watermark_mismatch` / `watermark_expired`, 401 |
+//! | `POST /user/verify` | bearer + `{"rawData","signature"}` | `{"verified":true}` | 400 `signature_mismatch`, 401 |
+//! | `POST /user/phone` | bearer + `{"code"}` (getPhoneNumber code) | `{"phoneNumber","purePhoneNumber","countryCode"}` | 400, 401, `wechat_error`, 502 |
+//! | `POST /dev/expire-sessions` | demo mode, loopback peer | `{"expired": n}` | 403 |
 //!
-//! Neither `openid` nor `session_key` ever appears in a response.
+//! Neither `openid` nor `session_key` ever appears in a response or a log line.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,145 +21,140 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
-use crate::db::{Db, NewLogin};
+use crate::access_token::AccessTokens;
+use crate::error::ApiError;
 use crate::fake_wechat::{self, FakeWeChat};
-use crate::support::{json_response, random_hex, Clock};
-use crate::wechat::{self, Code2SessionError};
+use crate::open_data;
+use crate::rate_limit::LoginLimiter;
+use crate::store::{NewLogin, SessionRecord, Store};
+use crate::support::{json_response, Clock};
+use crate::tokens::{Presented, TokenMode};
+use crate::wechat::{self, WeChatError};
 
-/// Longest accepted `code`, characters (real codes are 32).
+/// Longest accepted `code`, characters (real ones are 32 to 64).
 const MAX_CODE_LEN: usize = 256;
 
 /// Everything the handlers share.
 #[derive(Clone)]
 pub struct AppState {
-    /// The SQLite store of users and sessions.
-    pub db: Arc<Db>,
-    /// HTTP client for code2Session.
+    /// Users, sessions, revocations, the cached access_token.
+    pub store: Arc<dyn Store>,
+    /// HTTP client for WeChat.
     pub agent: ureq::Agent,
-    /// Base URL of WeChat's API (the embedded fake by default).
+    /// Base URL of WeChat's API.
     pub wechat_base: String,
     /// The mini program's appid.
     pub appid: String,
-    /// The mini program's app secret.
+    /// The app secret (sent to code2Session only; never logged).
     pub secret: String,
-    /// Token lifetime, seconds.
+    /// Opaque tokens or JWTs.
+    pub tokens: TokenMode,
+    /// Lifetime of issued tokens, seconds.
     pub token_ttl_secs: i64,
-    /// Whether the `/dev/*` endpoints are mounted.
+    /// Max age of decrypted open data (`watermark.timestamp`), seconds; 0 = unchecked.
+    pub open_data_max_age_secs: i64,
+    /// The cached access_token.
+    pub access_tokens: Arc<AccessTokens>,
+    /// The `/user/login` rate limiter; `None` = unlimited.
+    pub limiter: Option<Arc<LoginLimiter>>,
+    /// Whether the `/dev/*` endpoints are mounted (demo mode).
     pub dev: bool,
     /// Time source (Unix seconds).
     pub clock: Clock,
-    /// The embedded fake WeChat (always mounted).
-    pub fake: Arc<FakeWeChat>,
 }
 
-/// The whole application: own endpoints, `/dev/*` when enabled, the fake WeChat, and a
-/// JSON 404 `{"error":"not_found"}` for anything else. Serve it with
-/// `into_make_service_with_connect_info::<SocketAddr>()` (the dev guard needs the peer).
-pub fn app(state: AppState) -> Router {
+/// The application: own endpoints, `/dev/*` when `state.dev`, the fake WeChat under
+/// `/fake-wechat` when `fake` is given (demo mode only), and a JSON 404
+/// `{"error":"not_found"}` for anything else. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` (the rate limit and the dev
+/// guard need the peer address).
+pub fn app(state: AppState, fake: Option<Arc<FakeWeChat>>) -> Router {
     let mut own = Router::new()
         .route("/user/login", post(login))
+        .route("/user/logout", post(logout))
+        .route("/user/decrypt", post(decrypt))
+        .route("/user/verify", post(verify))
+        .route("/user/phone", post(phone))
         .route("/api/profile", get(profile));
     if state.dev {
         own = own.route("/dev/expire-sessions", post(expire_sessions));
     }
-    own.with_state(state.clone())
-        .merge(fake_wechat::router(state.fake))
-        .fallback(|| async {
-            json_response(StatusCode::NOT_FOUND, json!({ "error": "not_found" }))
-        })
+    let mut app = own.with_state(state);
+    if let Some(fake) = fake {
+        app = app.nest(fake_wechat::PREFIX, fake_wechat::router(fake));
+    }
+    app.fallback(|| async { json_response(StatusCode::NOT_FOUND, json!({ "error": "not_found" })) })
 }
 
-fn bad_request(message: &str) -> Response {
-    json_response(
-        StatusCode::BAD_REQUEST,
-        json!({ "error": "bad_request", "message": message }),
-    )
-}
-
-fn internal(what: &str, err: impl std::fmt::Display) -> Response {
-    eprintln!("internal error: {what}: {err}");
-    json_response(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        json!({ "error": "internal" }),
-    )
-}
-
-fn parse_code(body: &[u8]) -> Result<String, &'static str> {
-    let v: Value =
-        serde_json::from_slice(body).map_err(|_| "body must be JSON like {\"code\": \"...\"}")?;
-    match v.get("code") {
-        Some(Value::String(c)) if !c.is_empty() && c.len() <= MAX_CODE_LEN => Ok(c.clone()),
-        Some(Value::String(c)) if !c.is_empty() => Err("\"code\" is too long"),
-        _ => Err("\"code\" must be a non-empty string"),
+fn object(body: &[u8], shape: &str) -> Result<Map<String, Value>, ApiError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(ApiError::BadRequest(format!("body must be JSON like {shape}"))),
     }
 }
 
-async fn login(State(st): State<AppState>, body: Bytes) -> Response {
-    let code = match parse_code(&body) {
-        Ok(c) => c,
-        Err(msg) => return bad_request(msg),
-    };
-    let (agent, base, appid, secret) = (
-        st.agent.clone(),
-        st.wechat_base.clone(),
-        st.appid.clone(),
-        st.secret.clone(),
-    );
-    let answer = tokio::task::spawn_blocking(move || {
+fn string_field(map: &Map<String, Value>, name: &str, max: usize) -> Result<String, ApiError> {
+    match map.get(name) {
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= max => Ok(s.clone()),
+        Some(Value::String(s)) if !s.is_empty() => {
+            Err(ApiError::BadRequest(format!("\"{name}\" is too long (max {max})")))
+        }
+        _ => Err(ApiError::BadRequest(format!("\"{name}\" must be a non-empty string"))),
+    }
+}
+
+fn parse_code(body: &[u8]) -> Result<String, ApiError> {
+    string_field(&object(body, r#"{"code": "..."}"#)?, "code", MAX_CODE_LEN)
+}
+
+fn ok(v: Value) -> Response {
+    json_response(StatusCode::OK, v)
+}
+
+async fn login(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if let Some(l) = &st.limiter {
+        l.check(l.client_ip(peer, &headers))?;
+    }
+    let code = parse_code(&body)?;
+    let (agent, base, appid, secret) =
+        (st.agent.clone(), st.wechat_base.clone(), st.appid.clone(), st.secret.clone());
+    let session = tokio::task::spawn_blocking(move || {
         wechat::code2session(&agent, &base, &appid, &secret, &code)
     })
-    .await;
-    let session = match answer {
-        Err(join) => return internal("code2Session task", join),
-        Ok(Ok(s)) => s,
-        Ok(Err(Code2SessionError::WeChat { errcode, errmsg })) => {
-            eprintln!("login: code2Session errcode {errcode} ({errmsg})");
-            let status = StatusCode::from_u16(wechat::status_for_errcode(errcode))
-                .unwrap_or(StatusCode::BAD_GATEWAY);
-            return json_response(
-                status,
-                json!({ "error": "code2session_failed", "errcode": errcode, "errmsg": errmsg }),
-            );
-        }
-        Ok(Err(Code2SessionError::Unreachable(m))) => {
-            eprintln!("login: WeChat unreachable: {m}");
-            return json_response(
-                StatusCode::BAD_GATEWAY,
-                json!({ "error": "wechat_unreachable", "message": m }),
-            );
-        }
-        Ok(Err(Code2SessionError::BadResponse(m))) => {
-            eprintln!("login: bad code2Session answer: {m}");
-            return json_response(
-                StatusCode::BAD_GATEWAY,
-                json!({ "error": "wechat_bad_response", "message": m }),
-            );
-        }
-    };
-    let token = random_hex(32);
+    .await
+    .map_err(|e| ApiError::internal("code2Session task", e))?
+    .map_err(|e| {
+        eprintln!("login: code2Session failed: {e}");
+        ApiError::from_code2session(e)
+    })?;
+    let now = (st.clock)();
+    let expires_at = now.saturating_add(st.token_ttl_secs);
+    let pending = st.tokens.begin();
     let login = NewLogin {
-        openid: &session.openid,
-        unionid: session.unionid.as_deref(),
-        session_key: &session.session_key,
-        token: &token,
-        now: (st.clock)(),
-        ttl_secs: st.token_ttl_secs,
+        openid: session.openid,
+        unionid: session.unionid,
+        session_key: session.session_key,
+        key_hash: pending.key_hash.clone(),
+        now,
+        expires_at,
     };
-    match st.db.record_login(&login) {
-        Ok(user_id) => {
-            eprintln!("login: user #{user_id} got a new token");
-            json_response(
-                StatusCode::OK,
-                json!({ "token": token, "expiresIn": st.token_ttl_secs }),
-            )
-        }
-        Err(e) => internal("record_login", e),
-    }
+    let user_id = st.store.record_login(&login).await?;
+    let token = st
+        .tokens
+        .finish(pending, user_id, now, expires_at)
+        .map_err(|e| ApiError::internal("sign token", e))?;
+    eprintln!("login: user #{user_id} got a new token");
+    Ok(ok(json!({ "token": token, "expiresIn": st.token_ttl_secs })))
 }
 
 /// The token of an `Authorization: Bearer <token>` header, if well-formed.
@@ -168,20 +165,99 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-async fn profile(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    let unauthorized =
-        || json_response(StatusCode::UNAUTHORIZED, json!({ "error": "unauthorized" }));
-    let Some(token) = bearer(&headers) else {
-        return unauthorized();
-    };
-    match st.db.profile_for_token(token, (st.clock)()) {
-        Ok(Some(p)) => match serde_json::to_value(p) {
-            Ok(v) => json_response(StatusCode::OK, v),
-            Err(e) => internal("profile json", e),
-        },
-        Ok(None) => unauthorized(),
-        Err(e) => internal("profile_for_token", e),
+/// The live session behind the request's bearer token (expiry and revocation checked).
+async fn authenticate(st: &AppState, headers: &HeaderMap) -> Result<(Presented, SessionRecord), ApiError> {
+    let now = (st.clock)();
+    let token = bearer(headers).ok_or(ApiError::Unauthorized)?;
+    let presented = st.tokens.parse(token, now).ok_or(ApiError::Unauthorized)?;
+    if let Some((jti, _)) = &presented.jwt {
+        if st.store.is_jti_revoked(jti, now).await? {
+            return Err(ApiError::Unauthorized);
+        }
     }
+    let rec = st
+        .store
+        .session(&presented.key_hash, now)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    Ok((presented, rec))
+}
+
+async fn profile(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let (_, rec) = authenticate(&st, &headers).await?;
+    Ok(ok(json!({
+        "userId": rec.user_id,
+        "loginCount": rec.login_count,
+        "createdAt": rec.created_at,
+        "sessionExpiresAt": rec.expires_at,
+    })))
+}
+
+async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let (presented, rec) = authenticate(&st, &headers).await?;
+    if let Some((jti, exp)) = &presented.jwt {
+        st.store.revoke_jti(jti, (st.clock)(), *exp).await?;
+    }
+    st.store.revoke_session(&presented.key_hash).await?;
+    eprintln!("logout: user #{} revoked a token", rec.user_id);
+    Ok(ok(json!({ "loggedOut": true })))
+}
+
+async fn decrypt(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    let (_, rec) = authenticate(&st, &headers).await?;
+    let map = object(&body, r#"{"encryptedData": "...", "iv": "..."}"#)?;
+    let data = string_field(&map, "encryptedData", open_data::MAX_DATA_LEN)?;
+    let iv = string_field(&map, "iv", 64)?;
+    let now = (st.clock)();
+    let plain = open_data::decrypt(&data, &iv, &rec.session_key, &st.appid, now, st.open_data_max_age_secs)?;
+    Ok(ok(json!({ "data": plain })))
+}
+
+async fn verify(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    let (_, rec) = authenticate(&st, &headers).await?;
+    let map = object(&body, r#"{"rawData": "...", "signature": "..."}"#)?;
+    let raw = string_field(&map, "rawData", open_data::MAX_DATA_LEN)?;
+    let signature = string_field(&map, "signature", 128)?;
+    if open_data::verify_signature(&raw, &rec.session_key, &signature) {
+        Ok(ok(json!({ "verified": true })))
+    } else {
+        Err(ApiError::SignatureMismatch)
+    }
+}
+
+async fn call_phone(st: &AppState, access_token: String, code: String) -> Result<Value, ApiError> {
+    let (agent, base) = (st.agent.clone(), st.wechat_base.clone());
+    tokio::task::spawn_blocking(move || wechat::get_phone_number(&agent, &base, &access_token, &code))
+        .await
+        .map_err(|e| ApiError::internal("getuserphonenumber task", e))?
+        .map_err(|e| match e {
+            WeChatError::WeChat { errcode: c @ (40001 | 42001), errmsg } => {
+                ApiError::WeChat { errcode: c, errmsg }
+            }
+            other => ApiError::from(other),
+        })
+}
+
+async fn phone(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    let (_, rec) = authenticate(&st, &headers).await?;
+    let code = parse_code(&body)?;
+    let token = st.access_tokens.get().await?;
+    let info = match call_phone(&st, token.clone(), code.clone()).await {
+        Err(ApiError::WeChat { errcode: 40001 | 42001, .. }) => {
+            eprintln!("phone: access_token rejected; refreshing once");
+            st.access_tokens.invalidate(&token).await?;
+            let fresh = st.access_tokens.get().await?;
+            call_phone(&st, fresh, code).await?
+        }
+        other => other?,
+    };
+    eprintln!("phone: user #{} got a phone number", rec.user_id);
+    let field = |k: &str| info.get(k).cloned().unwrap_or(Value::Null);
+    Ok(ok(json!({
+        "phoneNumber": field("phoneNumber"),
+        "purePhoneNumber": field("purePhoneNumber"),
+        "countryCode": field("countryCode"),
+    })))
 }
 
 /// Whether `peer` is a loopback address (IPv4-mapped IPv6 included).
@@ -192,20 +268,13 @@ fn is_loopback_peer(peer: SocketAddr) -> bool {
 async fn expire_sessions(
     State(st): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-) -> Response {
+) -> Result<Response, ApiError> {
     if !is_loopback_peer(peer) {
-        return json_response(
-            StatusCode::FORBIDDEN,
-            json!({ "error": "forbidden", "message": "loopback only" }),
-        );
+        return Err(ApiError::Forbidden("loopback only"));
     }
-    match st.db.expire_all((st.clock)()) {
-        Ok(n) => {
-            eprintln!("dev: expired {n} sessions");
-            json_response(StatusCode::OK, json!({ "expired": n }))
-        }
-        Err(e) => internal("expire_all", e),
-    }
+    let n = st.store.expire_all((st.clock)()).await?;
+    eprintln!("dev: expired {n} sessions");
+    Ok(ok(json!({ "expired": n })).into_response())
 }
 
 #[cfg(test)]
@@ -226,20 +295,10 @@ mod tests {
 
     #[test]
     fn only_loopback_peers_are_dev() {
-        for ok in [
-            "127.0.0.1:1",
-            "127.9.9.9:1",
-            "[::1]:1",
-            "[::ffff:127.0.0.1]:1",
-        ] {
+        for ok in ["127.0.0.1:1", "127.9.9.9:1", "[::1]:1", "[::ffff:127.0.0.1]:1"] {
             assert!(is_loopback_peer(ok.parse().unwrap()), "{ok}");
         }
-        for no in [
-            "10.0.0.1:1",
-            "192.168.1.2:1",
-            "[::ffff:10.0.0.1]:1",
-            "[2001:db8::1]:1",
-        ] {
+        for no in ["10.0.0.1:1", "192.168.1.2:1", "[::ffff:10.0.0.1]:1", "[2001:db8::1]:1"] {
             assert!(!is_loopback_peer(no.parse().unwrap()), "{no}");
         }
     }

@@ -43,3 +43,9 @@ pub fn random_hex(n: usize) -> String {
 pub fn json_response(status: StatusCode, body: Value) -> Response {
     (status, Json(body)).into_response()
 }
+
+/// Lowercase hex SHA-256 of `data` (64 characters): how tokens are kept at rest.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(data))
+}

@@ -1,5 +1,6 @@
-//! End-to-end tests of the developer server and its embedded fake WeChat, in-process
-//! on 127.0.0.1 with an ephemeral port and a temporary SQLite file.
+//! End-to-end tests of the developer server in demo mode (its embedded fake WeChat
+//! under /fake-wechat), in-process on 127.0.0.1 with an ephemeral port and a temporary
+//! SQLite file.
 
 mod common;
 
@@ -14,7 +15,7 @@ fn is_hex64(s: &str) -> bool {
 
 #[test]
 fn login_gives_a_token_and_never_leaks_openid_or_session_key() {
-    let srv = start(false);
+    let srv = start();
     let code = wx_login(&srv.base, "alice");
     let (status, body, raw) = login(&srv.base, &code);
     assert_eq!(status, 200, "{raw}");
@@ -29,7 +30,7 @@ fn login_gives_a_token_and_never_leaks_openid_or_session_key() {
 
 #[test]
 fn reused_and_unknown_codes_are_rejected() {
-    let srv = start(false);
+    let srv = start();
     let code = wx_login(&srv.base, "alice");
     assert_eq!(login(&srv.base, &code).0, 200);
     let (status, body, _) = login(&srv.base, &code);
@@ -52,7 +53,7 @@ fn reused_and_unknown_codes_are_rejected() {
 
 #[test]
 fn codes_older_than_five_minutes_are_invalid() {
-    let srv = start(false);
+    let srv = start();
     let fresh = wx_login(&srv.base, "alice");
     let old = wx_login(&srv.base, "alice");
     srv.advance(300);
@@ -69,7 +70,7 @@ fn codes_older_than_five_minutes_are_invalid() {
 
 #[test]
 fn bad_login_bodies_are_400() {
-    let srv = start(false);
+    let srv = start();
     let url = format!("{}/user/login", srv.base);
     for body in [
         "",
@@ -89,7 +90,7 @@ fn bad_login_bodies_are_400() {
 
 #[test]
 fn profile_needs_a_valid_token() {
-    let srv = start(false);
+    let srv = start();
     let token = login_as(&srv.base, "alice");
     let url = format!("{}/api/profile", srv.base);
     let (status, body) = get(&url, Some(&format!("Bearer {token}")));
@@ -126,7 +127,7 @@ fn profile_needs_a_valid_token() {
 
 #[test]
 fn expire_sessions_forces_a_relogin() {
-    let srv = start(true);
+    let srv = start();
     let url = format!("{}/api/profile", srv.base);
     let token = login_as(&srv.base, "alice");
     let _other = login_as(&srv.base, "bob");
@@ -144,16 +145,8 @@ fn expire_sessions_forces_a_relogin() {
 }
 
 #[test]
-fn dev_endpoint_is_404_without_dev() {
-    let srv = start(false);
-    let (status, body) = post(&format!("{}/dev/expire-sessions", srv.base), &json!({}));
-    assert_eq!(status, 404);
-    assert_eq!(body["error"], "not_found");
-}
-
-#[test]
 fn same_user_keeps_its_id_and_counts_logins() {
-    let srv = start(false);
+    let srv = start();
     let url = format!("{}/api/profile", srv.base);
     let t1 = login_as(&srv.base, "alice");
     let (_, p1) = get(&url, Some(&format!("Bearer {t1}")));
@@ -171,9 +164,9 @@ fn same_user_keeps_its_id_and_counts_logins() {
 
 #[test]
 fn fake_wechat_checks_parameters_and_counts_calls() {
-    let srv = start(false);
+    let srv = start();
     let code = wx_login(&srv.base, "alice");
-    let q = |query: &str| get(&format!("{}/sns/jscode2session?{query}", srv.base), None);
+    let q = |query: &str| get(&format!("{}/fake-wechat/sns/jscode2session?{query}", srv.base), None);
     let app = "appid=wx4f4bc4dec97d474b";
     for (query, errcode) in [
         ("", 41002),
@@ -216,8 +209,8 @@ fn fake_wechat_checks_parameters_and_counts_calls() {
         400
     );
 
-    let (_, stats) = get(&format!("{}/fake-wechat/stats", srv.base), None);
-    assert_eq!(stats, json!({ "codesIssued": 3, "code2SessionCalls": 6 }));
+    let stats = srv.stats();
+    assert_eq!((stats["codesIssued"].as_u64(), stats["code2SessionCalls"].as_u64()), (Some(3), Some(6)));
 }
 
 #[test]
@@ -231,11 +224,15 @@ fn unreachable_wechat_is_502() {
     let (status, body) = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let config = weapp_login_example_server::Config {
+            mode: weapp_login_example_server::Mode::Production(weapp_login_example_server::Credentials {
+                appid: "wxA".into(),
+                secret: "s".into(),
+            }),
             db: Some(dir.path().join("db.sqlite")),
             wechat_base: Some(dead),
             ..Default::default()
         };
-        let server = weapp_login_example_server::Server::new(config, listener).unwrap();
+        let server = weapp_login_example_server::Server::new(config, listener).await.unwrap();
         let base = server.base_url().to_owned();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let handle = tokio::spawn(server.run(async {

@@ -1,5 +1,5 @@
-//! Spawns the built binary with `--port 0 --dev`, reads its `{"listening"}` line and
-//! does one login round-trip.
+//! Spawns the built binary: `--port 0 --dev` (the command line scripts/scenario.js
+//! uses) serves a login round-trip; a production start without credentials fails fast.
 
 mod common;
 
@@ -10,33 +10,87 @@ use std::process::{Command, Stdio};
 fn binary_prints_its_address_and_serves_a_login() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_weapp-login-example-server"))
         .args(["--port", "0", "--dev"])
+        .env_remove("WECHAT_APPID")
+        .env_remove("WECHAT_SECRET")
+        .env_remove("REDIS_URL")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
     let base = v["listening"].as_str().unwrap().to_owned();
     assert!(base.starts_with("http://127.0.0.1:"), "{line}");
     assert_eq!(v.as_object().unwrap().len(), 1);
 
     let token = common::login_as(&base, "alice");
-    let (status, profile) = common::get(
-        &format!("{base}/api/profile"),
-        Some(&format!("Bearer {token}")),
-    );
+    let (status, profile) = common::profile(&base, &token);
     assert_eq!(status, 200);
     assert_eq!(profile["loginCount"], 1);
-    let (status, body) = common::post(
-        &format!("{base}/dev/expire-sessions"),
-        &serde_json::json!({}),
-    );
+    let (status, body) = common::post(&format!("{base}/dev/expire-sessions"), &serde_json::json!({}));
     assert_eq!((status, body["expired"].as_u64()), (200, Some(1)));
 
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[test]
+fn production_start_without_credentials_fails_fast() {
+    let out = Command::new(env!("CARGO_BIN_EXE_weapp-login-example-server"))
+        .args(["--port", "0"])
+        .env_remove("WECHAT_APPID")
+        .env_remove("WECHAT_SECRET")
+        .env_remove("REDIS_URL")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "never printed a listening line");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("WECHAT_APPID") && err.contains("WECHAT_SECRET") && err.contains("--demo"), "{err}");
+}
+
+#[test]
+fn secrets_on_the_command_line_are_refused_and_never_echoed() {
+    let out = Command::new(env!("CARGO_BIN_EXE_weapp-login-example-server"))
+        .args(["--port", "0", "--secret", "hunter2-secret"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn production_logs_never_contain_the_secret() {
+    let fake = common::start_fake();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weapp-login-example-server"))
+        .args(["--port", "0", "--wechat-base", &fake.wechat_base])
+        .env("WECHAT_APPID", common::sample::APPID)
+        .env("WECHAT_SECRET", weapp_login_example_server::DEFAULT_SECRET)
+        .env_remove("REDIS_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let base = v["listening"].as_str().unwrap().to_owned();
+    let code = common::wx_login_at(&fake.wechat_base, "alice", None);
+    let (status, body, raw) = common::login(&base, &code);
+    assert_eq!(status, 200, "{body}");
+    assert!(!raw.contains("session_key") && !raw.contains("openid"));
+    assert_eq!(common::login(&base, &code).0, 401, "code been used");
+    assert_eq!(common::get(&format!("{base}/fake-wechat/stats"), None).0, 404);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.contains("production"), "{err}");
+    assert!(!err.contains(weapp_login_example_server::DEFAULT_SECRET), "{err}");
+    assert!(!err.contains(&fake.fake.openid_for("alice")), "{err}");
 }

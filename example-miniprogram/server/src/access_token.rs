@@ -1,0 +1,125 @@
+//! The server's own WeChat credential: the `access_token` of auth.getStableAccessToken
+//! (`POST {base}/cgi-bin/stable_token`), needed by APIs such as getuserphonenumber.
+//!
+//! - Cached in memory and in the [`Store`] (so a fleet sharing Redis shares one token).
+//! - Renewed `margin_secs` seconds before its `expires_in` runs out.
+//! - Single-flight: concurrent callers with a cold cache wait on one tokio mutex, and
+//!   only the first fetches; the others find the fresh token.
+//! - [`AccessTokens::invalidate`] forgets a token WeChat rejected (40001 / 42001); the
+//!   next [`AccessTokens::get`] fetches a new one. stable_token with
+//!   `force_refresh: false` answers the token WeChat currently holds valid, so processes
+//!   that fetch at the same time get the same token (no invalidation race).
+
+use std::sync::{Arc, Mutex};
+
+use crate::error::ApiError;
+use crate::store::{CachedToken, Store};
+use crate::support::Clock;
+use crate::wechat;
+
+/// Default renewal margin: renew this many seconds before expiry (5 minutes).
+pub const DEFAULT_MARGIN_SECS: i64 = 300;
+
+/// The access_token cache (see the module docs).
+pub struct AccessTokens {
+    agent: ureq::Agent,
+    base: String,
+    appid: String,
+    secret: String,
+    store: Arc<dyn Store>,
+    clock: Clock,
+    margin_secs: i64,
+    memory: Mutex<Option<CachedToken>>,
+    flight: tokio::sync::Mutex<()>,
+}
+
+impl AccessTokens {
+    /// A cache fetching from `base` with these credentials, renewing `margin_secs`
+    /// (seconds) before expiry.
+    pub fn new(
+        agent: ureq::Agent,
+        base: String,
+        appid: String,
+        secret: String,
+        store: Arc<dyn Store>,
+        clock: Clock,
+        margin_secs: i64,
+    ) -> AccessTokens {
+        AccessTokens {
+            agent,
+            base,
+            appid,
+            secret,
+            store,
+            clock,
+            margin_secs,
+            memory: Mutex::new(None),
+            flight: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn fresh(&self, t: &CachedToken, now: i64) -> bool {
+        t.expires_at - self.margin_secs > now
+    }
+
+    fn from_memory(&self, now: i64) -> Option<String> {
+        let m = self.memory.lock().ok()?;
+        m.as_ref().filter(|t| self.fresh(t, now)).map(|t| t.token.clone())
+    }
+
+    fn remember(&self, t: Option<CachedToken>) {
+        if let Ok(mut m) = self.memory.lock() {
+            *m = t;
+        }
+    }
+
+    /// A fresh access_token: from memory, else the store, else one stable_token call.
+    ///
+    /// # Errors
+    /// The store failed, or stable_token failed ([`ApiError::WeChat`] with its errcode,
+    /// e.g. 40013 / 40125 / 45009, or unreachable / bad response).
+    pub async fn get(&self) -> Result<String, ApiError> {
+        if let Some(t) = self.from_memory((self.clock)()) {
+            return Ok(t);
+        }
+        let _flight = self.flight.lock().await;
+        let now = (self.clock)();
+        if let Some(t) = self.from_memory(now) {
+            return Ok(t);
+        }
+        if let Some(t) = self.store.access_token(now).await? {
+            if self.fresh(&t, now) {
+                let token = t.token.clone();
+                self.remember(Some(t));
+                return Ok(token);
+            }
+        }
+        let (agent, base, appid, secret) =
+            (self.agent.clone(), self.base.clone(), self.appid.clone(), self.secret.clone());
+        let (token, expires_in) = tokio::task::spawn_blocking(move || {
+            wechat::stable_token(&agent, &base, &appid, &secret)
+        })
+        .await
+        .map_err(|e| ApiError::internal("stable_token task", e))??;
+        let fetched_at = (self.clock)();
+        let cached = CachedToken { token: token.clone(), expires_at: fetched_at + expires_in };
+        self.store.put_access_token(&cached, fetched_at).await?;
+        self.remember(Some(cached));
+        eprintln!("access_token: fetched a new one (expires in {expires_in} s)");
+        Ok(token)
+    }
+
+    /// Forgets `token` (memory and store) if it is still the cached one.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn invalidate(&self, token: &str) -> Result<(), ApiError> {
+        let _flight = self.flight.lock().await;
+        let current = self.memory.lock().ok().and_then(|m| m.clone());
+        if current.is_some_and(|t| t.token == token) {
+            self.remember(None);
+        }
+        self.store.drop_access_token(token).await?;
+        Ok(())
+    }
+}

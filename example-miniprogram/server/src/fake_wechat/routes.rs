@@ -1,0 +1,172 @@
+//! The fake WeChat's HTTP routes, relative to [`PREFIX`] (`/fake-wechat`):
+//!
+//! | route | body / query | answer |
+//! |---|---|---|
+//! | `GET /sns/jscode2session` | `appid, secret, js_code, grant_type` | `{"openid","session_key"}` or errcode |
+//! | `POST /cgi-bin/stable_token` | `{"grant_type","appid","secret","force_refresh"}` | `{"access_token","expires_in"}` or errcode |
+//! | `POST /wxa/business/getuserphonenumber?access_token=` | `{"code"}` | `{"errcode":0,"errmsg":"ok","phone_info":{...}}` or errcode |
+//! | `POST /login` | `{"user"?, "sessionKey"?}` | `{"code"}`: what the simulator's `wx.login` calls |
+//! | `POST /phone-code` | `{"purePhoneNumber"?, "countryCode"?}` | `{"code"}` for getuserphonenumber |
+//! | `POST /expire-access-tokens` | | `{"expired": n}` (test hook) |
+//! | `POST /fail-next` | `{"api": "code2session"\|"stable_token"\|"phone", "errcode"}` | `{}`: that API's next call fails (test hook) |
+//! | `GET /stats` | | [`FakeWeChat::stats`] |
+//!
+//! Errcode answers are HTTP 200 `{"errcode","errmsg":"<msg>, rid: <id>"}` like WeChat;
+//! a malformed test-hook body is 400 `{"error":"bad_request","message"}`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+
+use super::{FakeError, FakeWeChat, APIS, DEFAULT_PHONE, DEFAULT_USER};
+use crate::support::{json_response, random_hex};
+
+/// Where the fake is mounted in demo mode; `{server}/fake-wechat` is the WeChat base.
+pub const PREFIX: &str = "/fake-wechat";
+
+/// The fake's routes, relative (see the module docs); nest them under [`PREFIX`].
+pub fn router(fake: Arc<FakeWeChat>) -> Router {
+    Router::new()
+        .route("/sns/jscode2session", get(jscode2session))
+        .route("/cgi-bin/stable_token", post(stable_token))
+        .route("/wxa/business/getuserphonenumber", post(phone_number))
+        .route("/login", post(fake_login))
+        .route("/phone-code", post(phone_code))
+        .route("/expire-access-tokens", post(expire_tokens))
+        .route("/fail-next", post(fail_next))
+        .route("/stats", get(stats))
+        .with_state(fake)
+}
+
+/// The fake alone, under [`PREFIX`], with a JSON 404: to serve it on its own listener
+/// (tests use this for a fleet of server processes sharing one fake WeChat).
+pub fn app(fake: Arc<FakeWeChat>) -> Router {
+    Router::new().nest(PREFIX, router(fake)).fallback(|| async {
+        json_response(StatusCode::NOT_FOUND, json!({ "error": "not_found" }))
+    })
+}
+
+fn rid() -> String {
+    format!("{}-{}-{}", random_hex(4), random_hex(4), random_hex(4))
+}
+
+fn wechat_error((errcode, msg): FakeError) -> Json<Value> {
+    Json(json!({ "errcode": errcode, "errmsg": format!("{msg}, rid: {}", rid()) }))
+}
+
+fn bad_request(message: &str) -> Response {
+    json_response(StatusCode::BAD_REQUEST, json!({ "error": "bad_request", "message": message }))
+}
+
+/// The body as a JSON object; empty = `{}`.
+fn object(body: &[u8]) -> Result<Map<String, Value>, Response> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(bad_request("body must be a JSON object")),
+    }
+}
+
+/// An optional string field; `Err` if present and not a string.
+fn opt_str<'a>(map: &'a Map<String, Value>, k: &str) -> Result<Option<&'a str>, Response> {
+    match map.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= 64 => Ok(Some(s)),
+        Some(_) => Err(bad_request(&format!("\"{k}\" must be a string of 1 to 64 characters"))),
+    }
+}
+
+async fn jscode2session(
+    State(fake): State<Arc<FakeWeChat>>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Json<Value> {
+    let params = query.map(|Query(q)| q).unwrap_or_default();
+    match fake.exchange(&params) {
+        Ok((openid, session_key)) => Json(json!({ "openid": openid, "session_key": session_key })),
+        Err(e) => wechat_error(e),
+    }
+}
+
+async fn stable_token(State(fake): State<Arc<FakeWeChat>>, body: Bytes) -> Json<Value> {
+    let v = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
+    match fake.stable_token(&v) {
+        Ok((t, e)) => Json(json!({ "access_token": t, "expires_in": e })),
+        Err(e) => wechat_error(e),
+    }
+}
+
+async fn phone_number(
+    State(fake): State<Arc<FakeWeChat>>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    body: Bytes,
+) -> Json<Value> {
+    let params = query.map(|Query(q)| q).unwrap_or_default();
+    let v = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
+    match fake.phone_number(params.get("access_token").map(String::as_str), &v) {
+        Ok(info) => Json(json!({ "errcode": 0, "errmsg": "ok", "phone_info": info })),
+        Err(e) => wechat_error(e),
+    }
+}
+
+async fn fake_login(State(fake): State<Arc<FakeWeChat>>, body: Bytes) -> Response {
+    let map = match object(&body) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let user = match map.get("user") {
+        None | Some(Value::Null) => DEFAULT_USER,
+        Some(Value::String(u)) => u.as_str(),
+        Some(_) => return bad_request("\"user\" must be a string"),
+    };
+    let key = match opt_str(&map, "sessionKey") {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    json_response(StatusCode::OK, json!({ "code": fake.issue_code(user, key) }))
+}
+
+async fn phone_code(State(fake): State<Arc<FakeWeChat>>, body: Bytes) -> Response {
+    let map = match object(&body) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let (pure, cc) = match (opt_str(&map, "purePhoneNumber"), opt_str(&map, "countryCode")) {
+        (Ok(p), Ok(c)) => (p.unwrap_or(DEFAULT_PHONE), c.unwrap_or("86")),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    json_response(StatusCode::OK, json!({ "code": fake.issue_phone_code(pure, cc) }))
+}
+
+async fn expire_tokens(State(fake): State<Arc<FakeWeChat>>) -> Json<Value> {
+    Json(json!({ "expired": fake.expire_access_tokens() }))
+}
+
+async fn fail_next(State(fake): State<Arc<FakeWeChat>>, body: Bytes) -> Response {
+    let map = match object(&body) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let api = map.get("api").and_then(Value::as_str).filter(|a| APIS.contains(a));
+    let errcode = map.get("errcode").and_then(Value::as_i64).filter(|&c| c != 0);
+    match (api, errcode) {
+        (Some(api), Some(code)) => {
+            fake.fail_next(api, code);
+            json_response(StatusCode::OK, json!({}))
+        }
+        _ => bad_request("body must be {\"api\": \"code2session\"|\"stable_token\"|\"phone\", \"errcode\": <non-zero integer>}"),
+    }
+}
+
+async fn stats(State(fake): State<Arc<FakeWeChat>>) -> Json<Value> {
+    Json(fake.stats())
+}

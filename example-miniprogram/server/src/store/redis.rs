@@ -1,0 +1,225 @@
+//! The Redis [`Store`], for a fleet of server processes sharing one login state.
+//!
+//! Keys (all under the prefix [`PREFIX`]; times in Unix seconds from the server clock):
+//! - `user_seq`: the user id counter (`INCR`).
+//! - `user:{openid}`: hash `{id, created_at, last_login_at, login_count, unionid?}`.
+//! - `session:{key_hash}`: hash `{user, user_id, session_key, expires_at}`, with a Redis
+//!   TTL of `expires_at - now` so dead sessions disappear by themselves.
+//! - `revoked:{jti}`: `1`, TTL until the token's `exp`.
+//! - `access_token`: hash `{token, expires_at}`, TTL until `expires_at`.
+//!
+//! Multi-key updates run as Lua scripts, so each call is atomic. The connection is a
+//! `redis::aio::ConnectionManager` (reconnects by itself).
+
+use async_trait::async_trait;
+use redis::aio::ConnectionManager;
+use redis::{AsyncCommands as _, Script};
+
+use super::{CachedToken, NewLogin, SessionRecord, Store, StoreError};
+
+/// Every key this store writes starts with this.
+pub const PREFIX: &str = "weapp-login:";
+
+/// A [`Store`] in Redis.
+pub struct RedisStore {
+    conn: ConnectionManager,
+    login: Script,
+    session: Script,
+    drop_token: Script,
+}
+
+const LOGIN_LUA: &str = r"
+local id = redis.call('HGET', KEYS[1], 'id')
+if not id then
+  id = redis.call('INCR', KEYS[2])
+  redis.call('HSET', KEYS[1], 'id', id, 'created_at', ARGV[1], 'login_count', 0)
+end
+redis.call('HINCRBY', KEYS[1], 'login_count', 1)
+redis.call('HSET', KEYS[1], 'last_login_at', ARGV[1])
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'unionid', ARGV[2]) end
+redis.call('HSET', KEYS[3], 'user', ARGV[6], 'user_id', id, 'session_key', ARGV[3], 'expires_at', ARGV[4])
+redis.call('EXPIRE', KEYS[3], ARGV[5])
+return tonumber(id)
+";
+
+const SESSION_LUA: &str = r"
+local s = redis.call('HMGET', KEYS[1], 'user', 'user_id', 'session_key', 'expires_at')
+if not s[1] then return false end
+local u = redis.call('HMGET', ARGV[1] .. 'user:' .. s[1], 'login_count', 'created_at')
+return {s[2], s[3], s[4], u[1] or '0', u[2] or '0'}
+";
+
+const DROP_TOKEN_LUA: &str = r"
+if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+";
+
+fn key(parts: &[&str]) -> String {
+    let mut k = String::from(PREFIX);
+    for p in parts {
+        k.push_str(p);
+    }
+    k
+}
+
+fn num(s: &str) -> Result<i64, StoreError> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("not a number: {s:?}")))
+}
+
+impl RedisStore {
+    /// Connects to `url` (e.g. `redis://127.0.0.1:6379/0`) and checks it answers PING.
+    ///
+    /// # Errors
+    /// A malformed URL or an unreachable server.
+    pub async fn connect(url: &str) -> Result<RedisStore, StoreError> {
+        let client = redis::Client::open(url)?;
+        let mut conn = ConnectionManager::new(client).await?;
+        let _: String = redis::cmd("PING").query_async(&mut conn).await?;
+        Ok(RedisStore {
+            conn,
+            login: Script::new(LOGIN_LUA),
+            session: Script::new(SESSION_LUA),
+            drop_token: Script::new(DROP_TOKEN_LUA),
+        })
+    }
+}
+
+#[async_trait]
+impl Store for RedisStore {
+    async fn record_login(&self, l: &NewLogin) -> Result<i64, StoreError> {
+        let mut conn = self.conn.clone();
+        let ttl = (l.expires_at - l.now).max(1);
+        let id: i64 = self
+            .login
+            .key(key(&["user:", &l.openid]))
+            .key(key(&["user_seq"]))
+            .key(key(&["session:", &l.key_hash]))
+            .arg(l.now)
+            .arg(l.unionid.as_deref().unwrap_or(""))
+            .arg(&l.session_key)
+            .arg(l.expires_at)
+            .arg(ttl)
+            .arg(&l.openid)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(id)
+    }
+
+    async fn session(&self, key_hash: &str, now: i64) -> Result<Option<SessionRecord>, StoreError> {
+        let mut conn = self.conn.clone();
+        let row: Option<Vec<String>> = self
+            .session
+            .key(key(&["session:", key_hash]))
+            .arg(PREFIX)
+            .invoke_async(&mut conn)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let [user_id, session_key, expires_at, login_count, created_at] = row.as_slice() else {
+            return Err(StoreError::Corrupt("session row".into()));
+        };
+        let rec = SessionRecord {
+            user_id: num(user_id)?,
+            login_count: num(login_count)?,
+            created_at: num(created_at)?,
+            expires_at: num(expires_at)?,
+            session_key: session_key.clone(),
+        };
+        Ok((rec.expires_at > now).then_some(rec))
+    }
+
+    async fn revoke_session(&self, key_hash: &str) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        let n: i64 = conn.del(key(&["session:", key_hash])).await?;
+        Ok(n > 0)
+    }
+
+    async fn revoke_jti(&self, jti: &str, now: i64, until: i64) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let ttl = u64::try_from((until - now).max(1)).unwrap_or(1);
+        let () = conn.set_ex(key(&["revoked:", jti]), 1, ttl).await?;
+        Ok(())
+    }
+
+    async fn is_jti_revoked(&self, jti: &str, _now: i64) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        Ok(conn.exists(key(&["revoked:", jti])).await?)
+    }
+
+    async fn expire_all(&self, now: i64) -> Result<u64, StoreError> {
+        let mut conn = self.conn.clone();
+        let pattern = key(&["session:*"]);
+        let mut cursor: u64 = 0;
+        let mut changed = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(500)
+                .query_async(&mut conn)
+                .await?;
+            for k in keys {
+                let exp: Option<i64> = conn.hget(&k, "expires_at").await?;
+                if exp.is_some_and(|e| e > now) {
+                    let () = conn.hset(&k, "expires_at", now - 1).await?;
+                    changed += 1;
+                }
+            }
+            if next == 0 {
+                return Ok(changed);
+            }
+            cursor = next;
+        }
+    }
+
+    async fn access_token(&self, now: i64) -> Result<Option<CachedToken>, StoreError> {
+        let mut conn = self.conn.clone();
+        let (token, expires_at): (Option<String>, Option<i64>) = redis::cmd("HMGET")
+            .arg(key(&["access_token"]))
+            .arg("token")
+            .arg("expires_at")
+            .query_async(&mut conn)
+            .await?;
+        Ok(match (token, expires_at) {
+            (Some(token), Some(expires_at)) if expires_at > now => {
+                Some(CachedToken { token, expires_at })
+            }
+            _ => None,
+        })
+    }
+
+    async fn put_access_token(&self, t: &CachedToken, now: i64) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let k = key(&["access_token"]);
+        let ttl = (t.expires_at - now).max(1);
+        let () = redis::pipe()
+            .atomic()
+            .cmd("HSET")
+            .arg(&k)
+            .arg("token")
+            .arg(&t.token)
+            .arg("expires_at")
+            .arg(t.expires_at)
+            .ignore()
+            .cmd("EXPIRE")
+            .arg(&k)
+            .arg(ttl)
+            .ignore()
+            .query_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn drop_access_token(&self, token: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let _: i64 = self
+            .drop_token
+            .key(key(&["access_token"]))
+            .arg(token)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+}

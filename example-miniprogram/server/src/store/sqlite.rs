@@ -1,0 +1,220 @@
+//! The SQLite [`Store`]: one file, one connection behind a mutex, each call on a
+//! blocking thread. Several processes may share the file (5 s busy timeout).
+//!
+//! Tables (times in Unix seconds):
+//! - `users(id, openid UNIQUE, unionid NULL, created_at, last_login_at, login_count)`
+//! - `login_sessions(key_hash PRIMARY KEY, user_id, session_key, created_at, expires_at)`
+//! - `revoked_jti(jti PRIMARY KEY, until)`
+//! - `access_token(id = 1, token, expires_at)`
+//!
+//! An older file's `sessions` table (which held tokens in clear) is dropped on open.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{CachedToken, NewLogin, SessionRecord, Store, StoreError};
+
+/// A [`Store`] in one SQLite file.
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+const SCHEMA: &str = "
+DROP TABLE IF EXISTS sessions;
+CREATE TABLE IF NOT EXISTS users (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    openid        TEXT NOT NULL UNIQUE,
+    unionid       TEXT NULL,
+    created_at    INTEGER NOT NULL,
+    last_login_at INTEGER NOT NULL,
+    login_count   INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS login_sessions (
+    key_hash    TEXT PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users(id),
+    session_key TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_sessions_user ON login_sessions(user_id);
+CREATE TABLE IF NOT EXISTS revoked_jti (
+    jti   TEXT PRIMARY KEY,
+    until INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS access_token (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    token      TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+";
+
+impl SqliteStore {
+    /// Opens (creating if needed) the SQLite file at `path` and its tables.
+    ///
+    /// # Errors
+    /// Any SQLite error opening the file or creating the schema.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn with<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| StoreError::Task("sqlite mutex poisoned".into()))?;
+            f(&mut guard).map_err(StoreError::from)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn record_login(&self, login: &NewLogin) -> Result<i64, StoreError> {
+        let l = login.clone();
+        self.with(move |conn| {
+            let tx = conn.transaction()?;
+            let user_id: i64 = tx.query_row(
+                "INSERT INTO users (openid, unionid, created_at, last_login_at, login_count)
+                 VALUES (?1, ?2, ?3, ?3, 1)
+                 ON CONFLICT(openid) DO UPDATE SET
+                     last_login_at = excluded.last_login_at,
+                     login_count = users.login_count + 1,
+                     unionid = COALESCE(excluded.unionid, users.unionid)
+                 RETURNING id",
+                params![l.openid, l.unionid, l.now],
+                |row| row.get(0),
+            )?;
+            tx.execute(
+                "INSERT INTO login_sessions (key_hash, user_id, session_key, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![l.key_hash, user_id, l.session_key, l.now, l.expires_at],
+            )?;
+            tx.commit()?;
+            Ok(user_id)
+        })
+        .await
+    }
+
+    async fn session(&self, key_hash: &str, now: i64) -> Result<Option<SessionRecord>, StoreError> {
+        let key = key_hash.to_owned();
+        self.with(move |conn| {
+            conn.query_row(
+                "SELECT u.id, u.login_count, u.created_at, s.expires_at, s.session_key
+                 FROM login_sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.key_hash = ?1 AND s.expires_at > ?2",
+                params![key, now],
+                |row| {
+                    Ok(SessionRecord {
+                        user_id: row.get(0)?,
+                        login_count: row.get(1)?,
+                        created_at: row.get(2)?,
+                        expires_at: row.get(3)?,
+                        session_key: row.get(4)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn revoke_session(&self, key_hash: &str) -> Result<bool, StoreError> {
+        let key = key_hash.to_owned();
+        self.with(move |conn| {
+            conn.execute("DELETE FROM login_sessions WHERE key_hash = ?1", params![key])
+                .map(|n| n > 0)
+        })
+        .await
+    }
+
+    async fn revoke_jti(&self, jti: &str, now: i64, until: i64) -> Result<(), StoreError> {
+        let jti = jti.to_owned();
+        self.with(move |conn| {
+            conn.execute("DELETE FROM revoked_jti WHERE until <= ?1", params![now])?;
+            conn.execute(
+                "INSERT OR REPLACE INTO revoked_jti (jti, until) VALUES (?1, ?2)",
+                params![jti, until],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn is_jti_revoked(&self, jti: &str, now: i64) -> Result<bool, StoreError> {
+        let jti = jti.to_owned();
+        self.with(move |conn| {
+            conn.query_row(
+                "SELECT 1 FROM revoked_jti WHERE jti = ?1 AND until > ?2",
+                params![jti, now],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|r| r.is_some())
+        })
+        .await
+    }
+
+    async fn expire_all(&self, now: i64) -> Result<u64, StoreError> {
+        self.with(move |conn| {
+            conn.execute(
+                "UPDATE login_sessions SET expires_at = ?1 WHERE expires_at > ?2",
+                params![now - 1, now],
+            )
+            .map(|n| n as u64)
+        })
+        .await
+    }
+
+    async fn access_token(&self, now: i64) -> Result<Option<CachedToken>, StoreError> {
+        self.with(move |conn| {
+            conn.query_row(
+                "SELECT token, expires_at FROM access_token WHERE id = 1 AND expires_at > ?1",
+                params![now],
+                |row| {
+                    Ok(CachedToken {
+                        token: row.get(0)?,
+                        expires_at: row.get(1)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn put_access_token(&self, token: &CachedToken, _now: i64) -> Result<(), StoreError> {
+        let t = token.clone();
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT OR REPLACE INTO access_token (id, token, expires_at) VALUES (1, ?1, ?2)",
+                params![t.token, t.expires_at],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn drop_access_token(&self, token: &str) -> Result<(), StoreError> {
+        let token = token.to_owned();
+        self.with(move |conn| {
+            conn.execute("DELETE FROM access_token WHERE token = ?1", params![token])
+                .map(drop)
+        })
+        .await
+    }
+}
