@@ -112,7 +112,10 @@ mod tests {
         assert_eq!(m.remove(9), Some(91));
         assert_eq!(m.len(), 0);
         assert_eq!(m.insert(9, 0), Err(0), "still refused once empty");
-        assert!(m.insert(u64::MAX, 1).is_ok(), "an empty map takes any larger id");
+        assert!(
+            m.insert(u64::MAX, 1).is_ok(),
+            "an empty map takes any larger id"
+        );
         assert!(m.insert(u64::MAX, 1).is_err());
     }
 

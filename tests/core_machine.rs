@@ -397,7 +397,10 @@ fn unknown_and_stale_inputs_are_ignored() {
         attempt: 42,
         code: "x".into(),
     });
-    s.input(Input::CheckSessionAnswered { check: 1, ok: false });
+    s.input(Input::CheckSessionAnswered {
+        check: 1,
+        ok: false,
+    });
     s.input(Input::RequestFailed {
         id: 5,
         send: 9,
@@ -619,7 +622,10 @@ fn sends(cmds: &[weapp_login::Command]) -> Vec<(u64, u64, Option<u64>)> {
     cmds.iter()
         .filter_map(|c| match c {
             weapp_login::Command::Send {
-                id, send, generation, ..
+                id,
+                send,
+                generation,
+                ..
             } => Some((*id, *send, *generation)),
             _ => None,
         })
@@ -670,14 +676,8 @@ fn a_401_for_an_older_token_replays_at_once_without_a_login_or_a_retry() {
     let mut config = sim::config();
     config.retry_limit = 1;
     let mut m = weapp_login::Machine::new(config, None, 0);
-    m.handle(
-        req(1, true),
-        0,
-    );
-    m.handle(
-        req(2, true),
-        0,
-    );
+    m.handle(req(1, true), 0);
+    m.handle(req(2, true), 0);
     drain(&mut m);
     let first = sends(&log_in(&mut m, 1, "t1", 1));
     assert_eq!(first.len(), 2);
@@ -708,22 +708,13 @@ fn a_401_for_an_older_token_replays_at_once_without_a_login_or_a_retry() {
 #[test]
 fn the_request_that_triggered_a_login_is_replayed_first() {
     let mut m = weapp_login::Machine::new(sim::config(), None, 0);
-    m.handle(
-        req(1, true),
-        0,
-    );
+    m.handle(req(1, true), 0);
     drain(&mut m);
     let sent = sends(&log_in(&mut m, 1, "t1", 1));
     // A 401 starts a re-login; two more requests arrive while it runs.
     respond(&mut m, (sent[0].0, sent[0].1), 401, 2);
-    m.handle(
-        req(2, true),
-        3,
-    );
-    m.handle(
-        req(3, true),
-        3,
-    );
+    m.handle(req(2, true), 3);
+    m.handle(req(3, true), 3);
     drain(&mut m);
     let order: Vec<u64> = sends(&log_in(&mut m, 2, "t2", 4))
         .iter()

@@ -150,9 +150,9 @@ impl World {
                     self.login_started_at.push(self.now);
                     self.pending.push(Pending::WxLogin(attempt));
                 }
-                Command::PostCode { attempt, .. } => {
-                    self.pending.push(Pending::PostCode(attempt, self.now + 10_000 + 5_000))
-                }
+                Command::PostCode { attempt, .. } => self
+                    .pending
+                    .push(Pending::PostCode(attempt, self.now + 10_000 + 5_000)),
                 Command::CheckSession { check } => self.pending.push(Pending::Check(check)),
                 Command::Send {
                     id,
@@ -162,7 +162,11 @@ impl World {
                 } => {
                     let token = match generation {
                         Some(g) => {
-                            prop_assert!(self.tokens.contains_key(&g), "generation {} unknown to the host", g);
+                            prop_assert!(
+                                self.tokens.contains_key(&g),
+                                "generation {} unknown to the host",
+                                g
+                            );
                             Some(self.tokens[&g].clone())
                         }
                         None => None,
@@ -177,7 +181,12 @@ impl World {
                         prop_assert!(token.is_none(), "request {} must go without a token", id);
                     }
                     self.send_deadline.insert(id, self.now + 60_000 + 5_000);
-                    self.pending.push(Pending::Send { id, send, token, deadline: self.now + 65_000 });
+                    self.pending.push(Pending::Send {
+                        id,
+                        send,
+                        token,
+                        deadline: self.now + 65_000,
+                    });
                 }
                 Command::Resolve { id } if self.tokenless.contains(&id) => {
                     prop_assert!(
@@ -192,7 +201,8 @@ impl World {
                     let code = error.code();
                     let justified = match code {
                         _ if self.tokenless.contains(&id) => {
-                            code == "REQUEST_FAILED" && (self.send_failed.contains(&id) || self.timed_out(id))
+                            code == "REQUEST_FAILED"
+                                && (self.send_failed.contains(&id) || self.timed_out(id))
                         }
                         "LOGGED_OUT" => self
                             .logout_steps
@@ -201,7 +211,9 @@ impl World {
                         "NETWORK_OFFLINE" => !self.online,
                         "WX_LOGIN_FAILED" => self.wx_login_failed,
                         "REQUEST_FAILED" => {
-                            self.send_failed.contains(&id) || self.login_post_failed || self.timed_out(id)
+                            self.send_failed.contains(&id)
+                                || self.login_post_failed
+                                || self.timed_out(id)
                         }
                         "LOGIN_REJECTED" => self.login_rejected,
                         "LOGIN_TIMEOUT" => {
@@ -225,7 +237,10 @@ impl World {
                     *self.settled.entry(id).or_default() += 1;
                     prop_assert_eq!(self.settled[&id], 1, "settled twice");
                 }
-                Command::Persist { session, generation } => {
+                Command::Persist {
+                    session,
+                    generation,
+                } => {
                     prop_assert!(!self.tokens.contains_key(&generation), "generation reused");
                     self.tokens.insert(generation, session.token.clone());
                     self.latest_token = Some(session.token.clone());
@@ -240,7 +255,9 @@ impl World {
             .pending
             .iter()
             .filter(|p| match p {
-                Pending::Send { deadline, .. } | Pending::PostCode(_, deadline) => self.now < *deadline,
+                Pending::Send { deadline, .. } | Pending::PostCode(_, deadline) => {
+                    self.now < *deadline
+                }
                 _ => false,
             })
             .count();
@@ -296,7 +313,9 @@ impl World {
                 },
             },
             Pending::Check(check) => Input::CheckSessionAnswered { check, ok: good },
-            Pending::Send { id, send, token, .. } => {
+            Pending::Send {
+                id, send, token, ..
+            } => {
                 if outcome % 5 == 0 {
                     Input::RequestFailed {
                         id,

@@ -28,7 +28,9 @@ fn url_like() -> impl Strategy<Value = String> {
 /// RFC 9110 field-value, ASCII only: visible characters, inner spaces and tabs.
 fn is_header_value(t: &str) -> bool {
     let visible = |c: char| ('\x21'..='\x7e').contains(&c);
-    t.starts_with(visible) && t.ends_with(visible) && t.chars().all(|c| visible(c) || c == ' ' || c == '\t')
+    t.starts_with(visible)
+        && t.ends_with(visible)
+        && t.chars().all(|c| visible(c) || c == ' ' || c == '\t')
 }
 
 proptest! {

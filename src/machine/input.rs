@@ -42,7 +42,10 @@ impl Machine {
                 if self.add_waiter(id, kind, 0) {
                     let generation = Some(self.adopted_generation);
                     if let Some(w) = self.waiters.get_mut(id) {
-                        w.state = State::InFlight { send: 0, generation };
+                        w.state = State::InFlight {
+                            send: 0,
+                            generation,
+                        };
                     }
                     self.in_flight[channel.index()] += 1;
                     let deadline = now

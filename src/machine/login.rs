@@ -56,7 +56,8 @@ impl Machine {
         self.checks += 1;
         let deadline = now.saturating_add(self.config.check_session_timeout_ms);
         self.check = Some((self.checks, deadline));
-        self.out.push_back(Command::CheckSession { check: self.checks });
+        self.out
+            .push_back(Command::CheckSession { check: self.checks });
     }
 
     /// The token of an unchecked session was just used without waiting for the check

@@ -227,10 +227,16 @@ impl Machine {
         };
         let sends = self.deadlines.peek().map(|Reverse((d, _, _))| *d);
         let posts = self.posts_on_wire.iter().map(|&(_, d)| d).min();
-        [login, self.check.map(|c| c.1), self.network_deadline, sends, posts]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            login,
+            self.check.map(|c| c.1),
+            self.network_deadline,
+            sends,
+            posts,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Number of waiters not yet settled.
@@ -275,7 +281,10 @@ impl Machine {
     /// The generation of a usable, checkSession-verified login state.
     fn verified(&self, now: u64) -> Option<u64> {
         let g = self.usable(now)?;
-        self.session.as_ref().is_some_and(|s| s.checked).then_some(g)
+        self.session
+            .as_ref()
+            .is_some_and(|s| s.checked)
+            .then_some(g)
     }
 
     /// Whether another request may go out on `channel`; login POSTs count on
@@ -294,7 +303,11 @@ impl Machine {
     fn pump(&mut self, now: u64) {
         if !(self.renewals.is_empty() && self.fresh.is_empty()) {
             if let Some(generation) = self.usable(now) {
-                let ids: Vec<WaiterId> = self.renewals.drain(..).chain(self.fresh.drain(..)).collect();
+                let ids: Vec<WaiterId> = self
+                    .renewals
+                    .drain(..)
+                    .chain(self.fresh.drain(..))
+                    .collect();
                 for id in ids.into_iter().rev() {
                     self.dispatch(id, generation);
                 }
@@ -321,7 +334,8 @@ impl Machine {
         for channel in CHANNELS {
             self.send_from_queue(channel, now);
         }
-        let waiting = !(self.renewals.is_empty() && self.fresh.is_empty() && self.verified.is_empty());
+        let waiting =
+            !(self.renewals.is_empty() && self.fresh.is_empty() && self.verified.is_empty());
         if waiting {
             self.obtain_login_state(now);
         }
@@ -338,8 +352,22 @@ impl Machine {
         match w.kind {
             Kind::Request { channel, .. } => self.send_queues[channel.index()].push_front(id),
             Kind::Login => self.settle(id, Ok(())),
-            Kind::Authorize => self.settle_with(id, Command::Authorized { id, generation, relogins }),
-            Kind::Check => self.settle_with(id, Command::Verdict { id, replay: true, relogins }),
+            Kind::Authorize => self.settle_with(
+                id,
+                Command::Authorized {
+                    id,
+                    generation,
+                    relogins,
+                },
+            ),
+            Kind::Check => self.settle_with(
+                id,
+                Command::Verdict {
+                    id,
+                    replay: true,
+                    relogins,
+                },
+            ),
         }
     }
 
@@ -353,7 +381,12 @@ impl Machine {
             let Some(w) = self.waiters.get_mut(id) else {
                 continue;
             };
-            let Kind::Request { with_token, timeout_ms, .. } = w.kind else {
+            let Kind::Request {
+                with_token,
+                timeout_ms,
+                ..
+            } = w.kind
+            else {
                 continue;
             };
             if w.state != State::Waiting {
@@ -373,7 +406,12 @@ impl Machine {
             self.in_flight[channel.index()] += 1;
             let deadline = now.saturating_add(timeout_ms).saturating_add(margin);
             self.deadlines.push(Reverse((deadline, id, send)));
-            self.out.push_back(Command::Send { id, send, generation, channel });
+            self.out.push_back(Command::Send {
+                id,
+                send,
+                generation,
+                channel,
+            });
             if generation.is_some() {
                 self.check_in_parallel(now);
             }

@@ -63,8 +63,13 @@ impl Machine {
     /// left `Waiting`, for the caller to settle or queue.
     pub(super) fn take_in_flight(&mut self, id: WaiterId, send: u64) -> Option<Option<u64>> {
         let w = self.waiters.get_mut(id)?;
-        let (State::InFlight { send: s, generation }, Kind::Request { channel, .. }) =
-            (w.state, w.kind)
+        let (
+            State::InFlight {
+                send: s,
+                generation,
+            },
+            Kind::Request { channel, .. },
+        ) = (w.state, w.kind)
         else {
             return None;
         };
@@ -132,9 +137,12 @@ impl Machine {
             let queued: Vec<WaiterId> = self.send_queues[channel.index()].drain(..).collect();
             for id in queued {
                 match self.waiters.get(id).map(|w| (w.kind, w.state)) {
-                    Some((Kind::Request { with_token: true, .. }, State::Waiting)) => {
-                        self.settle(id, Err(LoginError::LoggedOut))
-                    }
+                    Some((
+                        Kind::Request {
+                            with_token: true, ..
+                        },
+                        State::Waiting,
+                    )) => self.settle(id, Err(LoginError::LoggedOut)),
                     Some(_) => self.send_queues[channel.index()].push_back(id),
                     None => {}
                 }
