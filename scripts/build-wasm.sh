@@ -50,3 +50,7 @@ node scripts/bundle.js "$DIST/index.js" "$OUT/weapp_login_bg.js"
 cp js-shim/index.d.ts "$DIST/index.d.ts"
 echo "build-wasm: $(wc -c <"$OUT/mvp.wasm") bytes wasm, $(wc -c <"$DIST/weapp_login_bg.wasm.br") bytes .wasm.br," \
   "$(wc -c <"$DIST/index.js") bytes index.js (minified); the size budget: make size"
+# 7. The adapters (weapp-login/fly, /axios, /luch-request, /taro, /uni): one minified file
+#    each beside index.js, with its .d.ts, so "build npm" copies them and a page that
+#    does not require one never loads it (scripts/bundle-adapters.js).
+node scripts/bundle-adapters.js "$DIST"

@@ -19,6 +19,8 @@ const INSTALLED = path.join(MINIPROGRAM, 'node_modules/weapp-login');
 const pkg = require('../../pkg/package.json');
 const TARBALL = path.join(ROOT, 'target/pack', `${pkg.name}-${pkg.version}.tgz`);
 const WASM = 'dist/weapp_login_bg.wasm.br';
+/** The adapter modules beside index.js: weapp-login/fly, /axios, /luch-request, /taro, /uni. */
+const ADAPTERS = ['fly', 'axios', 'luch-request', 'taro', 'uni'];
 /** Where "build npm" must put the wasm: the default wasmPath of js-shim/index.js. */
 const DEFAULT_WASM_PATH = '/miniprogram_npm/weapp-login/weapp_login_bg.wasm.br';
 const NPM_ENV = Object.assign({}, process.env, { npm_config_update_notifier: 'false', npm_config_loglevel: 'error' });
@@ -52,7 +54,8 @@ test('package.json: a CommonJS package with main, types, miniprogram, exports an
   assert.equal(pkg.types, 'dist/index.d.ts');
   assert.equal(pkg.miniprogram, 'dist', 'the folder "build npm" copies');
   assert.deepEqual(pkg.files.slice().sort(), ['dist', 'testing']);
-  assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './package.json', './testing']);
+  assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './axios', './fly', './luch-request', './package.json', './taro',
+    './testing', './uni']);
   assert.ok(pkg.engines && pkg.engines.node);
   assert.equal(pkg.dependencies, undefined, 'no dependencies: npm install of the tarball works offline');
 });
@@ -60,8 +63,9 @@ test('package.json: a CommonJS package with main, types, miniprogram, exports an
 test('the tarball holds dist/, testing/, package.json, README and LICENSE, nothing else', needsBuild, () => {
   const files = tarballFiles();
   const testing = fs.readdirSync(path.join(PKG, 'testing')).map((f) => 'testing/' + f);
+  const adapters = [].concat(...ADAPTERS.map((a) => ['dist/' + a + '.js', 'dist/' + a + '.d.ts']), 'dist/interceptable.d.ts');
   const expected = ['LICENSE', 'README.md', 'package.json', 'dist/index.d.ts', 'dist/index.js', WASM]
-    .concat(testing).sort();
+    .concat(adapters, testing).sort();
   assert.deepEqual(files, expected);
   assert.ok(files.includes('testing/index.js'));
   for (const f of namedFiles()) assert.ok(files.includes(f), `package.json names ${f}, which the tarball lacks`);

@@ -1,0 +1,76 @@
+'use strict';
+/**
+ * weapp-login/axios: the login manager under an axios instance that sends through a
+ * mini-program adapter (e.g. axios-miniprogram-adapter).
+ *
+ *   const axios = require('axios');
+ *   const api = axios.create({ baseURL: 'https://api.example.com', adapter: require('axios-miniprogram-adapter') });
+ *   require('weapp-login/axios').attach(api, auth);
+ *
+ * A request interceptor waits in `auth.authorize` (one shared login for every request
+ * that finds no login state) and places the token (trusted origins only); a response
+ * interceptor asks `auth.check` of every answer, 2xx (body-code failures) and error
+ * statuses alike, and replays the request through `instance.request` after the one
+ * shared renewal. Failures reject through axios's error path with the manager's
+ * LoginError (`RETRY_LIMIT`, `LOGGED_OUT`, …); other errors pass unchanged.
+ * `auth: false` in a request's config sends it as it is (axios's basic-auth `auth`
+ * treats false as absent). Call `attach` before adding your own interceptors: axios
+ * runs request interceptors last-added first, so yours see the config before the token
+ * is placed, and response interceptors in order, so yours see the answer after any replay.
+ */
+const { Pass, fullUrl, plainHeader, needAuth } = require('./common');
+
+/** The config key that carries the Pass between attempts (kept as it is by mergeConfig). */
+const KEY = 'weappLogin';
+const passOf = (config) => (config && config[KEY] instanceof Pass ? config[KEY] : null);
+
+/**
+ * Installs weapp-login's interceptors on an axios instance.
+ * @param {object} instance an axios instance (`axios.create(...)`) or axios itself
+ * @param {object} auth a login manager (createLoginManager)
+ * @returns {{request: number, response: number}} the interceptor ids (for `eject`)
+ */
+function attach(instance, auth) {
+  if (!instance || !instance.interceptors || typeof instance.request !== 'function') {
+    throw new TypeError('weapp-login/axios attach: instance must be an axios instance');
+  }
+  needAuth('weapp-login/axios attach', auth);
+
+  const request = instance.interceptors.request.use(function weappLoginRequest(config) {
+    if (config.auth === false) return config;
+    const prev = passOf(config);
+    const original = prev ? prev.original : { header: plainHeader(config.headers), data: config.data };
+    return auth.authorize({
+      url: fullUrl(config.baseURL, config.url),
+      method: String(config.method || 'get').toUpperCase(),
+      header: original.header,
+      data: original.data,
+      ticket: prev ? prev.ticket : undefined,
+    }).then((granted) => {
+      const o = granted.options;
+      // A plain object: axios 1.x turns it back into AxiosHeaders in dispatchRequest.
+      config.headers = Object.assign({}, o.header);
+      config.data = o.data;
+      config[KEY] = new Pass(granted.ticket, original);
+      return config;
+    });
+  });
+
+  /** `auth.check` on an axios response; a replay runs the whole chain again. */
+  function verdict(response, keep) {
+    const pass = passOf(response.config);
+    if (!pass) return keep();
+    return auth.check(pass.ticket, { statusCode: response.status, data: response.data, header: plainHeader(response.headers) })
+      .then((v) => (v === 'replay' ? instance.request(response.config) : keep()));
+  }
+
+  const response = instance.interceptors.response.use(
+    (res) => verdict(res, () => res),
+    (err) => (err && err.response && err.response.config
+      ? verdict(err.response, () => Promise.reject(err))
+      : Promise.reject(err)),
+  );
+  return { request: request, response: response };
+}
+
+module.exports = { attach };

@@ -1,0 +1,65 @@
+'use strict';
+/**
+ * What the five adapters share: the ticket a request carries between its attempts, the
+ * URL a library will really send to, and a plain copy of a header object. Bundled into
+ * each adapter file of the package (dist/fly.js, dist/axios.js, …), never shipped alone.
+ */
+
+/**
+ * What an adapter keeps on a library's request config between two attempts: the
+ * manager's `ticket` and the page's own `header` and `data`, from before the token was
+ * placed (a replay is authorized again from these, so the old token never lingers).
+ * A class instance, not a plain object: config-merging code (axios's mergeConfig,
+ * luch-request's custom) passes it on as it is instead of deep-copying it.
+ */
+class Pass {
+  /**
+   * @param {*} ticket the opaque ticket from `auth.authorize`
+   * @param {{header: (object|undefined), data: *}} original the page's header and data
+   */
+  constructor(ticket, original) {
+    this.ticket = ticket;
+    this.original = original;
+  }
+}
+
+/** `<scheme>://` or `//` at the start: the library sends it as it is (axios, luch-request). */
+const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i;
+
+/**
+ * The URL a library sends to: `url` when absolute, else `baseURL` and `url` joined with
+ * one slash, as axios's and luch-request's combineURLs do (flyio's rule is the same for
+ * http(s) URLs). Without a `baseURL` a relative `url` is left for the manager's `baseUrl`.
+ * @param {string} [baseURL]
+ * @param {string} url
+ * @returns {string}
+ */
+function fullUrl(baseURL, url) {
+  const u = url === undefined || url === null ? '' : String(url);
+  if (ABSOLUTE.test(u) || !baseURL) return u;
+  return u ? String(baseURL).replace(/\/+$/, '') + '/' + u.replace(/^\/+/, '') : String(baseURL);
+}
+
+/**
+ * A plain-object copy of a header collection (axios's AxiosHeaders has `toJSON`).
+ * @param {object} [h]
+ * @returns {object}
+ */
+function plainHeader(h) {
+  if (!h || typeof h !== 'object') return {};
+  return Object.assign({}, typeof h.toJSON === 'function' ? h.toJSON() : h);
+}
+
+/**
+ * Throws a TypeError unless `auth` has the interceptor primitives (a manager made by
+ * `createLoginManager` of weapp-login 0.2 or later).
+ * @param {string} where the adapter function, for the message
+ * @param {*} auth
+ */
+function needAuth(where, auth) {
+  if (!auth || typeof auth.authorize !== 'function' || typeof auth.check !== 'function') {
+    throw new TypeError(where + ': auth must be a login manager from createLoginManager (with authorize and check)');
+  }
+}
+
+module.exports = { Pass, fullUrl, plainHeader, needAuth };

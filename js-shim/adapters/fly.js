@@ -1,0 +1,96 @@
+'use strict';
+/**
+ * weapp-login/fly: the login manager under a flyio instance (flyio 0.6, its mini-program
+ * build `flyio/dist/npm/wx`).
+ *
+ *   const Fly = require('flyio/dist/npm/wx');
+ *   const fly = new Fly();
+ *   require('weapp-login/fly').attach(fly, auth);
+ *
+ * Instead of flyio's documented lock()/unlock() pattern (one wx.login per 401), the
+ * request interceptor waits in `auth.authorize` (one shared login) and places the token
+ * (trusted origins only); the response interceptors ask `auth.check` and replay the
+ * request through `fly.request` with the new token after the one shared renewal.
+ * Failures reject the flyio promise with the manager's LoginError (`RETRY_LIMIT`,
+ * `LOGGED_OUT`, `WX_LOGIN_FAILED`, …). `auth: false` in a request's options sends it
+ * as it is. flyio keeps one handler per interceptor: a handler set with `use` before
+ * `attach` keeps working (the request one runs before the token is placed, the response
+ * ones see the answer after any replay); one set after `attach` replaces weapp-login's.
+ */
+const { Pass, fullUrl, needAuth } = require('./common');
+
+const KEY = '__weappLogin';
+const passOf = (request) => (request && request[KEY] instanceof Pass ? request[KEY] : null);
+
+/**
+ * Installs weapp-login's request and response interceptors on `fly`.
+ * @param {object} fly a flyio instance (`new Fly()`)
+ * @param {object} auth a login manager (createLoginManager)
+ * @returns {object} `fly`
+ */
+function attach(fly, auth) {
+  if (!fly || !fly.interceptors || !fly.interceptors.request || !fly.interceptors.response) {
+    throw new TypeError('weapp-login/fly attach: fly must be a flyio instance');
+  }
+  needAuth('weapp-login/fly attach', auth);
+  const irq = fly.interceptors.request;
+  const irp = fly.interceptors.response;
+  const pageRequest = irq.handler;
+  const pageResponse = irp.handler;
+  const pageError = irp.onerror;
+
+  function authorize(request) {
+    if (request.auth === false) return request;
+    const prev = passOf(request);
+    const original = prev ? prev.original
+      : { header: Object.assign({}, request.headers), data: request.body };
+    return auth.authorize({
+      url: fullUrl(request.baseURL, request.url),
+      method: request.method,
+      header: original.header,
+      data: original.data,
+      ticket: prev ? prev.ticket : undefined,
+    }).then((granted) => {
+      const o = granted.options;
+      request.headers = Object.assign({}, o.header);
+      if (o.data !== original.data) request.body = o.data;
+      // Not enumerable: flyio and page code that log or copy the options never see it.
+      Object.defineProperty(request, KEY, { value: new Pass(granted.ticket, original), configurable: true, writable: true });
+      return request;
+    });
+  }
+
+  irq.use(function weappLoginRequest(request, P) {
+    if (!pageRequest) return authorize(request);
+    // flyio goes on with the request only when the handler gives back this same object.
+    return Promise.resolve(pageRequest.call(this, request, P)).then((r) => (r === undefined || r === request ? authorize(request) : r));
+  });
+
+  /** `auth.check` on an answer; a replay goes through `fly.request` (and these interceptors) again. */
+  function verdict(request, answer, keep) {
+    const pass = passOf(request);
+    if (!pass) return keep();
+    return auth.check(pass.ticket, { statusCode: answer.status, data: answer.data, header: answer.headers })
+      .then((v) => (v === 'replay' ? fly.request(request) : keep()));
+  }
+  const onPage = (handler, value, self, P) => {
+    if (!handler) return value;
+    const r = handler.call(self, value, P);
+    return r === undefined ? value : r;
+  };
+
+  irp.use(function weappLoginResponse(response, P) {
+    return verdict(response.request, response, () => onPage(pageResponse, response, this, P));
+  }, function weappLoginError(err, P) {
+    const rethrow = () => {
+      // flyio's rule for an error handler: a Promise decides, any other value rejects.
+      const r = onPage(pageError, err, this, P);
+      return r && typeof r.then === 'function' ? r : Promise.reject(r);
+    };
+    // An HTTP error status carries `response`; a network failure or timeout does not.
+    return err && err.response ? verdict(err.request, err.response, rethrow) : rethrow();
+  });
+  return fly;
+}
+
+module.exports = { attach };

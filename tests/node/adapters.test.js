@@ -1,0 +1,277 @@
+'use strict';
+// The five adapters (weapp-login/fly, /axios, /luch-request, /taro, /uni) under the real
+// libraries, pinned in the root package.json, each bundled with esbuild the way a
+// mini-program build would and run inside the mini-program sandbox (tests/sandbox: no
+// Node globals, WXWebAssembly) together with the shipped package (pkg/dist, as "build
+// npm" lays it out) and weapp-login/testing's fake wx, virtual clock and scripted server,
+// all loaded in the mini program's own realm.
+//
+// What runs for real: flyio 0.6.14 (its wx build, flyio/dist/npm/wx), axios 1.21.1 with
+// axios-miniprogram-adapter 0.3.5, luch-request 3.1.1 (its source, conditional-compile
+// comments left in as uni-app's compiler would see them), Taro 4.2.1's request chain
+// (@tarojs/api's Taro object with @tarojs/shared's processApis over the fake wx: what
+// the weapp platform plugin's runtime does to build Taro.request and Taro.addInterceptor),
+// uni-app 2's mp-weixin runtime (@dcloudio/uni-mp-weixin 2.0.0: its `uni` object over
+// the fake wx, with Vue stubbed out since the API layer never touches it).
+//
+// The same scenario set runs on each: 100 concurrent requests with no login state → one
+// wx.login; 100 concurrent 401s → one renewal, 100 replays, 100 × 200; a body-code
+// renewal (authFailCodeField/authFailCodes); RETRY_LIMIT; an untrusted origin gets no
+// token; logout while the requests wait for the login.
+//
+// WEAPP_LOGIN_DIST=dir runs it against another build of the package (default pkg/dist).
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const esbuild = require('esbuild');
+const { createSandbox } = require('../sandbox');
+
+const REPO = path.join(__dirname, '../..');
+const DIST = path.resolve(process.env.WEAPP_LOGIN_DIST || path.join(REPO, 'pkg/dist'));
+const ADAPTERS = ['fly', 'axios', 'luch-request', 'taro', 'uni'];
+const ORIGIN = 'https://api.example.com';
+const LOGIN_PATH = '/user/login';
+const N = 100;
+
+// ---- a mini program root: the package as "build npm" lays it out, the libraries bundled
+let root;
+test.before(() => {
+  const missing = ['index.js'].concat(ADAPTERS.map((a) => a + '.js')).filter((f) => !fs.existsSync(path.join(DIST, f)));
+  if (missing.length) throw new Error(`${DIST} lacks ${missing.join(', ')}: build the package first (make build)`);
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'weapp-adapters-'));
+  fs.writeFileSync(path.join(root, 'app.json'), JSON.stringify({ pages: ['pages/index/index'] }));
+  fs.writeFileSync(path.join(root, 'app.js'), 'App({});\n');
+  const npm = path.join(root, 'miniprogram_npm');
+  fs.cpSync(DIST, path.join(npm, 'weapp-login'), { recursive: true });
+  fs.mkdirSync(path.join(npm, 'weapp-login-testing'), { recursive: true });
+  fs.copyFileSync(path.join(REPO, 'pkg/testing/index.js'), path.join(npm, 'weapp-login-testing/index.js'));
+  const vueStub = path.join(root, 'vue-stub.js');
+  fs.writeFileSync(vueStub, 'module.exports = function Vue() {};\n');
+  const libs = {
+    flyio: "module.exports = require('flyio/dist/npm/wx');",
+    axios: "module.exports = { axios: require('axios'), mpAdapter: require('axios-miniprogram-adapter') };",
+    'luch-request': "module.exports = require('luch-request').default;",
+    // @tarojs/plugin-platform-weapp's runtime: initNativeApi(taro) → processApis(taro, wx, …).
+    taro: "const Taro = require('@tarojs/api').default; require('@tarojs/shared').processApis(Taro, wx); module.exports = Taro;",
+    uni: "module.exports = require('@dcloudio/uni-mp-weixin').default;",
+  };
+  for (const name of Object.keys(libs)) {
+    esbuild.buildSync({
+      stdin: { contents: libs[name], resolveDir: REPO, sourcefile: name + '-entry.js' },
+      outfile: path.join(npm, name, 'index.js'),
+      bundle: true,
+      format: 'cjs',
+      platform: 'neutral',
+      target: 'es2017',
+      mainFields: ['browser', 'main', 'module'],
+      conditions: ['browser', 'require'],
+      alias: { vue: vueStub },
+      // Taro's build-time constants, with the values of Taro's own default build config.
+      define: Object.assign({ 'process.env.NODE_ENV': '"production"', 'process.env.TARO_ENV': '"weapp"',
+        'process.env.TARO_PLATFORM': '"mini"', ENABLE_INNER_HTML: 'true' }, ...['ENABLE_ADJACENT_HTML', 'ENABLE_SIZE_APIS',
+        'ENABLE_TEMPLATE_CONTENT', 'ENABLE_CLONE_NODE', 'ENABLE_CONTAINS', 'ENABLE_MUTATION_OBSERVER'].map((k) => ({ [k]: 'false' }))),
+      logLevel: 'error',
+    });
+  }
+});
+test.after(() => { if (root) fs.rmSync(root, { recursive: true, force: true }); });
+
+// ---- one world: a sandbox, the fake platform in it, the manager, the library ----------
+const plain = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
+
+/**
+ * @param {string} lib fly | axios | luch-request | taro | uni
+ * @param {object} [o] {options: manager options, route: function (server) adding routes first}
+ */
+function world(lib, o) {
+  o = o || {};
+  const sb = createSandbox({ root, log: false });
+  const T = sb.require('weapp-login-testing');
+  const clock = T.createClock({ start: 1767225600000 });
+  const server = T.createServer();
+  server.loginRoute(LOGIN_PATH);
+  if (o.route) o.route(server);
+  server.route('*', '/api/always401', () => ({ statusCode: 401, data: { error: 'unauthorized' } }));
+  // RegExps of the mini program's realm: the server (loaded there) tests them with instanceof.
+  const re = (source) => new sb.globals.RegExp(source);
+  server.route('*', re('^/api/'), server.authed((req) => ({ data: { ok: true, path: req.path } })));
+  server.route('*', re('^/asset/'), () => ({ data: { asset: true } }));
+  const fake = T.createFakeWx({ clock, server, platform: 'wx' });
+  // The fake is the mini program's wx (and, for luch-request, what uni-app compiles uni to).
+  // uni-app's runtime keeps the mini program's Component() at load (for its component glue,
+  // unused here); the sandbox models App and Page only, so a no-op stands in for it.
+  const Component = function Component() {};
+  for (const [k, v] of [['wx', fake.api], ['uni', fake.api], ['Component', Component]]) {
+    Object.defineProperty(sb.context, k, { value: v, writable: true, configurable: true, enumerable: false });
+  }
+  const { createLoginManager, LoginError } = sb.require('weapp-login');
+  const auth = createLoginManager(Object.assign({ wx: fake.api, clock, loginUrl: ORIGIN + LOGIN_PATH, baseUrl: ORIGIN }, o.options));
+  const w = { sb, clock, server, fake, auth, LoginError, send: null };
+  w.send = STACKS[lib](sb, auth);
+  w.apiRequests = () => fake.calls.requests.filter((r) => r.path !== LOGIN_PATH);
+  w.loginPosts = () => fake.calls.requests.filter((r) => r.path === LOGIN_PATH);
+  /** The outcome of one request through the library: {status, data} or {error: {name, code, ...}}. */
+  w.request = (url, extra) => w.send(url, extra).then((r) => ({ status: r.status, data: plain(r.data) }),
+    (e) => ({ error: { message: String(e && (e.stack || e.message) || e).slice(0, 300), name: e && e.name, code: e && e.code, errMsg: e && e.errMsg, isLoginError: e instanceof LoginError } }));
+  /** Moves the virtual clock 1 ms at a time (libraries also use real 0 ms timers) until `p` settles. */
+  w.run = async (p, limitMs) => {
+    let done = false;
+    p.then(() => { done = true; }, () => { done = true; });
+    for (let i = 0; !done && i < (limitMs || 60000); i++) await clock.advance(1);
+    assert.ok(done, 'still pending after ' + (limitMs || 60000) + ' ms of virtual time');
+    return p;
+  };
+  return w;
+}
+
+/** Each library set up as its docs say, with weapp-login's adapter; `send(url, extra)` → {status, data}. */
+const STACKS = {
+  fly(sb, auth) {
+    const Fly = sb.require('flyio');
+    const fly = new Fly();
+    fly.config.baseURL = ORIGIN;
+    sb.require('weapp-login/fly').attach(fly, auth);
+    return (url, extra) => fly.request(url, null, Object.assign({ method: 'GET' }, extra))
+      .then((r) => ({ status: r.status, data: r.data }));
+  },
+  axios(sb, auth) {
+    const { axios, mpAdapter } = sb.require('axios');
+    const api = axios.create({ baseURL: ORIGIN, adapter: mpAdapter });
+    sb.require('weapp-login/axios').attach(api, auth);
+    return (url, extra) => api.request(Object.assign({ url, method: 'get' }, extra))
+      .then((r) => ({ status: r.status, data: r.data }));
+  },
+  'luch-request'(sb, auth) {
+    const Request = sb.require('luch-request');
+    const http = new Request({ baseURL: ORIGIN });
+    sb.require('weapp-login/luch-request').attach(http, auth);
+    return (url, extra) => {
+      const o = Object.assign({ url, method: 'GET' }, extra);
+      if (o.auth === false) { delete o.auth; o.custom = { auth: false }; }
+      return http.request(o).then((r) => ({ status: r.statusCode, data: r.data }));
+    };
+  },
+  taro(sb, auth) {
+    const Taro = sb.require('taro');
+    Taro.addInterceptor(sb.require('weapp-login/taro').interceptor(auth));
+    return (url, extra) => Taro.request(Object.assign({ url: absolute(url) }, extra))
+      .then((r) => ({ status: r.statusCode, data: r.data }));
+  },
+  uni(sb, auth) {
+    const uni = sb.require('uni');
+    sb.require('weapp-login/uni').install(uni, auth);
+    return (url, extra) => new Promise((resolve, reject) => {
+      uni.request(Object.assign({ url: absolute(url), success: resolve, fail: reject }, extra));
+    }).then((r) => ({ status: r.statusCode, data: r.data }));
+  },
+};
+const absolute = (url) => (/^https?:/.test(url) ? url : ORIGIN + url);
+
+const bearer = (r) => {
+  for (const k of Object.keys(r.header || {})) if (k.toLowerCase() === 'authorization') return r.header[k];
+  return undefined;
+};
+
+// ---- the scenario set, on each library ----------------------------------------------
+const SCENARIOS = {
+  async [`${N} concurrent requests with no login state: one wx.login, one login POST, ${N} × 200 with the token`](lib) {
+    const w = world(lib);
+    const out = await w.run(Promise.all(Array.from({ length: N }, (_, i) => w.request('/api/item/' + i))));
+    assert.deepEqual(out.map((r) => r.status), Array(N).fill(200), JSON.stringify(out.find((r) => r.status !== 200)));
+    assert.equal(w.fake.calls.login, 1, 'wx.login calls');
+    assert.equal(w.loginPosts().length, 1, 'login POSTs');
+    const api = w.apiRequests();
+    assert.equal(api.length, N, 'API requests sent');
+    assert.ok(api.every((r) => bearer(r) === 'Bearer tok-code-1'), 'every request carries the token');
+    assert.ok(w.fake.calls.maxInFlight <= 10, 'wx.request in flight at once');
+    w.sb.close();
+  },
+
+  async [`${N} concurrent 401s: one renewal, ${N} replays with the new token, ${N} × 200`](lib) {
+    const w = world(lib);
+    assert.equal((await w.run(w.request('/api/first'))).status, 200);
+    w.server.expireTokens();
+    const out = await w.run(Promise.all(Array.from({ length: N }, (_, i) => w.request('/api/item/' + i))));
+    assert.deepEqual(out.map((r) => r.status), Array(N).fill(200), JSON.stringify(out.find((r) => r.status !== 200)));
+    assert.deepEqual(out[7].data, { ok: true, path: '/api/item/7' }, 'the replay answers the same request');
+    assert.equal(w.fake.calls.login, 2, 'wx.login calls (one renewal)');
+    assert.equal(w.loginPosts().length, 2, 'login POSTs');
+    const api = w.apiRequests().slice(1);
+    assert.equal(api.length, 2 * N, 'each request sent twice');
+    assert.equal(api.filter((r) => r.statusCode === 401 && bearer(r) === 'Bearer tok-code-1').length, N, '401s with the old token');
+    assert.equal(api.filter((r) => r.statusCode === 200 && bearer(r) === 'Bearer tok-code-2').length, N, 'replays with the new token');
+    for (let i = 0; i < N; i++) {
+      assert.equal(api.filter((r) => r.path === '/api/item/' + i).length, 2, '/api/item/' + i + ' replayed once');
+    }
+    w.sb.close();
+  },
+
+  async ['body-code renewal: a 200 whose return_code is 10000 renews once and replays'](lib) {
+    const w = world(lib, {
+      options: { authFailCodeField: 'return_code', authFailCodes: [10000] },
+      route: (server) => server.route('*', '/api/coded', (req) => (server.validToken(req)
+        ? { data: { return_code: 0, path: req.path } } : { data: { return_code: 10000, msg: 'login expired' } })),
+    });
+    assert.deepEqual((await w.run(w.request('/api/coded'))).data, { return_code: 0, path: '/api/coded' });
+    w.server.expireTokens();
+    const out = await w.run(Promise.all(Array.from({ length: 20 }, () => w.request('/api/coded'))));
+    assert.deepEqual(out.map((r) => r.data && r.data.return_code), Array(20).fill(0));
+    assert.equal(w.fake.calls.login, 2, 'wx.login calls');
+    assert.equal(w.apiRequests().length, 1 + 40, 'each request sent twice');
+    w.sb.close();
+  },
+
+  async ['RETRY_LIMIT: a server that always answers 401 rejects through the library with the LoginError'](lib) {
+    const w = world(lib, { options: { retryLimit: 2 } });
+    const out = await w.run(w.request('/api/always401'));
+    assert.deepEqual(out.error && [out.error.isLoginError, out.error.code], [true, 'RETRY_LIMIT'], JSON.stringify(out));
+    assert.equal(w.fake.calls.login, 3, 'wx.login calls (1 + retryLimit)');
+    assert.equal(w.apiRequests().length, 3, 'sends of the request');
+    w.sb.close();
+  },
+
+  async ['untrusted origin: no token in the header or the URL; auth: false never logs in'](lib) {
+    const w = world(lib);
+    assert.equal((await w.run(w.request('/api/a'))).status, 200);
+    for (const url of ['https://cdn.other.com/asset/x', 'https://api.example.com.evil.com/asset/y', 'http://api.example.com/asset/z']) {
+      assert.equal((await w.run(w.request(url, { header: { 'X-Page': 'p' } }))).status, 200, url);
+    }
+    const sent = w.apiRequests().filter((r) => r.path.indexOf('/asset/') === 0);
+    assert.equal(sent.length, 3);
+    for (const r of sent) {
+      assert.ok(JSON.stringify(r.header).indexOf('tok-') < 0, r.url + ' carries the token: ' + JSON.stringify(r.header));
+      assert.ok(r.url.indexOf('tok-') < 0, r.url);
+    }
+    const fresh = world(lib);
+    assert.equal((await fresh.run(fresh.request('/asset/public', { auth: false }))).status, 200);
+    assert.equal(fresh.fake.calls.login, 0, 'auth: false logs in');
+    assert.equal(bearer(fresh.apiRequests()[0]), undefined);
+    w.sb.close();
+    fresh.sb.close();
+  },
+
+  async ['logout while requests wait for the login: each rejects LOGGED_OUT through the library, nothing is sent'](lib) {
+    const w = world(lib);
+    await w.auth.ready;
+    const waiting = Promise.all(Array.from({ length: 5 }, (_, i) => w.request('/api/w/' + i)));
+    await w.clock.advance(5); // wx.login is under way (the fake answers after 10 ms)
+    assert.equal(w.fake.calls.login, 1, 'the requests started one login');
+    await w.run(w.auth.logout());
+    const out = await w.run(waiting);
+    assert.deepEqual(out.map((r) => r.error && r.error.code), Array(5).fill('LOGGED_OUT'), JSON.stringify(out));
+    assert.ok(out.every((r) => r.error.isLoginError), 'the LoginError itself');
+    await w.clock.advance(1000);
+    assert.equal(w.apiRequests().length, 0, 'API requests sent');
+    const again = await w.run(w.request('/api/after'));
+    assert.equal(again.status, 200, 'the next request logs in again');
+    w.sb.close();
+  },
+};
+
+for (const lib of ADAPTERS) {
+  for (const name of Object.keys(SCENARIOS)) {
+    test(`[${lib}] ${name}`, () => SCENARIOS[name](lib));
+  }
+}
