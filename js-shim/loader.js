@@ -16,12 +16,18 @@ function instantiate(path, imports) {
   // scan for require('…') literals, never look for Node's built-in modules.
   const nodeRequire = typeof require === 'function' ? require : null;
   if (typeof WebAssembly !== 'undefined' && nodeRequire && typeof __dirname === 'string') {
-    return new Promise((resolve) => {
-      const fs = nodeRequire('fs');
+    // Read and decompress off the main thread: createLoginManager and a first request
+    // that carries a persisted token never wait for it.
+    return new Promise((resolve, reject) => {
       const file = path === undefined ? __dirname + '/' + WASM_FILE : path;
-      let bytes = fs.readFileSync(file);
-      if (/\.br$/.test(file)) bytes = nodeRequire('zlib').brotliDecompressSync(bytes);
-      resolve(WebAssembly.instantiate(bytes, imports));
+      nodeRequire('fs').readFile(file, (err, bytes) => {
+        if (err) return reject(err);
+        if (!/\.br$/.test(file)) return resolve(WebAssembly.instantiate(bytes, imports));
+        nodeRequire('zlib').brotliDecompress(bytes, (e, raw) => {
+          if (e) reject(e);
+          else resolve(WebAssembly.instantiate(raw, imports));
+        });
+      });
     });
   }
   return Promise.reject(new Error('neither WXWebAssembly nor WebAssembly is available'));

@@ -5,11 +5,24 @@
  */
 const { LoginError } = require('./errors');
 
-const ABSOLUTE_HTTP = /^https?:\/\/[^/?#\s]+/i;
+/**
+ * An absolute http(s) URL whose origin every standard parser reads alike: a plain host
+ * (letters, digits, '.', '-', '_') or a bracketed IPv6 address, an optional port, and no
+ * backslash, whitespace or control character anywhere (the core refuses the same).
+ */
+const HTTP_URL = /^https?:\/\/(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?(?:[/?#][^\\\s\x00-\x1f\x7f]*)?$/i;
+const isHttpUrl = (v) => {
+  const m = isStr(v) && HTTP_URL.exec(v);
+  return !!m && (m[1] === undefined || Number(m[1]) <= 65535);
+};
 const isStr = (v) => typeof v === 'string';
 const isCode = (v) => typeof v === 'string' || (typeof v === 'number' && isFinite(v));
 const isStatus = (v) => Number.isInteger(v) && v >= 100 && v <= 599;
 const isCount = (v) => Number.isInteger(v) && v >= 0;
+/** Longest delay setTimeout honours (2^31 - 1 ms, about 24.8 days); more is clamped to ~1 ms. */
+const MAX_MS = 2147483647;
+const isMs = (v) => isCount(v) && v <= MAX_MS;
+const MS = ' (ms, at most ' + MAX_MS + ')';
 const isObj = (v) => v !== null && typeof v === 'object';
 const isClock = (v) => isObj(v) && typeof v.now === 'function'
   && typeof v.setTimeout === 'function' && typeof v.clearTimeout === 'function';
@@ -27,31 +40,39 @@ const REAL_CLOCK = {
 /** What the manager calls on the platform object (wx, tt, qq, Taro, uni), always. */
 const WX_METHODS = ['login', 'checkSession', 'request', 'getStorageSync', 'setStorageSync', 'removeStorageSync'];
 
-/** Each option: [check, what it must be, default]. */
+/**
+ * Each option: [check, what it must be, default]. Every limit the core enforces is
+ * checked here, synchronously, so a bad value never reaches a request.
+ */
+
 const SCHEMA = {
-  loginUrl: [(v) => isStr(v) && ABSOLUTE_HTTP.test(v), 'an absolute http(s) URL'],
-  baseUrl: [(v) => isStr(v) && ABSOLUTE_HTTP.test(v), 'an absolute http(s) URL'],
+  loginUrl: [isHttpUrl, 'an absolute http(s) URL'],
+  baseUrl: [isHttpUrl, 'an absolute http(s) URL'],
   wx: [(v) => isObj(v) && WX_METHODS.every((m) => typeof v[m] === 'function'),
     'an object with the wx API (' + WX_METHODS.join(', ') + ')'],
   wasmPath: [(v) => isStr(v) && /\.wasm(\.br)?$/.test(v), 'a path ending in .wasm or .wasm.br'],
   tokenField: [(v) => isStr(v) && v.length > 0, 'a non-empty string', 'token'],
   expiresInField: [(v) => isStr(v) && v.length > 0, 'a non-empty string', 'expiresIn'],
   tokenHeader: [(v) => isStr(v) && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(v), 'an HTTP header name', 'Authorization'],
-  tokenPrefix: [isStr, 'a string', 'Bearer '],
+  tokenPrefix: [(v) => isStr(v) && /^[\x20\x21-\x7e]*$/.test(v) && !/^\s/.test(v), 'visible ASCII (spaces allowed, not leading)', 'Bearer '],
   tokenIn: [(v) => v === 'header' || v === 'data', "'header' or 'data'", 'header'],
   tokenDataField: [(v) => isStr(v) && v.length > 0, 'a non-empty string', 'token'],
   authFailStatusCodes: [(v) => Array.isArray(v) && v.every(isStatus), 'an array of HTTP statuses', [401]],
   authFailCodeField: [(v) => isStr(v) && v.length > 0, 'a non-empty string'],
-  authFailCodes: [(v) => Array.isArray(v) && v.every(isCode), 'an array of strings or numbers', []],
+  authFailCodes: [(v) => Array.isArray(v) && v.every(isCode), 'an array of strings or finite numbers', []],
   isAuthFailure: [(v) => typeof v === 'function', 'a function (result) => boolean'],
   retryLimit: [(v) => isCount(v) && v <= 100, 'an integer from 0 to 100', 3],
-  loginTimeoutMs: [(v) => isCount(v) && v > 0, 'a positive integer (ms)', 10000],
-  renewMarginMs: [isCount, 'a non-negative integer (ms)', 60000],
-  loginBackoffMs: [isCount, 'a non-negative integer (ms); 0 turns backoff off', 1000],
-  loginBackoffMaxMs: [isCount, 'a non-negative integer (ms)', 60000],
-  recheckAfterHiddenMs: [isCount, 'a non-negative integer (ms)', 300000],
+  loginTimeoutMs: [(v) => isMs(v) && v > 0, 'a positive integer' + MS, 10000],
+  renewMarginMs: [isMs, 'a non-negative integer' + MS, 60000],
+  loginBackoffMs: [isMs, 'a non-negative integer' + MS + '; 0 turns backoff off', 1000],
+  loginBackoffMaxMs: [isMs, 'a non-negative integer' + MS, 60000],
+  recheckAfterHiddenMs: [isMs, 'a non-negative integer' + MS, 300000],
+  checkSessionTimeoutMs: [(v) => isMs(v) && v > 0, 'a positive integer' + MS, 5000],
+  networkWaitMs: [isMs, 'a non-negative integer' + MS + '; 0 does not wait', 3000],
+  awaitCheckSession: [(v) => typeof v === 'boolean', 'a boolean', false],
+  logoutUrl: [isHttpUrl, 'an absolute http(s) URL'],
   storageKey: [(v) => isStr(v) && v.length > 0, 'a non-empty string', 'weapp_login_session'],
-  trustedOrigins: [(v) => Array.isArray(v) && v.every((o) => isStr(o) && ABSOLUTE_HTTP.test(o)),
+  trustedOrigins: [(v) => Array.isArray(v) && v.every(isHttpUrl),
     'an array of absolute http(s) origins'],
   onEvent: [(v) => typeof v === 'function', 'a function (event)'],
   clock: [isClock, 'an object with now() (ms), setTimeout(fn, ms) and clearTimeout(handle)', REAL_CLOCK],
@@ -92,26 +113,26 @@ function validate(options, defaultWx) {
   return out;
 }
 
-/** The data part of the options, as the wasm Core reads it (no functions, no wx). */
-function coreOptions(o) {
-  const c = {
-    loginUrl: o.loginUrl,
-    tokenField: o.tokenField,
-    expiresInField: o.expiresInField,
-    authFailStatusCodes: o.authFailStatusCodes,
-    authFailCodes: o.authFailCodes.map(String),
-    retryLimit: o.retryLimit,
-    loginTimeoutMs: o.loginTimeoutMs,
-    renewMarginMs: o.renewMarginMs,
-    loginBackoffMs: o.loginBackoffMs,
-    loginBackoffMaxMs: Math.max(o.loginBackoffMs, o.loginBackoffMaxMs),
-    seed: Math.floor(Math.random() * 4294967296), // the backoff jitter's seed
-    recheckAfterHiddenMs: o.recheckAfterHiddenMs,
-  };
-  if (o.baseUrl !== undefined) c.baseUrl = o.baseUrl;
-  if (o.trustedOrigins !== undefined) c.trustedOrigins = o.trustedOrigins;
-  if (o.authFailCodeField !== undefined) c.authFailCodeField = o.authFailCodeField;
-  return c;
+/**
+ * The numeric settings of the wasm Core, in the order `Core`'s constructor reads them
+ * (src/wasm/mod.rs): retryLimit, loginTimeoutMs, renewMarginMs, loginBackoffMs,
+ * loginBackoffMaxMs, recheckAfterHiddenMs, checkSessionTimeoutMs, networkWaitMs (0 where
+ * the platform cannot tell its network state), awaitCheckSession (0/1), the backoff
+ * jitter's seed. All ms.
+ */
+function coreNumbers(o) {
+  return [
+    o.retryLimit,
+    o.loginTimeoutMs,
+    o.renewMarginMs,
+    o.loginBackoffMs,
+    Math.max(o.loginBackoffMs, o.loginBackoffMaxMs),
+    o.recheckAfterHiddenMs,
+    o.checkSessionTimeoutMs,
+    typeof o.wx.getNetworkType === 'function' ? o.networkWaitMs : 0,
+    o.awaitCheckSession ? 1 : 0,
+    Math.floor(Math.random() * 4294967296),
+  ];
 }
 
-module.exports = { validate, coreOptions };
+module.exports = { validate, coreNumbers, isHttpUrl, MAX_MS };

@@ -1,62 +1,54 @@
-//! The host: one duck-typed JS object the shim builds around the platform's `wx`
-//! (see `js-shim/host.js`). Rust never reads a global; every call that can throw is
-//! bound with `catch`, and a throw becomes a failure input, never a hung promise.
+//! The host: the JS object the shim builds around the platform's `wx`
+//! (`js-shim/manager.js`). Two methods carry every [`crate::Command`]: `cmd` with numbers
+//! only (the hot path: send, resolve), `text` where a string must go along (the login
+//! code, a new token, an error). Neither ever throws into the wasm (the shim swallows
+//! what the platform throws and reports it as a later input), so no JS exception unwinds
+//! through Rust.
 
-use alloc::string::String;
 use wasm_bindgen::prelude::*;
+
+/// `cmd` operations (arguments `a`, `b`, `c`, `d`; unused ones are 0).
+pub mod op {
+    /// Call `wx.login` for attempt `a`; answers come back as `put(WX_LOGIN_FAILED)` /
+    /// `text(WX_LOGIN_OK)`.
+    pub const WX_LOGIN: u8 = 0;
+    /// Call `wx.checkSession`, check number `a`.
+    pub const CHECK_SESSION: u8 = 1;
+    /// Send waiter `a`'s request as send `b` with the token of generation `c` (0: none)
+    /// through channel `d` (0 wx.request, 1 wx.uploadFile, 2 wx.downloadFile).
+    pub const SEND: u8 = 2;
+    /// Abort waiter `a`'s request on the wire (its task's `abort()`).
+    pub const ABORT_SEND: u8 = 3;
+    /// Resolve waiter `a` (a request with its last result, a `login()` with nothing).
+    pub const RESOLVE: u8 = 4;
+    /// Resolve `authorize()` waiter `a` with the token of generation `b`; `c` re-logins.
+    pub const AUTHORIZED: u8 = 5;
+    /// Resolve `check()` waiter `a` with `'replay'` (`b` = 1) or `'ok'`; `c` re-logins.
+    pub const VERDICT: u8 = 6;
+    /// Remove the persisted login state.
+    pub const CLEAR: u8 = 7;
+    /// `text`: POST `{code: s}` to `loginUrl` for attempt `a`.
+    pub const POST_CODE: u8 = 8;
+    /// `text`: a new session: token `s` is generation `a`; persist `{token, expiresAt: b}`
+    /// (`b` < 0: no expiry).
+    pub const SESSION: u8 = 9;
+    /// `text`: reject waiter `a` with a `LoginError` of code `s`, message `t`, errMsg `u`;
+    /// `b` (≥ 1) is the login attempt whose answer a `LOGIN_REJECTED` carries.
+    pub const REJECT: u8 = 10;
+    /// `text`: event `s` for `onEvent` (`t`: its `code`, for `login:failure`).
+    pub const EMIT: u8 = 11;
+}
 
 #[wasm_bindgen]
 extern "C" {
-    /// The host object. Each method mirrors one [`crate::Command`].
+    /// The host object.
     pub type Host;
 
-    /// Current time, ms since the Unix epoch (`Date.now()`).
-    #[wasm_bindgen(method, catch)]
-    pub fn now(this: &Host) -> Result<f64, JsValue>;
+    /// A command with numbers only (see [`op`]).
+    #[wasm_bindgen(method)]
+    pub fn cmd(this: &Host, op: u8, a: f64, b: f64, c: f64, d: f64);
 
-    /// Arms the single wake-up timer `delay_ms` from now (replacing any other), or
-    /// clears it when `delay_ms` is negative. On expiry the host calls `wake()`.
-    #[wasm_bindgen(method, catch, js_name = setTimer)]
-    pub fn set_timer(this: &Host, delay_ms: f64) -> Result<(), JsValue>;
-
-    /// Calls `wx.login`; answers `onWxLogin(attempt, ok, result)`.
-    #[wasm_bindgen(method, catch, js_name = wxLogin)]
-    pub fn wx_login(this: &Host, attempt: f64) -> Result<(), JsValue>;
-
-    /// POSTs `{code}` to `loginUrl` with `wx.request`; answers `onLoginPost(attempt, ok, result)`.
-    #[wasm_bindgen(method, catch, js_name = postCode)]
-    pub fn post_code(this: &Host, attempt: f64, code: &str) -> Result<(), JsValue>;
-
-    /// Calls `wx.checkSession`; answers `onCheckSession(ok)`.
-    #[wasm_bindgen(method, catch, js_name = checkSession)]
-    pub fn check_session(this: &Host) -> Result<(), JsValue>;
-
-    /// Sends the page's request `options` to `url` with `token` (or `null`: no token)
-    /// via `wx.request`; answers `onResponse(id, send, ok, result, isAuthFailure)`.
-    #[wasm_bindgen(method, catch)]
-    pub fn send(
-        this: &Host,
-        id: f64,
-        send: f64,
-        options: &JsValue,
-        url: &str,
-        token: Option<String>,
-    ) -> Result<(), JsValue>;
-
-    /// Persists `{token, expiresAt}` (`expiresAt`: ms since the epoch, or `null`).
-    #[wasm_bindgen(method, catch)]
-    pub fn persist(this: &Host, token: &str, expires_at_ms: Option<f64>) -> Result<(), JsValue>;
-
-    /// Removes the persisted login state.
-    #[wasm_bindgen(method, catch, js_name = clearStorage)]
-    pub fn clear_storage(this: &Host) -> Result<(), JsValue>;
-
-    /// Reports an event to `onEvent` (`type` as `Event::name`, `detail` an object or undefined).
-    #[wasm_bindgen(method, catch)]
-    pub fn emit(this: &Host, kind: &str, detail: &JsValue) -> Result<(), JsValue>;
-
-    /// Makes a `LoginError` with `code`, `message` and the fields of `extra`
-    /// (`errMsg`, `response`).
-    #[wasm_bindgen(method, js_name = makeError)]
-    pub fn make_error(this: &Host, code: &str, message: &str, extra: &JsValue) -> JsValue;
+    /// A command that carries strings (see [`op`]).
+    #[wasm_bindgen(method)]
+    pub fn text(this: &Host, op: u8, a: f64, b: f64, s: &str, t: Option<&str>, u: Option<&str>);
 }

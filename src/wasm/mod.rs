@@ -1,235 +1,413 @@
-//! The wasm adapter: the exported `Core` class the JS shim drives.
+//! The wasm adapter: the exported `Core` class that `js-shim/manager.js` drives.
 //!
-//! It owns a [`Machine`], turns JS calls into [`Input`]s and carries each [`Command`]
-//! out through the [`host::Host`] object. Inputs that arrive while commands are being
-//! carried out (a host that answers synchronously) are queued and handled in order, so
-//! the machine is never re-entered.
+//! The boundary is built so that data stays in JS and only ids and verdicts cross:
+//! request options, URLs, results and the token live in JS; a request enters as
+//! `(id, with_token, channel, timeout)` and leaves as `send(id, send, generation,
+//! channel)`. Every input method takes `now` (ms since the Unix epoch, from the shim's
+//! clock) first and returns the next deadline at which `wake` must be called (ms since
+//! the epoch, or -1 for none), so the Core reads no clock and arms no timer itself.
+//!
+//! The shim guarantees that no JS exception unwinds through these methods (every host
+//! method swallows what the platform throws) and that they are never re-entered (inputs
+//! that arrive while one runs are queued JS-side); `trusts` alone, a pure query, may be
+//! called at any time.
 
-mod convert;
-mod driver;
 mod host;
 #[cfg(feature = "runtime")]
 mod runtime;
 
-use alloc::collections::VecDeque;
-use core::cell::{Cell, RefCell};
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::RefCell;
 
-use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
-use crate::idmap::IdMap;
-use crate::{Input, LoginError, Machine, WaiterId};
-use convert::Options;
-use driver::error_value;
-pub use host::Host;
+use crate::{Channel, Command, Config, Input, LoginAnswer, LoginError, Machine, StoredSession};
+pub use host::{op, Host};
 
-struct Waiter {
-    resolve: Function,
-    reject: Function,
-    /// The page's request options (`None` for a `login()` call).
-    options: Option<JsValue>,
-    /// The last wx.request success result for this request.
-    last: JsValue,
-}
+/// Longest delay a JS timer honours (2^31 - 1 ms); every ms option is at most this.
+const MAX_MS: f64 = 2_147_483_647.0;
 
-/// The login manager inside the wasm. JS: `new Core(options, host, stored)`.
+/// The login manager inside the wasm. JS: `new Core(host, loginUrl, ...)`, see [`Core::new`].
 #[wasm_bindgen]
 pub struct Core {
     machine: RefCell<Machine>,
-    options: Options,
     host: Host,
-    inbox: RefCell<VecDeque<Input>>,
-    busy: Cell<bool>,
-    waiters: RefCell<IdMap<Waiter>>,
-    last_login_answer: RefCell<JsValue>,
-    next_id: Cell<WaiterId>,
-    timer: Cell<Option<u64>>,
+}
+
+/// A whole, non-negative JS number as u64 (ids, send numbers, times); anything else 0.
+fn whole(v: f64) -> u64 {
+    if v.is_finite() && v > 0.0 {
+        v as u64 // saturating
+    } else {
+        0
+    }
+}
+
+fn channel(c: f64) -> Channel {
+    match c as u8 {
+        1 => Channel::Upload,
+        2 => Channel::Download,
+        _ => Channel::Request,
+    }
+}
+
+/// A re-login count (at most `retryLimit`, 100).
+fn small(v: f64) -> u32 {
+    whole(v).min(u32::MAX.into()) as u32
+}
+
+fn status(s: f64) -> u16 {
+    if (0.0..=999.0).contains(&s) {
+        s as u16
+    } else {
+        0
+    }
+}
+
+/// An integer option from 0 to `max`, or the `INVALID_OPTIONS` text naming it.
+fn int(numbers: &[f64], i: usize, name: &str, max: f64) -> Result<u64, String> {
+    match numbers.get(i) {
+        Some(&v) if (0.0..=max).contains(&v) && v == (v as u64) as f64 => Ok(v as u64),
+        _ => Err(String::from(name) + " must be an integer from 0 to 2147483647"),
+    }
+}
+
+fn config(
+    login_url: &str,
+    base_url: Option<String>,
+    trusted: &str,
+    has_trusted: bool,
+    status_codes: &[f64],
+    numbers: &[f64],
+) -> Result<Config, String> {
+    let trusted: Vec<String> = trusted
+        .split('\n')
+        .filter(|o| !o.is_empty())
+        .map(String::from)
+        .collect();
+    let invalid = |e: LoginError| e.message();
+    let mut c = Config::new(
+        login_url,
+        base_url.as_deref(),
+        has_trusted.then_some(trusted.as_slice()),
+    )
+    .map_err(invalid)?;
+    c.auth_fail_status_codes = status_codes
+        .iter()
+        .map(|&s| {
+            ((100.0..=599.0).contains(&s) && s == (s as u16) as f64)
+                .then_some(s as u16)
+                .ok_or_else(|| String::from("authFailStatusCodes must be HTTP statuses"))
+        })
+        .collect::<Result<_, _>>()?;
+    c.retry_limit = int(numbers, 0, "retryLimit", 100.0)? as u32;
+    c.login_timeout_ms = int(numbers, 1, "loginTimeoutMs", MAX_MS)?.max(1);
+    c.renew_margin_ms = int(numbers, 2, "renewMarginMs", MAX_MS)?;
+    c.login_backoff_ms = int(numbers, 3, "loginBackoffMs", MAX_MS)?;
+    c.login_backoff_max_ms = int(numbers, 4, "loginBackoffMaxMs", MAX_MS)?;
+    c.recheck_after_hidden_ms = int(numbers, 5, "recheckAfterHiddenMs", MAX_MS)?;
+    c.check_session_timeout_ms = int(numbers, 6, "checkSessionTimeoutMs", MAX_MS)?.max(1);
+    c.network_wait_ms = int(numbers, 7, "networkWaitMs", MAX_MS)?;
+    c.await_check_session = int(numbers, 8, "awaitCheckSession", 1.0)? == 1;
+    c.seed = int(numbers, 9, "seed", 4_294_967_295.0)?;
+    Ok(c)
 }
 
 #[wasm_bindgen]
 impl Core {
-    /// `options`: the data options of `createLoginManager` with defaults filled in
-    /// (`loginUrl`, `baseUrl`, `trustedOrigins`, `tokenField`, `expiresInField`,
-    /// `authFailStatusCodes`, `authFailCodeField`, `authFailCodes` (strings),
-    /// `retryLimit`, `loginTimeoutMs`); `host`: see `js-shim/host.js`; `stored`: the value
-    /// read from storage (`{token, expiresAt}` or anything else for none).
+    /// A Core at launch.
     ///
-    /// Throws a `LoginError` `INVALID_OPTIONS` for bad options.
+    /// - `login_url`, `base_url`: absolute http(s) URLs (`loginUrl`, `baseUrl`);
+    /// - `trusted`: `trustedOrigins` joined with `'\n'`, used when `has_trusted` (else the
+    ///   origins of `loginUrl` and `baseUrl`);
+    /// - `status_codes`: `authFailStatusCodes`;
+    /// - `numbers`: `[retryLimit, loginTimeoutMs, renewMarginMs, loginBackoffMs,
+    ///   loginBackoffMaxMs, recheckAfterHiddenMs, checkSessionTimeoutMs, networkWaitMs,
+    ///   awaitCheckSession (0/1), seed]`, every ms value at most 2^31 - 1;
+    /// - `stored_token`, `stored_expires_at`: the persisted session (`expiresAt` in ms
+    ///   since the epoch, < 0 or NaN for none), restored as session generation 1.
+    ///
+    /// Throws the `INVALID_OPTIONS` message (a string) for a bad option.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue, host: Host, stored: JsValue) -> Result<Core, JsValue> {
-        let (options, config) =
-            Options::from_js(options).map_err(|e| error_value(&host, &e, None))?;
-        let now = driver::now_ms(&host);
-        let machine = Machine::new(config, convert::stored_session(&stored), now);
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        host: Host,
+        login_url: &str,
+        base_url: Option<String>,
+        trusted: &str,
+        has_trusted: bool,
+        status_codes: &[f64],
+        numbers: &[f64],
+        now: f64,
+        stored_token: Option<String>,
+        stored_expires_at: f64,
+    ) -> Result<Core, JsValue> {
+        let c = config(
+            login_url,
+            base_url,
+            trusted,
+            has_trusted,
+            status_codes,
+            numbers,
+        )
+        .map_err(|m| JsValue::from_str(&m))?;
+        let stored = stored_token.map(|token| StoredSession {
+            token,
+            expires_at_ms: (stored_expires_at >= 0.0).then(|| whole(stored_expires_at)),
+        });
         let core = Core {
-            machine: RefCell::new(machine),
-            options,
+            machine: RefCell::new(Machine::new(c, stored, whole(now))),
             host,
-            inbox: RefCell::new(VecDeque::new()),
-            busy: Cell::new(false),
-            waiters: RefCell::new(IdMap::new()),
-            last_login_answer: RefCell::new(JsValue::UNDEFINED),
-            next_id: Cell::new(1),
-            timer: Cell::new(None),
         };
         core.drain();
         Ok(core)
     }
 
-    /// `request(options)` of API.md: a Promise of the wx.request success result.
-    pub fn request(&self, options: JsValue) -> Promise {
-        let url = convert::at_path(&options, "url").as_string();
-        let auth = convert::at_path(&options, "auth");
-        let (promise, id) = self.new_waiter(Some(options));
-        match (url, auth.as_bool().or(auth.is_undefined().then_some(true))) {
-            (Some(url), Some(auth)) => self.feed(Input::Request { id, url, auth }),
-            (url, _) => {
-                let message = if url.is_none() {
-                    "url must be a string"
+    /// The next deadline (ms since the epoch) at which `wake` must be called, or -1.
+    pub fn deadline(&self) -> f64 {
+        self.machine
+            .borrow()
+            .poll_timeout()
+            .map_or(-1.0, |t| t as f64)
+    }
+
+    /// Whether a request to `url` (absolute, already resolved against `baseUrl`) may carry
+    /// the token: its origin is one of `trustedOrigins`, read alike by every standard URL
+    /// parser (src/origin.rs). A pure query.
+    pub fn trusts(&self, url: &str) -> bool {
+        self.machine.borrow().config().is_trusted(url)
+    }
+
+    /// A numeric input (the hot path), `op` one of [`input`]'s constants with its
+    /// arguments `a`..`e` (unused ones 0; booleans 0/1; ids and ms whole numbers).
+    pub fn put(&self, now: f64, op: u8, a: f64, b: f64, c: f64, d: f64, e: f64) -> f64 {
+        let input = match op {
+            input::REQUEST => Input::Request {
+                id: whole(a),
+                with_token: b != 0.0,
+                channel: channel(c),
+                timeout_ms: whole(d),
+            },
+            input::ADOPT => Input::Adopt {
+                id: whole(a),
+                channel: channel(b),
+                timeout_ms: whole(c),
+            },
+            input::LOGIN => Input::Login { id: whole(a) },
+            input::LOGOUT => Input::Logout,
+            input::AUTHORIZE => Input::Authorize {
+                id: whole(a),
+                relogins: small(b),
+            },
+            input::CHECK => Input::Check {
+                id: whole(a),
+                generation: whole(b),
+                relogins: small(c),
+                status: status(d),
+                host_verdict: e != 0.0,
+            },
+            input::ABORT => Input::Abort { id: whole(a) },
+            input::CHECK_SESSION => Input::CheckSessionAnswered {
+                check: whole(a),
+                ok: b != 0.0,
+            },
+            input::RESPONSE => Input::Response {
+                id: whole(a),
+                send: whole(b),
+                status: status(c),
+                host_verdict: d != 0.0,
+            },
+            input::NETWORK => Input::Network { online: a != 0.0 },
+            input::APP_HIDE => Input::AppHidden,
+            input::APP_SHOW => Input::AppShown,
+            input::WAKE | _ => {
+                // The timer fired (an unknown op does the same): only the clock moves.
+                self.machine.borrow_mut().handle_timeout(whole(now));
+                self.drain();
+                return self.deadline();
+            }
+        };
+        self.feed(now, input)
+    }
+
+    /// An input that carries a string `s` (see [`input`]): a wx.login code or errMsg, a
+    /// wx.request errMsg.
+    pub fn text(&self, now: f64, op: u8, a: f64, b: f64, s: String) -> f64 {
+        let input = match op {
+            input::WX_LOGIN_OK if !s.is_empty() => Input::WxLoginOk {
+                attempt: whole(a),
+                code: s,
+            },
+            input::WX_LOGIN_OK | input::WX_LOGIN_FAILED => Input::WxLoginFailed {
+                attempt: whole(a),
+                err_msg: if s.is_empty() {
+                    "login:fail no code in result".into()
                 } else {
-                    "auth must be a boolean"
-                };
-                let error = LoginError::InvalidOptions {
-                    message: message.into(),
-                };
-                self.settle(id, Err(error));
-            }
-        }
-        promise
-    }
-
-    /// `login()` of API.md: resolves once a valid login state exists.
-    pub fn login(&self) -> Promise {
-        let (promise, id) = self.new_waiter(None);
-        self.feed(Input::Login { id });
-        promise
-    }
-
-    /// `logout()` of API.md: forgets the login state; waiting requests reject `LOGGED_OUT`.
-    pub fn logout(&self) {
-        self.feed(Input::Logout);
-    }
-
-    /// The host's answer to `wxLogin(attempt)`: `ok` with wx.login's success result
-    /// (`{code}`) or its fail result (`{errMsg}`).
-    #[wasm_bindgen(js_name = onWxLogin)]
-    pub fn on_wx_login(&self, attempt: f64, ok: bool, result: JsValue) {
-        let attempt = attempt as u64;
-        let code = convert::at_path(&result, "code")
-            .as_string()
-            .filter(|c| !c.is_empty());
-        self.feed(match (ok, code) {
-            (true, Some(code)) => Input::WxLoginOk { attempt, code },
-            (true, None) => Input::WxLoginFailed {
-                attempt,
-                err_msg: "login:fail no code in result".into(),
+                    s
+                },
             },
-            (false, _) => Input::WxLoginFailed {
-                attempt,
-                err_msg: convert::err_msg(&result),
+            input::LOGIN_POST_FAILED => Input::LoginPostFailed {
+                attempt: whole(a),
+                err_msg: s,
             },
-        });
+            input::REQUEST_FAILED | _ => Input::RequestFailed {
+                id: whole(a),
+                send: whole(b),
+                err_msg: s,
+            },
+        };
+        self.feed(now, input)
     }
 
-    /// The host's answer to `postCode(attempt, code)`: wx.request's success or fail result.
-    #[wasm_bindgen(js_name = onLoginPost)]
-    pub fn on_login_post(&self, attempt: f64, ok: bool, result: JsValue) {
-        let attempt = attempt as u64;
-        if ok {
-            let answer = convert::login_answer(&result, &self.options);
-            let data = convert::at_path(&result, "data");
-            let unsafe_fields: js_sys::Array = ["session_key", "openid", "unionid"]
-                .iter()
-                .filter(|f| {
-                    data.is_object()
-                        && js_sys::Reflect::has(&data, &JsValue::from_str(f)).unwrap_or(false)
-                })
-                .map(|f| JsValue::from_str(f))
-                .collect();
-            if unsafe_fields.length() > 0 {
-                // The token is still used; these fields are reported and never kept.
-                let detail = convert::object(&[("fields", unsafe_fields.into())]);
-                let _ = self.host.emit("login:unsafe-fields", &detail);
-            }
-            // Kept only as long as a LOGIN_REJECTED may need it (cleared on success).
-            *self.last_login_answer.borrow_mut() = result;
-            self.feed(Input::LoginAnswered { attempt, answer });
-        } else {
-            self.feed(Input::LoginPostFailed {
-                attempt,
-                err_msg: convert::err_msg(&result),
-            });
-        }
-    }
-
-    /// The host's answer to `checkSession()`.
-    #[wasm_bindgen(js_name = onCheckSession)]
-    pub fn on_check_session(&self, ok: bool) {
-        self.feed(Input::CheckSessionAnswered { ok });
-    }
-
-    /// The host's answer to `send(id, send, ...)`: wx.request's success result (any
-    /// status) or fail result; `is_auth_failure` is the `isAuthFailure` callback's verdict.
-    #[wasm_bindgen(js_name = onResponse)]
-    pub fn on_response(
+    /// The login POST answered: its status, the string at `tokenField` (if one), and
+    /// `expiresIn` (`undefined` when absent, NaN when present but not a number).
+    #[wasm_bindgen(js_name = loginAnswered)]
+    pub fn login_answered(
         &self,
-        id: f64,
-        send: f64,
-        ok: bool,
-        result: JsValue,
-        is_auth_failure: bool,
-    ) {
-        let (id, send) = (id as u64, send as u64);
-        if !ok {
-            return self.feed(Input::RequestFailed {
+        now: f64,
+        attempt: f64,
+        status_code: f64,
+        token: Option<String>,
+        expires_in_s: Option<f64>,
+    ) -> f64 {
+        let answer = LoginAnswer {
+            status: status(status_code),
+            token,
+            expires_in_s,
+        };
+        self.feed(
+            now,
+            Input::LoginAnswered {
+                attempt: whole(attempt),
+                answer,
+            },
+        )
+    }
+}
+
+/// The `op` of [`Core::put`] and [`Core::text`] (js-shim/manager.js names them alike).
+pub mod input {
+    /// `request`/`uploadFile`/`downloadFile`: waiter `a` (increasing), wants the token
+    /// (`b`: `auth` and a trusted URL), channel `c` (0 request, 1 upload, 2 download),
+    /// its `timeout` option `d` (ms).
+    pub const REQUEST: u8 = 0;
+    /// A request sent before the Core existed with the persisted token (send 0):
+    /// waiter `a`, channel `b`, timeout `c` (ms).
+    pub const ADOPT: u8 = 1;
+    /// `login()`: waiter `a` settles once a valid, verified login state exists.
+    pub const LOGIN: u8 = 2;
+    /// `logout()`.
+    pub const LOGOUT: u8 = 3;
+    /// `authorize()`: waiter `a`, `b` re-logins so far (from the ticket).
+    pub const AUTHORIZE: u8 = 4;
+    /// `check()`: waiter `a`, ticket generation `b` and re-logins `c`, status `d`, the
+    /// host's auth-failure verdict `e` (body code or `isAuthFailure`).
+    pub const CHECK: u8 = 5;
+    /// `abort()` on waiter `a`'s Promise.
+    pub const ABORT: u8 = 6;
+    /// wx.checkSession number `a` answered, `b` = 1 for `checkSession:ok`.
+    pub const CHECK_SESSION: u8 = 7;
+    /// Send `b` of waiter `a` answered with status `c`; `d` the host's verdict.
+    pub const RESPONSE: u8 = 8;
+    /// The network state: `a` = 0 for `networkType` `none`.
+    pub const NETWORK: u8 = 9;
+    /// `wx.onAppHide`.
+    pub const APP_HIDE: u8 = 10;
+    /// `wx.onAppShow`.
+    pub const APP_SHOW: u8 = 11;
+    /// The timer for the last deadline fired.
+    pub const WAKE: u8 = 12;
+    /// `text`: wx.login of attempt `a` gave code `s` (empty: no code, a failure).
+    pub const WX_LOGIN_OK: u8 = 0;
+    /// `text`: wx.login of attempt `a` failed with errMsg `s`.
+    pub const WX_LOGIN_FAILED: u8 = 1;
+    /// `text`: the login POST of attempt `a` got no response (errMsg `s`).
+    pub const LOGIN_POST_FAILED: u8 = 2;
+    /// `text`: send `b` of waiter `a` got no response (errMsg `s`).
+    pub const REQUEST_FAILED: u8 = 3;
+}
+
+impl Core {
+    fn feed(&self, now: f64, input: Input) -> f64 {
+        self.machine.borrow_mut().handle(input, whole(now));
+        self.drain();
+        self.deadline()
+    }
+
+    /// Carries out every command. The machine is not borrowed while a host method runs.
+    fn drain(&self) {
+        loop {
+            let next = self.machine.borrow_mut().poll_command();
+            match next {
+                Some(cmd) => self.perform(cmd),
+                None => break,
+            }
+        }
+    }
+
+    fn perform(&self, cmd: Command) {
+        let h = &self.host;
+        let num = |o: u8, a: u64, b: u64, c: u64, d: u64| {
+            h.cmd(o, a as f64, b as f64, c as f64, d as f64)
+        };
+        match cmd {
+            Command::WxLogin { attempt } => num(op::WX_LOGIN, attempt, 0, 0, 0),
+            Command::CheckSession { check } => num(op::CHECK_SESSION, check, 0, 0, 0),
+            Command::Send {
                 id,
                 send,
-                err_msg: convert::err_msg(&result),
-            });
+                generation,
+                channel,
+            } => num(op::SEND, id, send, generation.unwrap_or(0), channel as u64),
+            Command::AbortSend { id, .. } => num(op::ABORT_SEND, id, 0, 0, 0),
+            Command::Resolve { id } => num(op::RESOLVE, id, 0, 0, 0),
+            Command::Authorized {
+                id,
+                generation,
+                relogins,
+            } => num(op::AUTHORIZED, id, generation, relogins.into(), 0),
+            Command::Verdict {
+                id,
+                replay,
+                relogins,
+            } => num(op::VERDICT, id, replay.into(), relogins.into(), 0),
+            Command::ClearStorage => num(op::CLEAR, 0, 0, 0, 0),
+            Command::PostCode { attempt, code } => {
+                h.text(op::POST_CODE, attempt as f64, 0.0, &code, None, None)
+            }
+            Command::Persist {
+                session,
+                generation,
+            } => h.text(
+                op::SESSION,
+                generation as f64,
+                session.expires_at_ms.map_or(-1.0, |t| t as f64),
+                &session.token,
+                None,
+                None,
+            ),
+            Command::Reject { id, error } => {
+                let attempt = match &error {
+                    LoginError::LoginRejected { attempt, .. } => *attempt as f64,
+                    _ => -1.0,
+                };
+                h.text(
+                    op::REJECT,
+                    id as f64,
+                    attempt,
+                    error.code(),
+                    Some(&error.message()),
+                    error.err_msg(),
+                );
+            }
+            Command::Event(e) => {
+                let code = match &e {
+                    crate::Event::LoginFailure { code } => Some(*code),
+                    _ => None,
+                };
+                h.text(op::EMIT, 0.0, 0.0, e.name(), code, None);
+            }
         }
-        let status = convert::status(&result);
-        let body_code = self.options.auth_fail_code_field.as_deref().and_then(|f| {
-            convert::code_text(&convert::at_path(&convert::at_path(&result, "data"), f))
-        });
-        if let Some(w) = self.waiters.borrow_mut().get_mut(&id) {
-            w.last = result;
-        }
-        self.feed(Input::Response {
-            id,
-            send,
-            status,
-            body_code,
-            host_says_auth_failure: is_auth_failure,
-        });
-    }
-
-    /// The platform's network state changed (or was first read): `online` is false for
-    /// `networkType` `none` (wx.getNetworkType / wx.onNetworkStatusChange).
-    #[wasm_bindgen(js_name = onNetwork)]
-    pub fn on_network(&self, online: bool) {
-        self.feed(Input::Network { online });
-    }
-
-    /// The app went to the background (`wx.onAppHide`).
-    #[wasm_bindgen(js_name = onAppHide)]
-    pub fn on_app_hide(&self) {
-        self.feed(Input::AppHidden);
-    }
-
-    /// The app came back to the foreground (`wx.onAppShow`).
-    #[wasm_bindgen(js_name = onAppShow)]
-    pub fn on_app_show(&self) {
-        self.feed(Input::AppShown);
-    }
-
-    /// The timer armed with `setTimer` fired.
-    pub fn wake(&self) {
-        self.timer.set(None);
-        if self.busy.get() {
-            return; // drain() re-arms the timer when it ends
-        }
-        let now = self.now();
-        self.machine.borrow_mut().handle_timeout(now);
-        self.drain();
     }
 }

@@ -106,10 +106,10 @@ test('fault: storage throws — requests still succeed, in memory', async () => 
   assert.deepEqual(fake.storage.keys(), []);
 });
 
-test('fault: checkSession fails — a new login, then success', async () => {
+test('fault: checkSession fails — with awaitCheckSession the stale token is never sent; a new login, then success', async () => {
   const srv = server();
   srv.sessionKeyValid = false;
-  const { clock, fake, auth } = await world(srv, {}, {}, (f) => f.storage.set(KEY, { token: 'stale', expiresAt: null }));
+  const { clock, fake, auth } = await world(srv, {}, { awaitCheckSession: true }, (f) => f.storage.set(KEY, { token: 'stale', expiresAt: null }));
   const [r] = await settleAll(clock, [auth.request({ url: 'https://api.example.com/a' })], SETTLE_MS);
   assert.equal(r.status, 'resolved');
   assert.equal(fake.calls.checkSession, 1);
@@ -118,10 +118,31 @@ test('fault: checkSession fails — a new login, then success', async () => {
   assert.ok(fake.calls.requests.every((x) => x.header.Authorization !== 'Bearer stale'), 'the stale token is never sent');
 });
 
+test('fault: checkSession fails — by default the stored token is used at once, checked in parallel, and dropped on the failure', async () => {
+  // The developer server still accepts the stored token (its own 3rd_session is valid);
+  // only WeChat's session_key has expired.
+  const srv = server(null, (req) => ok({ auth: req.header.Authorization }));
+  srv.sessionKeyValid = false;
+  const { clock, fake, auth } = await world(srv, {}, {}, (f) => f.storage.set(KEY, { token: 'stale', expiresAt: null }));
+  const [first] = await settleAll(clock, [auth.request({ url: 'https://api.example.com/a' })], SETTLE_MS);
+  assert.equal(first.status, 'resolved');
+  assert.equal(fake.calls.requests[0].header.Authorization, 'Bearer stale', 'sent without waiting for wx.checkSession');
+  assert.equal(fake.calls.checkSession, 1);
+  assert.equal(fake.calls.login, 0);
+  await clock.advance(50); // wx.checkSession's failure arrives
+  // The failed check dropped the session: the next request logs in first.
+  const [second] = await settleAll(clock, [auth.request({ url: 'https://api.example.com/b' })], SETTLE_MS);
+  assert.equal(second.status, 'resolved');
+  assert.equal(fake.calls.login, 1);
+  assert.notEqual(fake.storage.get(KEY).token, 'stale');
+  const last = fake.calls.requests[fake.calls.requests.length - 1];
+  assert.notEqual(last.header.Authorization, 'Bearer stale');
+});
+
 test('fault: logout mid-login — LOGGED_OUT, and the late answer restores nothing', async () => {
-  const { clock, fake, auth } = await world(server(), { latencyMs: 300 });
+  const { clock, fake, auth } = await world(server(), { latencyMs: 300 }, { networkWaitMs: 0 });
   const pending = watch([auth.request({ url: 'https://api.example.com/a' }), auth.login()]);
-  await clock.advance(5); // wx.login is under way
+  await clock.advance(5); // wx.login is under way (networkWaitMs 0: no wait for getNetworkType)
   assert.equal(fake.calls.login, 1);
   await clock.runUntil(auth.logout());
   const results = await settleAll(clock, pending, SETTLE_MS);

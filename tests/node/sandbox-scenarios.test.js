@@ -77,7 +77,7 @@ test('a request that gets no response: REQUEST_FAILED with the errMsg', async ()
   sb.close();
 });
 
-test('second launch: a failed checkSession logs in again; a good one reuses the token', async () => {
+test('second launch: a good checkSession reuses the token; a failed one makes login() log in again', async () => {
   const storage = new Map();
   const first = setup({}, storage);
   await first.auth.request({ url: '/api/profile' });
@@ -91,8 +91,12 @@ test('second launch: a failed checkSession logs in again; a good one reuses the 
 
   const third = setup({}, storage);
   third.sb.faults.checkSessionExpired = true;
+  // The stored token is used at once (checkSession runs in parallel); login() waits for
+  // the check, which fails, so it logs in again.
   assert.equal((await third.auth.request({ url: '/api/profile' })).statusCode, 200);
+  await third.auth.login();
   assert.equal(third.sb.calls.counts.login, 1);
+  assert.equal((await third.auth.request({ url: '/api/profile' })).statusCode, 200);
   third.sb.close();
 });
 

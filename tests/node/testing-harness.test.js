@@ -264,7 +264,8 @@ test('clock option: loginTimeoutMs fires on the virtual clock, not on real time'
   const server = createServer();
   server.route('POST', '/user/login', () => ({ hang: true }));
   const fake = createFakeWx({ clock, server });
-  const auth = createLoginManager({ wx: fake.api, clock, loginUrl: 'https://a.example.com/user/login', loginTimeoutMs: 50 });
+  // networkWaitMs 0: the login starts at once, without waiting for getNetworkType's answer.
+  const auth = createLoginManager({ wx: fake.api, clock, loginUrl: 'https://a.example.com/user/login', loginTimeoutMs: 50, networkWaitMs: 0 });
   await auth.ready;
   let outcome = null;
   auth.request({ url: 'https://a.example.com/p' }).then((v) => { outcome = v; }, (e) => { outcome = e; });

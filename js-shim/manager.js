@@ -1,0 +1,811 @@
+'use strict';
+/**
+ * One login manager: the public methods of API.md over the wasm Core.
+ *
+ * The boundary (src/wasm/mod.rs): data stays in JS, ids and verdicts cross. A request's
+ * options, its result, the token and every wx result live here; the Core is told numbers
+ * (waiter id, send number, status, verdict bits, ms) and answers through the `host`
+ * object below with numbers too (send id with token generation g, resolve id, ...).
+ * Strings cross only for what the Core must hold or judge: the options once, a URL once
+ * per origin, a login code and token once per login, and error texts.
+ *
+ * Nothing a host (wx, the clock, a page) hands in can unwind through the wasm: every wx
+ * value is read here defensively, every host method swallows what it throws, and calls
+ * into the Core are queued while one runs (`feed`), so the Core is never re-entered.
+ */
+const { LoginError } = require('./errors');
+const { coreNumbers } = require('./options');
+const { resolveUrl, verdictCache, earlyTrust } = require('./url');
+
+/** Channels of the Core: each has its own 10-in-flight pool (WECHAT-API.md). */
+const REQUEST = 0;
+const UPLOAD = 1;
+const DOWNLOAD = 2;
+const WX_API = ['request', 'uploadFile', 'downloadFile'];
+/** wx.request's own default timeout, ms. */
+const DEFAULT_TIMEOUT_MS = 60000;
+const MAX_MS = 2147483647;
+/** Option keys of ours that never go to wx. */
+const OWN = { url: 1, auth: 1, success: 1, fail: 1, complete: 1, ticket: 1 };
+/** A valid HTTP field value for the token: visible ASCII, inner spaces/tabs. */
+const FIELD_VALUE = /^[\x21-\x7e](?:[\x20\x09\x21-\x7e]*[\x21-\x7e])?$/;
+const noop = () => {};
+// Inputs of Core.put / Core.text (src/wasm/mod.rs `input`).
+const REQ = 0;
+const ADOPT = 1;
+const LOGIN = 2;
+const LOGOUT = 3;
+const AUTHORIZE = 4;
+const CHECK = 5;
+const ABORT = 6;
+const CHECKED = 7;
+const RESPONSE = 8;
+const NETWORK = 9;
+const HIDE = 10;
+const SHOW = 11;
+const WAKE = 12;
+const CODE = 0;
+const LOGIN_FAILED = 1;
+const POST_FAILED = 2;
+const FAILED = 3;
+
+/** `v[key]` without letting a throwing getter escape; `undefined` for non-objects. */
+function get(v, key) {
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return undefined;
+  try {
+    return v[key];
+  } catch (e) {
+    return undefined;
+  }
+}
+
+/** The value at a dotted path (`'data.token'`), read defensively. */
+function atPath(v, path) {
+  const keys = path.split('.');
+  for (let i = 0; i < keys.length && v !== undefined; i++) v = get(v, keys[i]);
+  return v;
+}
+
+/** The `errMsg` of a wx fail result, or the message of a thrown value; never throws. */
+function errMsgOf(e, fallback) {
+  const m = get(e, 'errMsg');
+  if (typeof m === 'string') return m;
+  const msg = get(e, 'message');
+  if (typeof msg === 'string') return msg;
+  return typeof e === 'string' ? e : fallback;
+}
+
+/**
+ * A wx success result as page code may receive it: the object itself, unless it is a
+ * thenable (which a Promise would adopt instead of resolving with): then a plain copy.
+ */
+function plainResult(r) {
+  if (r === null || typeof r !== 'object') return { statusCode: 0, data: r };
+  let then;
+  try {
+    then = r.then;
+  } catch (e) {
+    then = null;
+  }
+  if (then === undefined) return r;
+  const copy = {};
+  for (const k of ['data', 'statusCode', 'header', 'cookies', 'errMsg', 'tempFilePath', 'filePath', 'profile']) {
+    const v = get(r, k);
+    if (v !== undefined) copy[k] = v;
+  }
+  return copy;
+}
+
+function statusOf(r) {
+  const s = get(r, 'statusCode');
+  return typeof s === 'number' && s >= 0 && s <= 999 ? Math.floor(s) : 0;
+}
+
+/** Taro-style Promise returns are never left rejected unhandled (the callback reported it). */
+function quiet(returned) {
+  const then = get(returned, 'then');
+  if (typeof then === 'function') {
+    try {
+      then.call(returned, undefined, noop);
+    } catch (e) {
+      // A broken thenable: nothing to quiet.
+    }
+  }
+}
+
+/** Calls a page's wx-style callback; its bugs stay its own. */
+function callback(fn, arg) {
+  if (typeof fn !== 'function') return;
+  try {
+    fn(arg);
+  } catch (e) {
+    // A page's callback must not break the manager.
+  }
+}
+
+/**
+ * @param {object} o validated options (options.js)
+ * @param {Promise<Function>} loading resolves with the Core class of the wasm
+ * @returns {object} the LoginManager of API.md
+ */
+function createManager(o, loading) {
+  const wx = o.wx;
+  const clock = o.clock;
+  const waiters = new Map();
+  let nextId = 1;
+  let core = null;
+  let dead = null; // the error every call gets after the wasm trapped or failed to load
+  // Inputs for the Core wait here while it runs (a synchronous wx callback) or before it
+  // exists: [fn, a, b, c, d, e] records, run in order.
+  let busy = true;
+  const queue = [];
+  let head = 0;
+  // The token of session generation `tokenGen` (the Core says which generation a send
+  // carries; the token string crosses once per login).
+  let token = null;
+  let tokenGen = 0;
+  // The login answer being fed, and the last one the Core rejected (LOGIN_REJECTED
+  // carries its attempt: a later stale answer is never attached).
+  let feeding = null;
+  let rejected = null;
+  let timer = null;
+  let timerAt = -1;
+  let lastNow = 0;
+  let earlyInFlight = 0;
+  const authCodes = new Set(o.authFailCodes.map(String));
+
+  const emit = (type, extra) => {
+    if (!o.onEvent) return;
+    try {
+      o.onEvent(Object.assign({ type: type }, extra));
+    } catch (e) {
+      // A listener's bug must not break the login flow.
+    }
+  };
+
+  /** The clock's now, ms; a clock that throws or answers a non-number keeps the last time. */
+  function now() {
+    let t;
+    try {
+      t = clock.now();
+    } catch (e) {
+      return lastNow;
+    }
+    if (typeof t === 'number' && t >= 0 && t <= 8.64e15) lastNow = Math.floor(t);
+    return lastNow;
+  }
+
+  function arm(deadline) {
+    if (typeof deadline !== 'number' || deadline === timerAt) return;
+    timerAt = deadline;
+    try {
+      if (timer !== null) clock.clearTimeout(timer);
+    } catch (e) {
+      // A clock whose clearTimeout throws: the stale wake is harmless.
+    }
+    timer = null;
+    if (deadline < 0) return;
+    const delay = Math.min(Math.max(deadline - now(), 0), MAX_MS);
+    try {
+      timer = clock.setTimeout(() => {
+        timer = null;
+        timerAt = -1;
+        feed(wake);
+      }, delay);
+    } catch (e) {
+      timer = null;
+    }
+  }
+
+  /** Runs `fn(a..e)` now, or queues it while the Core runs or does not exist yet. */
+  function feed(fn, a, b, c, d, e) {
+    if (busy) {
+      queue.push([fn, a, b, c, d, e]);
+      return;
+    }
+    busy = true;
+    try {
+      step(fn, a, b, c, d, e);
+      drainQueue();
+    } finally {
+      busy = false;
+    }
+  }
+
+  function drainQueue() {
+    while (head < queue.length) {
+      const x = queue[head];
+      queue[head++] = undefined;
+      step(x[0], x[1], x[2], x[3], x[4], x[5]);
+    }
+    queue.length = 0;
+    head = 0;
+  }
+
+  function step(fn, a, b, c, d, e) {
+    if (dead) return;
+    try {
+      arm(fn(a, b, c, d, e));
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  /** The wasm trapped (a bug) or never loaded: every waiter rejects, none hangs. */
+  function fail(err) {
+    dead = err instanceof LoginError ? err
+      : new LoginError('INTERNAL', 'weapp-login stopped: ' + errMsgOf(err, String(err)));
+    const all = Array.from(waiters.values());
+    waiters.clear();
+    for (const w of all) settle(w, false, dead);
+  }
+
+  // ------------------------------------------------------------------ inputs to the Core
+  /** A numeric input for the Core (`put`); returns its next deadline. */
+  const put = (op, a, b, c, d, e) => core.put(now(), op, a || 0, b || 0, c || 0, d || 0, e || 0);
+  /** An input that carries a string (`text`). */
+  const text = (op, a, b, str) => core.text(now(), op, a, b, str);
+  const wake = () => put(WAKE);
+  const trusts = verdictCache((url) => core.trusts(url));
+  const early = earlyTrust(o.trustedOrigins || [o.loginUrl].concat(o.baseUrl === undefined ? [] : [o.baseUrl]));
+
+  function toCore(w) {
+    return w.auth && trusts(w.url);
+  }
+
+  // ------------------------------------------------------------------ the host the Core drives
+  const hostFns = {
+    wxLogin(attempt) {
+      let done = false; // a callback called twice, or success and fail both: the first counts
+      const once = () => !done && (done = true);
+      try {
+        quiet(wx.login({
+          success: (r) => {
+            if (!once()) return;
+            const code = get(r, 'code');
+            if (typeof code === 'string' && code !== '') feed(text, CODE, attempt, 0, code);
+            else feed(text, CODE, attempt, 0, '');
+          },
+          fail: (e) => once() && feed(text, LOGIN_FAILED, attempt, 0, errMsgOf(e, 'login:fail')),
+        }));
+      } catch (e) {
+        if (once()) feed(text, LOGIN_FAILED, attempt, 0, errMsgOf(e, 'login:fail'));
+      }
+    },
+    postCode(attempt, code) {
+      let done = false;
+      const once = () => !done && (done = true);
+      try {
+        quiet(wx.request({
+          url: o.loginUrl,
+          method: 'POST',
+          data: { code: code },
+          header: { 'content-type': 'application/json' },
+          dataType: 'json',
+          success: (r) => once() && feed(loginAnswered, attempt, r),
+          fail: (e) => once() && feed(text, POST_FAILED, attempt, 0, errMsgOf(e, 'request:fail')),
+        }));
+      } catch (e) {
+        if (once()) feed(text, POST_FAILED, attempt, 0, errMsgOf(e, 'request:fail'));
+      }
+    },
+    checkSession(check) {
+      let done = false;
+      const answer = (ok) => {
+        if (done) return;
+        done = true;
+        feed(put, CHECKED, check, ok ? 1 : 0);
+      };
+      try {
+        quiet(wx.checkSession({ success: () => answer(true), fail: () => answer(false) }));
+      } catch (e) {
+        answer(false);
+      }
+    },
+    send(id, send, gen, channel) {
+      const w = waiters.get(id);
+      if (w !== undefined) transmit(w, send, gen === 0 ? null : tokenOf(gen), channel);
+    },
+    abortSend(id) {
+      const task = abortedTasks.get(id);
+      abortedTasks.delete(id);
+      const abort = get(task, 'abort');
+      if (typeof abort === 'function') {
+        try {
+          abort.call(task);
+        } catch (e) {
+          // The waiter is settled ABORTED already; a task that cannot abort is ignored.
+        }
+      }
+    },
+    resolve(id) {
+      const w = take(id);
+      if (w !== undefined) settle(w, true, w.kind === 'login' ? undefined : w.last);
+    },
+    reject(id, attempt, code, message, errMsg) {
+      const w = take(id);
+      if (w === undefined) return;
+      const extra = {};
+      if (errMsg != null) extra.errMsg = errMsg;
+      if (code === 'RETRY_LIMIT' && w.last !== undefined) extra.response = w.last;
+      if (code === 'LOGIN_REJECTED') {
+        // The answer being fed is the one rejected; it is kept for the backoff's rejections.
+        if (feeding !== null && feeding.attempt === attempt) rejected = feeding;
+        if (rejected !== null && rejected.attempt === attempt) extra.response = rejected.result;
+      }
+      settle(w, false, new LoginError(code, message, extra));
+    },
+    authorized(id, gen, relogins) {
+      const w = take(id);
+      if (w === undefined) return;
+      const req = placeToken(w.opts, tokenOf(gen));
+      settle(w, true, { options: req, ticket: { generation: gen, relogins: relogins } });
+    },
+    verdict(id, replay, relogins) {
+      const w = take(id);
+      if (w === undefined) return;
+      w.ticket.relogins = relogins;
+      settle(w, true, replay ? 'replay' : 'ok');
+    },
+    session(gen, expiresAt, t) {
+      token = t;
+      tokenGen = gen;
+      rejected = null; // a login succeeded: no answer (which may hold session_key) is kept
+      try {
+        wx.setStorageSync(o.storageKey, { token: t, expiresAt: expiresAt >= 0 ? expiresAt : null });
+      } catch (e) {
+        emit('storage:error', { errMsg: errMsgOf(e, 'setStorageSync:fail') });
+      }
+    },
+    clear() {
+      try {
+        wx.removeStorageSync(o.storageKey);
+      } catch (e) {
+        emit('storage:error', { errMsg: errMsgOf(e, 'removeStorageSync:fail') });
+      }
+    },
+    emit(a, b, type, code) {
+      emit(type, code == null ? undefined : { code: code });
+    },
+  };
+  // The two methods the Core calls (src/wasm/host.rs `op`): numbers only, or with strings.
+  const CMD = [hostFns.wxLogin, hostFns.checkSession, hostFns.send, hostFns.abortSend, hostFns.resolve,
+    hostFns.authorized, hostFns.verdict, hostFns.clear];
+  const host = {
+    cmd(op, a, b, c, d) {
+      try {
+        CMD[op](a, b, c, d);
+      } catch (err) {
+        // Each method handles the platform's failures itself; this is the last net.
+      }
+    },
+    text(op, a, b, s, t, u) {
+      try {
+        if (op === 8) hostFns.postCode(a, s);
+        else if (op === 9) hostFns.session(a, b, s);
+        else if (op === 10) hostFns.reject(a, b, s, t, u);
+        else hostFns.emit(a, b, s, t);
+      } catch (err) {
+        // As above.
+      }
+    },
+  };
+  const abortedTasks = new Map();
+
+  function tokenOf(gen) {
+    return gen === tokenGen ? token : null;
+  }
+
+  function loginAnswered(attempt, r) {
+    const data = get(r, 'data');
+    const unsafe = ['session_key', 'openid', 'unionid'].filter((f) => get(data, f) !== undefined);
+    if (unsafe.length > 0) emit('login:unsafe-fields', { fields: unsafe }); // never kept
+    const t = atPath(data, o.tokenField);
+    const e = atPath(data, o.expiresInField);
+    // An expiresIn that is there but not a number is refused like an out-of-range one.
+    const expires = e === undefined || e === null ? undefined : typeof e === 'number' ? e : NaN;
+    feeding = { attempt: attempt, result: plainResult(r) };
+    try {
+      return core.loginAnswered(now(), attempt, statusOf(r), typeof t === 'string' ? t : undefined, expires);
+    } finally {
+      feeding = null;
+    }
+  }
+
+  // ------------------------------------------------------------------ waiters
+  function take(id) {
+    const w = waiters.get(id);
+    if (w !== undefined) waiters.delete(id);
+    return w;
+  }
+
+  function settle(w, ok, value) {
+    if (ok) w.resolve(value);
+    else w.reject(value);
+    if (w.kind === 'req') {
+      // wx-style callbacks, as wx calls them: success or fail (with the LoginError), then complete.
+      callback(get(w.opts, ok ? 'success' : 'fail'), value);
+      callback(get(w.opts, 'complete'), value);
+    }
+  }
+
+  function newWaiter(kind, opts) {
+    const w = { id: nextId++, kind: kind, opts: opts, resolve: null, reject: null, last: undefined, send: -1 };
+    const p = new Promise((resolve, reject) => {
+      w.resolve = resolve;
+      w.reject = reject;
+    });
+    if (dead) {
+      w.reject(dead);
+      return { w: null, p: p };
+    }
+    waiters.set(w.id, w);
+    return { w: w, p: p };
+  }
+
+  function invalid(message) {
+    return Promise.reject(new LoginError('INVALID_OPTIONS', 'invalid options: ' + message));
+  }
+
+  /** The request the platform gets: the page's options, the URL resolved, the token placed. */
+  function placeToken(opts, t, url) {
+    const req = {};
+    for (const k of Object.keys(opts)) if (OWN[k] !== 1) req[k] = opts[k];
+    if (url !== undefined) req.url = url;
+    else if (opts.url !== undefined) req.url = opts.url;
+    const header = {};
+    const own = get(opts, 'header');
+    const wanted = o.tokenHeader.toLowerCase();
+    if (own !== null && typeof own === 'object') {
+      for (const k of Object.keys(own)) {
+        // The manager owns the token header: a page's own copy never goes out beside it.
+        if (t === null || k.toLowerCase() !== wanted) header[k] = own[k];
+      }
+    }
+    req.header = header;
+    if (t !== null) {
+      const method = String(req.method || 'GET').toUpperCase();
+      const d = req.data;
+      const plain = d === undefined || d === null
+        || (typeof d === 'object' && Object.getPrototypeOf(d) === Object.prototype);
+      if (o.tokenIn === 'data' && method !== 'GET' && method !== 'HEAD' && plain && url !== null) {
+        req.data = Object.assign({}, d, { [o.tokenDataField]: t });
+      } else {
+        header[o.tokenHeader] = o.tokenPrefix + t;
+      }
+    }
+    return req;
+  }
+
+  function transmit(w, send, t, channel) {
+    w.send = send;
+    const id = w.id;
+    let req;
+    try {
+      req = placeToken(w.opts, channel === REQUEST ? t : null, w.url);
+      if (channel !== REQUEST && t !== null) req.header[o.tokenHeader] = o.tokenPrefix + t; // header only
+    } catch (e) {
+      // Options whose keys cannot be read (a hostile Proxy): a failed request, not a hang.
+      feed(text, FAILED, id, send, WX_API[channel] + ':fail invalid options: ' + errMsgOf(e, 'unreadable'));
+      return;
+    }
+    req.success = (r) => answered(id, send, r);
+    req.fail = (e) => {
+      if (current(id, send)) feed(text, FAILED, id, send, errMsgOf(e, WX_API[channel] + ':fail'));
+    };
+    let task;
+    try {
+      task = wx[WX_API[channel]](req);
+    } catch (e) {
+      feed(text, FAILED, id, send, errMsgOf(e, WX_API[channel] + ':fail'));
+      return;
+    }
+    w.task = task;
+    quiet(task);
+  }
+
+  /** Whether `send` is the waiter's current send (a callback called twice is ignored). */
+  function current(id, send) {
+    const w = waiters.get(id);
+    if (w === undefined || w.send !== send) return false;
+    w.send = -2; // answered
+    if (w.early) {
+      w.early = false;
+      earlyInFlight--;
+    }
+    return true;
+  }
+
+  function answered(id, send, raw) {
+    const w = waiters.get(id);
+    if (!current(id, send)) return;
+    const r = plainResult(raw);
+    w.last = r;
+    feed(put, RESPONSE, id, send, statusOf(r), isAuthFailure(r) ? 1 : 0);
+  }
+
+  /** The host's part of the auth-failure verdict: the body code, or `isAuthFailure`. */
+  function isAuthFailure(r) {
+    if (o.authFailCodeField !== undefined) {
+      let data = get(r, 'data');
+      if (typeof data === 'string' && data.charCodeAt(0) === 123) {
+        // uploadFile's data is a string: read its JSON body code too.
+        try {
+          data = JSON.parse(data);
+        } catch (e) {
+          data = undefined;
+        }
+      }
+      const v = atPath(data, o.authFailCodeField);
+      if ((typeof v === 'string' || typeof v === 'number') && authCodes.has(String(v))) return true;
+    }
+    if (o.isAuthFailure) {
+      try {
+        return !!o.isAuthFailure(r);
+      } catch (e) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  function timeoutOf(opts) {
+    const t = get(opts, 'timeout');
+    return t === undefined ? DEFAULT_TIMEOUT_MS : t;
+  }
+
+  // ------------------------------------------------------------------ public methods
+  function start(opts, channel) {
+    if (opts === null || typeof opts !== 'object') return invalid('request needs an options object');
+    const url = get(opts, 'url');
+    const auth = get(opts, 'auth');
+    const timeout = get(opts, 'timeout');
+    if (typeof url !== 'string' || url === '') return invalid('url must be a non-empty string');
+    if (auth !== undefined && typeof auth !== 'boolean') return invalid('auth must be a boolean');
+    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0 && timeout <= MAX_MS)) {
+      return invalid('timeout must be a positive integer (ms, at most ' + MAX_MS + ')');
+    }
+    const { w, p } = newWaiter('req', opts);
+    p.abort = () => {
+      if (w !== null) feed(abortWaiter, w);
+    };
+    if (w === null) return p;
+    w.channel = channel;
+    w.auth = auth !== false;
+    w.url = resolveUrl(url, o.baseUrl);
+    w.timeout = timeoutOf(opts);
+    if (core === null && channel === REQUEST && w.auth && earlyToken !== null && earlyInFlight < 10
+        && early(w.url)) {
+      // Cold start with a persisted, unexpired token: sent before the wasm is ready; the
+      // Core adopts it (send 0) once it exists and handles its answer.
+      earlyInFlight++;
+      w.early = true;
+      feed(adopt, w);
+      transmit(w, 0, earlyToken, REQUEST);
+      return p;
+    }
+    feed(submit, w);
+    return p;
+  }
+
+  function authorize(w) {
+    if (toCore(w)) return put(AUTHORIZE, w.id, w.relogins);
+    // Not for the token (untrusted origin or auth: false): no login, no token.
+    take(w.id);
+    settle(w, true, { options: placeToken(w.opts, null), ticket: { generation: 0, relogins: w.relogins } });
+    return wake();
+  }
+
+  function logout(resolve) {
+    const had = token;
+    const deadline = put(LOGOUT);
+    token = null;
+    tokenGen = 0;
+    if (had !== null && o.logoutUrl !== undefined && trusts(o.logoutUrl)) {
+      // Best effort, after the local state is gone: the server revokes the token.
+      try {
+        quiet(wx.request({ url: o.logoutUrl, method: 'POST', header: { [o.tokenHeader]: o.tokenPrefix + had }, success: noop, fail: noop }));
+      } catch (e) {
+        // Best effort.
+      }
+    }
+    resolve();
+    return deadline;
+  }
+
+  function submit(w) {
+    if (!waiters.has(w.id)) return wake();
+    return put(REQ, w.id, toCore(w) ? 1 : 0, w.channel, w.timeout);
+  }
+
+  function adopt(w) {
+    return put(ADOPT, w.id, w.channel, w.timeout);
+  }
+
+  function abortWaiter(w) {
+    if (!waiters.has(w.id)) return wake();
+    if (w.task !== undefined) abortedTasks.set(w.id, w.task);
+    try {
+      return put(ABORT, w.id);
+    } finally {
+      abortedTasks.delete(w.id);
+    }
+  }
+
+  const manager = {
+    /**
+     * wx.request with the login state (API.md `request`).
+     * @param {object} options wx.request options plus `auth` (default true)
+     * @returns {Promise<object> & {abort(): void}} the wx.request success result
+     */
+    request(options) {
+      return start(options, REQUEST);
+    },
+    /** wx.uploadFile with the login state; the token goes in the header only. */
+    uploadFile(options) {
+      return start(options, UPLOAD);
+    },
+    /** wx.downloadFile with the login state; the token goes in the header only. */
+    downloadFile(options) {
+      return start(options, DOWNLOAD);
+    },
+    /** Makes sure a valid login state exists; concurrent calls share one login. */
+    login() {
+      const { w, p } = newWaiter('login');
+      if (w !== null) feed(put, LOGIN, w.id);
+      return p;
+    },
+    /** Forgets the login state (memory and storage); waiting requests reject LOGGED_OUT. */
+    logout() {
+      return new Promise((resolve) => {
+        if (dead) {
+          hostFns.clear();
+          resolve();
+        } else {
+          feed(logout, resolve);
+        }
+      });
+    },
+    /**
+     * Interceptor primitive: waits for a valid login state, then resolves with a copy of
+     * `options` carrying the token (trusted origins only) and a ticket for `check`.
+     */
+    authorize(options) {
+      if (options === null || typeof options !== 'object') return invalid('authorize needs an options object');
+      const url = get(options, 'url');
+      if (typeof url !== 'string' || url === '') return invalid('url must be a non-empty string');
+      const ticket = get(options, 'ticket');
+      let relogins = 0;
+      if (ticket !== undefined) {
+        relogins = get(ticket, 'relogins');
+        if (!(Number.isInteger(relogins) && relogins >= 0 && relogins <= 100)) return invalid('ticket is not one authorize() gave');
+      }
+      const { w, p } = newWaiter('auth', options);
+      if (w !== null) {
+        w.url = resolveUrl(url, o.baseUrl);
+        w.relogins = relogins;
+        w.auth = get(options, 'auth') !== false;
+        feed(authorize, w);
+      }
+      return p;
+    },
+    /**
+     * Interceptor primitive: `'ok'` when `response` is not an auth failure; otherwise
+     * waits for the one shared renewal and resolves `'replay'` (RETRY_LIMIT past retryLimit).
+     */
+    check(ticket, response) {
+      const gen = get(ticket, 'generation');
+      const relogins = get(ticket, 'relogins');
+      if (!(Number.isInteger(gen) && gen >= 0 && Number.isInteger(relogins) && relogins >= 0 && relogins <= 100)) {
+        return invalid('check needs the ticket authorize() gave');
+      }
+      const r = plainResult(response);
+      const status = statusOf(r);
+      const verdict = isAuthFailure(r);
+      if (gen === 0) {
+        // Sent without a token: nothing to renew.
+        return Promise.resolve('ok');
+      }
+      const { w, p } = newWaiter('check');
+      if (w !== null) {
+        w.ticket = ticket;
+        w.last = r;
+        feed(put, CHECK, w.id, gen, relogins, status, verdict ? 1 : 0);
+      }
+      return p;
+    },
+    /** Settles when the wasm is instantiated (rejects WASM_LOAD_FAILED otherwise). */
+    ready: null,
+  };
+
+  // ------------------------------------------------------------------ launch
+  // The persisted login state, read once; a throwing storage is reported, not fatal.
+  let stored = null;
+  try {
+    stored = wx.getStorageSync(o.storageKey);
+  } catch (e) {
+    emit('storage:error', { errMsg: errMsgOf(e, 'getStorageSync:fail') });
+  }
+  const storedToken = get(stored, 'token');
+  const storedExpires = get(stored, 'expiresAt');
+  const hasStored = typeof storedToken === 'string' && FIELD_VALUE.test(storedToken)
+    && (storedExpires === null || storedExpires === undefined || (typeof storedExpires === 'number' && storedExpires >= 0));
+  const expiresAt = hasStored && typeof storedExpires === 'number' ? storedExpires : -1;
+  const earlyToken = hasStored && !o.awaitCheckSession && (expiresAt < 0 || now() < expiresAt - o.renewMarginMs)
+    ? storedToken : null;
+  if (hasStored) {
+    token = storedToken; // generation 1: the Core's restored session
+    tokenGen = 1;
+  }
+
+  /** The wasm cannot serve: every waiter rejects with `err`, queued logouts still clear. */
+  function unusable(err) {
+    const queued = queue.slice(head);
+    queue.length = 0;
+    head = 0;
+    fail(err);
+    busy = false;
+    for (const x of queued) {
+      if (x[0] === logout) {
+        hostFns.clear();
+        x[1]();
+      }
+    }
+    throw err;
+  }
+
+  const ready = loading.then((Core) => {
+    try {
+      core = new Core(host, o.loginUrl, o.baseUrl, (o.trustedOrigins || []).join('\n'), o.trustedOrigins !== undefined,
+        new Float64Array(o.authFailStatusCodes), new Float64Array(coreNumbers(o)), now(),
+        hasStored ? storedToken : undefined, expiresAt);
+    } catch (e) {
+      unusable(new LoginError('INVALID_OPTIONS', 'invalid options: ' + errMsgOf(e, String(e))));
+    }
+    watchPlatform();
+    arm(core.deadline());
+    try {
+      drainQueue(); // what waited for the wasm, in order
+    } finally {
+      busy = false;
+    }
+  }, (e) => unusable(new LoginError('WASM_LOAD_FAILED', 'could not instantiate the wasm: ' + errMsgOf(e, String(e)),
+    { errMsg: get(e, 'errMsg') })));
+  ready.catch(noop); // reported through every method; not an unhandled rejection
+  manager.ready = ready;
+
+  /**
+   * Tracks the network (wx.getNetworkType once, then wx.onNetworkStatusChange) and the
+   * app's foreground (wx.onAppHide / wx.onAppShow). Platforms without these APIs are
+   * taken to be online and in the foreground.
+   */
+  function watchPlatform() {
+    const online = (r) => get(r, 'isConnected') !== false && get(r, 'networkType') !== 'none';
+    const network = (r) => {
+      const on = online(r);
+      feed(put, NETWORK, on ? 1 : 0);
+    };
+    const listen = (name, fn) => {
+      if (typeof wx[name] !== 'function') return;
+      try {
+        wx[name](fn);
+      } catch (e) {
+        // Without this listener the manager behaves as if the event never happens.
+      }
+    };
+    listen('onAppHide', () => feed(put, HIDE));
+    listen('onAppShow', () => feed(put, SHOW));
+    listen('onNetworkStatusChange', network);
+    if (typeof wx.getNetworkType === 'function') {
+      try {
+        quiet(wx.getNetworkType({ success: network, fail: () => feed(put, NETWORK, 1) }));
+      } catch (e) {
+        feed(put, NETWORK, 1); // unknown: as online
+      }
+    }
+  }
+
+  return manager;
+}
+
+module.exports = { createManager };
