@@ -9,12 +9,14 @@ WASM_BINDGEN_VERSION=0.2.130   # must equal the `=` pin of wasm-bindgen in Cargo
 
 # wabt (wasm-validate, wasm-objdump), brotli, and the engines of the conformance matrix:
 # Chromium + ChromeDriver (V8) and the `jsc` shell (JavaScriptCore, the engine of iOS WeChat).
+# redis-server: the example server's tests start their own on a free port (store sharing).
 need_apt=()
 command -v wasm-validate >/dev/null 2>&1 || need_apt+=(wabt)
 command -v brotli >/dev/null 2>&1 || need_apt+=(brotli)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 command -v jsc >/dev/null 2>&1 || need_apt+=(libjavascriptcoregtk-4.0-bin)
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"
   apt-get update -qq

@@ -9,7 +9,7 @@
 
 pub mod routes;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
@@ -73,7 +73,7 @@ struct State {
     /// access_token → expires_at (Unix seconds).
     tokens: HashMap<String, i64>,
     current_token: Option<String>,
-    fail_next: HashMap<String, i64>,
+    fail_next: HashMap<String, VecDeque<i64>>,
 }
 
 /// The fake WeChat: the app credentials it accepts, issued codes and tokens, counters.
@@ -178,13 +178,14 @@ impl FakeWeChat {
         issue(&mut self.state().phone_codes, now, code)
     }
 
-    /// Makes the next call of `api` (one of [`APIS`]) answer `errcode`.
+    /// Makes a coming call of `api` (one of [`APIS`]) answer `errcode`: each call of
+    /// this queues one failure, consumed in order by the next calls of that API.
     pub fn fail_next(&self, api: &str, errcode: i64) {
-        self.state().fail_next.insert(api.to_owned(), errcode);
+        self.state().fail_next.entry(api.to_owned()).or_default().push_back(errcode);
     }
 
     fn injected(&self, api: &str) -> Result<(), FakeError> {
-        match self.state().fail_next.remove(api) {
+        match self.state().fail_next.get_mut(api).and_then(VecDeque::pop_front) {
             Some(code) => Err(err(code)),
             None => Ok(()),
         }

@@ -8,7 +8,7 @@
 //! | `POST /login` | `{"user"?, "sessionKey"?}` | `{"code"}`: what the simulator's `wx.login` calls |
 //! | `POST /phone-code` | `{"purePhoneNumber"?, "countryCode"?}` | `{"code"}` for getuserphonenumber |
 //! | `POST /expire-access-tokens` | | `{"expired": n}` (test hook) |
-//! | `POST /fail-next` | `{"api": "code2session"\|"stable_token"\|"phone", "errcode"}` | `{}`: that API's next call fails (test hook) |
+//! | `POST /fail-next` | `{"api": "code2session"\|"stable_token"\|"phone", "errcode"}` | `{}`: queues one failure of that API (test hook) |
 //! | `GET /stats` | | [`FakeWeChat::stats`] |
 //!
 //! Errcode answers are HTTP 200 `{"errcode","errmsg":"<msg>, rid: <id>"}` like WeChat;
