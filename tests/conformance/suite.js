@@ -281,7 +281,20 @@ module.exports = function defineSuite(env) {
       equal(api.filter((x) => x.statusCode === 401).length, 0, 'no request met a 401');
     }],
 
-    ['checkSession fails on a second launch: one wx.login, then the new token', async (p, ctx) => {
+    ['checkSession fails on a second launch (awaitCheckSession): one wx.login, then the new token', async (p, ctx) => {
+      const first = await world(ctx, p);
+      await first.run(first.auth.request({ url: '/api/a' }));
+      first.server.sessionKeyValid = false;
+      const second = await world(ctx, p, { storage: first.fake.storage, server: first.server, options: { awaitCheckSession: true } });
+      const results = await second.run(Promise.all([second.auth.request({ url: '/api/b' }),
+        second.auth.request({ url: '/api/c' })]));
+      deepEqual(results.map((r) => r.statusCode), [200, 200], 'statuses');
+      equal(second.fake.calls.checkSession, 1, 'checkSession calls');
+      equal(second.fake.calls.login, 1, 'wx.login calls');
+      equal(second.token(), 'tok-code-2', 'the new token is persisted');
+    }],
+
+    ['checkSession fails on a second launch (default): requests go at once with the stored token; login() then logs in', async (p, ctx) => {
       const first = await world(ctx, p);
       await first.run(first.auth.request({ url: '/api/a' }));
       first.server.sessionKeyValid = false;
@@ -289,6 +302,9 @@ module.exports = function defineSuite(env) {
       const results = await second.run(Promise.all([second.auth.request({ url: '/api/b' }),
         second.auth.request({ url: '/api/c' })]));
       deepEqual(results.map((r) => r.statusCode), [200, 200], 'statuses');
+      equal(second.fake.calls.login, 0, 'no wx.login before the requests');
+      ok(second.apiRequests().every((r) => r.header.Authorization === 'Bearer tok-code-1'), 'sent with the stored token');
+      await second.run(second.auth.login()); // waits for the check, which failed: a new login
       equal(second.fake.calls.checkSession, 1, 'checkSession calls');
       equal(second.fake.calls.login, 1, 'wx.login calls');
       equal(second.token(), 'tok-code-2', 'the new token is persisted');
