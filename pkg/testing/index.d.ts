@@ -84,8 +84,10 @@ export interface FakeStorage {
 
 export function createStorage(): FakeStorage;
 
-/** What a route's handler receives: one wx.request as it reached the server. */
+/** What a route's handler receives: one wx.request, wx.uploadFile or wx.downloadFile as it reached the server. */
 export interface ServerRequest {
+  /** Which API sent it. */
+  api: 'request' | 'uploadFile' | 'downloadFile';
   /** Upper case: `'GET'`, `'POST'`, … */
   method: string;
   /** The full URL, with the query string wx.request built from GET data. */
@@ -98,8 +100,10 @@ export interface ServerRequest {
   query: Record<string, string>;
   /** The headers as sent. */
   header: Record<string, string>;
-  /** The body as sent (a JSON copy; a JSON string body is parsed). */
+  /** The body as sent (a JSON copy; a JSON string body is parsed); an upload's `formData`. */
   data: any;
+  /** An upload's file: the form field `name` and the local `filePath`. */
+  file?: { name: string; filePath: string };
   /** The clock's `now()` when the request reached the server, ms. */
   time: number;
 }
@@ -165,10 +169,20 @@ export interface FakeCallbacks<T> {
 
 /** A RequestTask (https://developers.weixin.qq.com/miniprogram/dev/api/network/request/RequestTask.html). */
 export interface FakeRequestTask {
-  /** Fails the request with `"request:fail abort"` unless it has answered. */
+  /** Fails the request with `"request:fail abort"` unless it has answered, and frees its slot. */
   abort(): void;
   onHeadersReceived(listener: (result: { header: Record<string, string> }) => void): void;
   offHeadersReceived(listener: (result: { header: Record<string, string> }) => void): void;
+}
+
+/**
+ * An UploadTask or DownloadTask: `abort()` fails it with `"uploadFile:fail abort"` /
+ * `"downloadFile:fail abort"` (WeChat's `<api>:fail abort` convention; unconfirmed text).
+ * The fake reports no progress.
+ */
+export interface FakeFileTask extends FakeRequestTask {
+  onProgressUpdate(listener: (result: { progress: number; totalBytesSent?: number; totalBytesWritten?: number }) => void): void;
+  offProgressUpdate(listener: (result: any) => void): void;
 }
 
 /** One wx.request as the fake saw it. */
@@ -188,15 +202,25 @@ export interface FakeRequestLog {
   errMsg?: string;
 }
 
-/** What the fake counts: each API by name, and every wx.request. */
+/** What the fake counts: each API by name, and every wx.request, wx.uploadFile and wx.downloadFile. */
 export interface FakeCalls {
   login: number;
   checkSession: number;
   request: number;
+  uploadFile: number;
+  downloadFile: number;
   getNetworkType: number;
   /** Every other API called at least once, by name (`getStorageSync`, …). */
   [api: string]: any;
   requests: FakeRequestLog[];
+  /** Every wx.uploadFile (`method` POST, `data` its formData, `file` {name, filePath}). */
+  uploads: Array<FakeRequestLog & { file: { name: string; filePath: string } }>;
+  /** Every wx.downloadFile (`method` GET). */
+  downloads: FakeRequestLog[];
+  /** Running now, per API (each at most 10; WeChat queues the rest per API). */
+  inFlightByApi: { request: number; uploadFile: number; downloadFile: number };
+  /** The most running at once, per API. */
+  maxInFlightByApi: { request: number; uploadFile: number; downloadFile: number };
   /** wx.request running now (at most 10; WeChat queues the rest). */
   inFlight: number;
   maxInFlight: number;
@@ -214,8 +238,8 @@ export interface FakeCalls {
  * answer after `latencyMs` of virtual time. Shapes (`platform`): `wx` calls back and
  * returns a Promise from login/checkSession/getNetworkType when given no callback
  * (base library 2.10.2+), wx.request returns a RequestTask; `tt`, `qq`: callbacks only;
- * `taro`: Taro 3, callbacks AND a Promise always (rejects on fail), request's Promise
- * has `abort()`; `uni`: uni-app (Vue 3), callbacks call through, no callback → Promise.
+ * `taro`: Taro 3, callbacks AND a Promise always (rejects on fail), the Promise of
+ * request, uploadFile and downloadFile has `abort()`; `uni`: uni-app (Vue 3), callbacks call through, no callback → Promise.
  */
 export interface FakeWxApi {
   /** Success `{code: 'code-N', errMsg: 'login:ok'}`. https://developers.weixin.qq.com/miniprogram/dev/api/open-api/login/wx.login.html */
@@ -234,6 +258,25 @@ export interface FakeWxApi {
     url: string; method?: string; data?: any; header?: Record<string, string>;
     dataType?: string; responseType?: string; timeout?: number;
   } & FakeCallbacks<{ data: any; statusCode: number; header: Record<string, string>; cookies: string[]; errMsg: string }>): any;
+  /**
+   * A POST to the server (`req.api === 'uploadFile'`). Success `{data: string, statusCode,
+   * header, errMsg: 'uploadFile:ok'}`: `data` is the body as text, never parsed. Its own
+   * limit of 10 in flight. Returns an UploadTask ({@link FakeFileTask}).
+   * https://developers.weixin.qq.com/miniprogram/dev/api/network/upload/wx.uploadFile.html
+   */
+  uploadFile(option: {
+    url: string; filePath: string; name: string; header?: Record<string, string>;
+    formData?: Record<string, any>; timeout?: number;
+  } & FakeCallbacks<{ data: string; statusCode: number; header: Record<string, string>; errMsg: string }>): any;
+  /**
+   * A GET to the server (`req.api === 'downloadFile'`). Success `{tempFilePath, statusCode,
+   * header, errMsg: 'downloadFile:ok'}` (plus `filePath` when given); `fake.files[path]`
+   * holds the body. Its own limit of 10 in flight. Returns a DownloadTask ({@link FakeFileTask}).
+   * https://developers.weixin.qq.com/miniprogram/dev/api/network/download/wx.downloadFile.html
+   */
+  downloadFile(option: {
+    url: string; header?: Record<string, string>; filePath?: string; timeout?: number;
+  } & FakeCallbacks<{ tempFilePath: string; filePath?: string; statusCode: number; header: Record<string, string>; errMsg: string }>): any;
   getNetworkType(option?: FakeCallbacks<{ networkType: NetworkType; errMsg: string }>): any;
   /** `''` for a missing key. */
   getStorageSync(key: string): any;
@@ -250,7 +293,7 @@ export interface FakeWxApi {
 }
 
 /** The APIs `failNext` can make fail. */
-export type FailableApi = 'login' | 'checkSession' | 'request' | 'getNetworkType'
+export type FailableApi = 'login' | 'checkSession' | 'request' | 'uploadFile' | 'downloadFile' | 'getNetworkType'
   | 'getStorageSync' | 'setStorageSync' | 'removeStorageSync';
 
 export interface FakeWx {
@@ -263,6 +306,8 @@ export interface FakeWx {
   calls: FakeCalls;
   /** Virtual ms before each async API answers; change it at any time. */
   latencyMs: number;
+  /** What each wx.downloadFile saved, by `tempFilePath` (and by `filePath` when one was given). */
+  files: Record<string, any>;
   /** Changes the network and calls the onNetworkStatusChange listeners. @throws TypeError for an unknown type */
   setNetwork(type: NetworkType): void;
   /** Calls the onAppHide listeners (the app goes to the background). */

@@ -335,7 +335,7 @@ const OFFLINE_FAIL = 'request:fail -2:net::ERR_INTERNET_DISCONNECTED';
 /** WeChat runs at most 10 wx.request at once and queues the rest (base library 1.4.0+). */
 const MAX_IN_FLIGHT = 10;
 const PLATFORMS = ['wx', 'tt', 'qq', 'taro', 'uni'];
-const FAILABLE = ['login', 'checkSession', 'request', 'getNetworkType', 'getStorageSync', 'setStorageSync', 'removeStorageSync'];
+const FAILABLE = ['login', 'checkSession', 'request', 'uploadFile', 'downloadFile', 'getNetworkType', 'getStorageSync', 'setStorageSync', 'removeStorageSync'];
 const NETWORK_TYPES = ['wifi', '2g', '3g', '4g', '5g', 'unknown', 'none'];
 
 const hasCallback = (o) => !!o && (typeof o.success === 'function' || typeof o.fail === 'function'
@@ -379,9 +379,9 @@ const copy = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v))
  *   always returns a RequestTask); `tt` and `qq` are the same callback-style object
  *   (their Promise forms are not modelled); `taro` is Taro 3's object: login,
  *   checkSession and getNetworkType call back AND always return a Promise that rejects
- *   on fail, and request always returns a Promise with `abort()`; `uni` is uni-app's
- *   (Vue 3) object for mp-weixin: with a callback it calls through (request returns the
- *   RequestTask), without one it returns a Promise. All five expose the same sync,
+ *   on fail, and request, uploadFile and downloadFile always return a Promise with
+ *   `abort()`; `uni` is uni-app's (Vue 3) object for mp-weixin: with a callback it calls
+ *   through (request returns the RequestTask), without one it returns a Promise. All five expose the same sync,
  *   storage and event APIs (onAppShow/onAppHide, onNetworkStatusChange).
  * @param {number} [options.latencyMs=10] virtual ms before each async API answers
  *   (settable later as `fake.latencyMs`; a route's `delayMs` overrides it)
@@ -400,12 +400,24 @@ const copy = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v))
  *   calls outstanding at once, queued ones included: what the code under test asked for); `calls.unhandledRejections` lists the reasons of Promises the fake
  *   returned (taro always; wx and uni without callbacks) that rejected with no handler:
  *   what a real app would log as "Unhandled promise rejection". `failNext(api, errMsg, times = 1)` makes the next call(s) of `api`
- *   (login, checkSession, request, getNetworkType, or a storage sync API, which then
+ *   (login, checkSession, request, uploadFile, downloadFile, getNetworkType, or a storage sync API, which then
  *   throws) fail with exactly `errMsg`, e.g. `'login:fail system error'`.
  *   `setNetwork(type)` changes the network and calls onNetworkStatusChange listeners
  *   with `{isConnected, networkType}`; while it is `'none'` a wx.request fails with
  *   `"request:fail -2:net::ERR_INTERNET_DISCONNECTED"` (unconfirmed text).
  *   `hide()`/`show()` call the onAppHide/onAppShow listeners.
+ *   wx.uploadFile and wx.downloadFile reach the same server (the handler's `req.api` is
+ *   `'uploadFile'` or `'downloadFile'`; an upload is a POST whose `data` is its
+ *   `formData`, with `req.file = {name, filePath}`; a download is a GET). uploadFile's
+ *   success is `{data, statusCode, header, errMsg: "uploadFile:ok"}` with `data` always a
+ *   string (the body as sent, JSON.stringify'd if the handler gave an object: WeChat
+ *   never parses it); downloadFile's is `{tempFilePath, statusCode, header, errMsg:
+ *   "downloadFile:ok"}` (plus `filePath` when one was given), and `fake.files[path]` holds
+ *   what was downloaded there. Each of the three APIs has its own limit of 10 in flight
+ *   (`calls.inFlightByApi`, `calls.maxInFlightByApi`; `calls.uploads`/`calls.downloads`
+ *   log them as `calls.requests` does wx.request), and each task's `abort()` fails it
+ *   with `"<api>:fail abort"` (`"request:fail abort"` is documented; the uploadFile and
+ *   downloadFile strings follow the same convention, unconfirmed) and frees its slot.
  *   wx.request answers every status through `success` with `errMsg: "request:ok"`,
  *   fails with `"request:fail abort"` after `task.abort()` and `"request:fail timeout"`
  *   after its `timeout` (default 60000 ms); more than 10 at once wait in order.
@@ -423,13 +435,30 @@ function createFakeWx(options) {
   let network = o.network || 'wifi';
   const listeners = { network: [], show: [], hide: [] };
   const failures = {};
-  const queue = [];
-  const calls = { requests: [], inFlight: 0, maxInFlight: 0, maxConcurrent: 0, unhandledRejections: [] };
+  const calls = { requests: [], uploads: [], downloads: [], inFlight: 0, maxInFlight: 0, maxConcurrent: 0,
+    inFlightByApi: { request: 0, uploadFile: 0, downloadFile: 0 },
+    maxInFlightByApi: { request: 0, uploadFile: 0, downloadFile: 0 }, unhandledRejections: [] };
+  /** One lane per API with its own limit: log, queue of start functions, counts. */
+  const lanes = {};
+  for (const [api, log] of [['request', calls.requests], ['uploadFile', calls.uploads], ['downloadFile', calls.downloads]]) {
+    lanes[api] = { log: log, queue: [], inFlight: 0, maxConcurrent: 0 };
+  }
+  const setInFlight = (api, n) => {
+    lanes[api].inFlight = n;
+    calls.inFlightByApi[api] = n;
+    if (n > calls.maxInFlightByApi[api]) calls.maxInFlightByApi[api] = n;
+    if (api === 'request') {
+      calls.inFlight = n;
+      if (n > calls.maxInFlight) calls.maxInFlight = n;
+    }
+  };
+  const files = {}; // downloaded temp paths -> the body the server answered
+  let downloads = 0;
   const count = (name) => { calls[name] = (calls[name] || 0) + 1; };
   const later = (ms, fn) => clock.setTimeout(fn, ms);
   const takeFailure = (name) => (failures[name] && failures[name].length > 0 ? failures[name].shift() : null);
   const off = (list, cb) => { const i = list.indexOf(cb); if (i >= 0) list.splice(i, 1); };
-  for (const name of ['login', 'checkSession', 'request', 'getNetworkType']) calls[name] = 0;
+  for (const name of ['login', 'checkSession', 'request', 'uploadFile', 'downloadFile', 'getNetworkType']) calls[name] = 0;
 
   function simple(name, answer) {
     return (opts) => {
@@ -443,75 +472,115 @@ function createFakeWx(options) {
     };
   }
 
-  function request(opts) {
+  /**
+   * wx.request, wx.uploadFile and wx.downloadFile: each has its own limit of 10 in flight
+   * (WECHAT-API.md), queues the rest in order, and returns a task with abort() and
+   * onHeadersReceived/offHeadersReceived (plus onProgressUpdate/offProgressUpdate for the
+   * two file APIs, never called: the fake has no progress to report).
+   */
+  function transfer(api, opts) {
     const op = opts || {};
-    count('request');
-    const method = String(op.method || 'GET').toUpperCase();
+    count(api);
+    const lane = lanes[api];
+    const method = api === 'uploadFile' ? 'POST' : api === 'downloadFile' ? 'GET' : String(op.method || 'GET').toUpperCase();
     const entry = { method: method, url: op.url, header: Object.assign({}, op.header), data: op.data, time: clock.now() };
-    calls.requests.push(entry);
+    if (api === 'uploadFile') {
+      entry.data = op.formData;
+      entry.file = { name: op.name, filePath: op.filePath };
+    }
+    lane.log.push(entry);
     let state = 'queued'; // queued | started | done
     let timer = null;
     let headersListeners = [];
-    const failure = takeFailure('request');
+    const failure = takeFailure(api);
     const finish = (ok, res) => {
       if (state === 'done') return;
-      if (state === 'started') calls.inFlight -= 1;
-      else off(queue, start);
+      if (state === 'started') setInFlight(api, lane.inFlight - 1);
+      else off(lane.queue, start);
       state = 'done';
       if (timer !== null) clock.clearTimeout(timer);
       if (ok) entry.statusCode = res.statusCode; else entry.errMsg = res.errMsg;
-      while (calls.inFlight < MAX_IN_FLIGHT && queue.length > 0) queue.shift()();
-      if (ok) for (const cb of headersListeners) cb({ header: res.header });
+      while (lane.inFlight < MAX_IN_FLIGHT && lane.queue.length > 0) lane.queue.shift()();
+      if (ok) for (const cb of headersListeners) cb({ header: res.header || {} });
       settle(op, ok, res);
     };
     const failIn = (ms, errMsg) => { timer = later(ms, () => finish(false, { errMsg: errMsg })); };
     function start() {
       state = 'started';
-      calls.inFlight += 1;
-      if (calls.inFlight > calls.maxInFlight) calls.maxInFlight = calls.inFlight;
+      setInFlight(api, lane.inFlight + 1);
       const latency = fake.latencyMs;
       if (typeof op.url !== 'string') {
-        return failIn(0, 'request:fail parameter error: parameter.url should be String instead of ' + typeName(op.url) + ';');
+        return failIn(0, api + ':fail parameter error: parameter.url should be String instead of ' + typeName(op.url) + ';');
       }
-      const url = method === 'GET' ? withQuery(op.url, op.data) : op.url;
+      if (api === 'uploadFile' && typeof op.filePath !== 'string') {
+        return failIn(0, 'uploadFile:fail parameter error: parameter.filePath should be String instead of ' + typeName(op.filePath) + ';');
+      }
+      const url = api === 'request' && method === 'GET' ? withQuery(op.url, op.data) : op.url;
       const parts = parseUrl(url);
       entry.url = url;
-      if (parts === null) return failIn(latency, 'request:fail invalid url "' + url + '"'); // unconfirmed text
+      if (parts === null) return failIn(latency, api + ':fail invalid url "' + url + '"'); // unconfirmed text
       entry.origin = parts.origin;
       entry.path = parts.path;
       if (failure !== null) return failIn(latency, failure);
-      if (network === 'none') return failIn(latency, OFFLINE_FAIL);
-      let data = copy(op.data);
-      if (typeof data === 'string' && /json/i.test(headerValue(op.header, 'content-type') || 'json')) {
+      if (network === 'none') return failIn(latency, OFFLINE_FAIL.replace('request', api));
+      let data = copy(api === 'uploadFile' ? op.formData : api === 'request' ? op.data : undefined);
+      if (api === 'request' && typeof data === 'string' && /json/i.test(headerValue(op.header, 'content-type') || 'json')) {
         try { data = JSON.parse(data); } catch (e) { /* a plain string body */ }
       }
-      const req = { method: method, url: url, origin: parts.origin, path: parts.path, query: parts.query,
+      const req = { api: api, method: method, url: url, origin: parts.origin, path: parts.path, query: parts.query,
         header: Object.assign({}, op.header), data: data, time: clock.now() };
+      if (api === 'uploadFile') req.file = { name: op.name, filePath: op.filePath };
       const r = server.handle(req);
       const timeoutMs = typeof op.timeout === 'number' && op.timeout > 0 ? op.timeout : 60000;
       const delay = typeof r.delayMs === 'number' ? r.delayMs : latency;
-      if (r.hang || delay > timeoutMs) return failIn(timeoutMs, 'request:fail timeout');
+      if (r.hang || delay > timeoutMs) return failIn(timeoutMs, api + ':fail timeout');
       if (r.fail) return failIn(delay, String(r.fail));
-      timer = later(delay, () => {
-        let body = r.data === undefined ? '' : copy(r.data);
-        if (typeof body === 'string' && (op.dataType || 'json') === 'json') {
-          try { body = JSON.parse(body); } catch (e) { /* stays a string; success still fires */ }
-        }
-        finish(true, { data: body, statusCode: r.statusCode || 200,
-          header: Object.assign({ 'Content-Type': 'application/json' }, r.header), cookies: [], errMsg: 'request:ok' });
-      });
+      timer = later(delay, () => finish(true, answer(api, op, r)));
       return undefined;
     }
-    if (calls.inFlight < MAX_IN_FLIGHT) start(); else queue.push(start);
-    if (calls.inFlight + queue.length > calls.maxConcurrent) calls.maxConcurrent = calls.inFlight + queue.length;
-    return {
+    if (lane.inFlight < MAX_IN_FLIGHT) start(); else lane.queue.push(start);
+    if (lane.inFlight + lane.queue.length > lane.maxConcurrent) {
+      lane.maxConcurrent = lane.inFlight + lane.queue.length;
+      if (api === 'request') calls.maxConcurrent = lane.maxConcurrent;
+    }
+    const task = {
       abort() {
         if (state === 'done') return;
-        finish(false, { errMsg: 'request:fail abort' });
+        finish(false, { errMsg: api + ':fail abort' });
       },
       onHeadersReceived(cb) { headersListeners.push(cb); },
       offHeadersReceived(cb) { headersListeners = headersListeners.filter((x) => x !== cb); },
     };
+    if (api !== 'request') {
+      task.onProgressUpdate = () => {};
+      task.offProgressUpdate = () => {};
+    }
+    return task;
+  }
+
+  /** The success result of each API, as WeChat shapes it. */
+  function answer(api, op, r) {
+    const statusCode = r.statusCode || 200;
+    const header = Object.assign({ 'Content-Type': 'application/json' }, r.header);
+    if (api === 'uploadFile') {
+      // wx.uploadFile never parses: `data` is the body as a string.
+      const text = r.data === undefined ? '' : typeof r.data === 'string' ? r.data : JSON.stringify(r.data);
+      return { data: text, statusCode: statusCode, header: header, errMsg: 'uploadFile:ok' };
+    }
+    if (api === 'downloadFile') {
+      downloads += 1;
+      const tempFilePath = 'http://tmp/wx' + downloads + '.download'; // the devtools' temp path shape
+      files[tempFilePath] = copy(r.data);
+      if (typeof op.filePath === 'string') files[op.filePath] = copy(r.data);
+      const res = { tempFilePath: tempFilePath, statusCode: statusCode, header: header, errMsg: 'downloadFile:ok' };
+      if (typeof op.filePath === 'string') res.filePath = op.filePath;
+      return res;
+    }
+    let body = r.data === undefined ? '' : copy(r.data);
+    if (typeof body === 'string' && (op.dataType || 'json') === 'json') {
+      try { body = JSON.parse(body); } catch (e) { /* stays a string; success still fires */ }
+    }
+    return { data: body, statusCode: statusCode, header: header, cookies: [], errMsg: 'request:ok' };
   }
 
   function sync(name, fn) {
@@ -529,7 +598,9 @@ function createFakeWx(options) {
     checkSession: simple('checkSession', () => (server.sessionKeyValid === false
       ? { errMsg: CHECK_SESSION_FAIL } : { errMsg: 'checkSession:ok' })),
     getNetworkType: simple('getNetworkType', () => ({ networkType: network, errMsg: 'getNetworkType:ok' })),
-    request: request,
+    request: (opts) => transfer('request', opts),
+    uploadFile: (opts) => transfer('uploadFile', opts),
+    downloadFile: (opts) => transfer('downloadFile', opts),
     getStorageSync: sync('getStorageSync', (key) => storage.get(key)),
     setStorageSync: sync('setStorageSync', (key, data) => { storage.set(key, data); }),
     removeStorageSync: sync('removeStorageSync', (key) => { storage.remove(key); }),
@@ -550,6 +621,7 @@ function createFakeWx(options) {
     platform: platform,
     calls: calls,
     latencyMs: o.latencyMs !== undefined ? o.latencyMs : 10,
+    files: files,
     setNetwork(type) {
       if (NETWORK_TYPES.indexOf(type) < 0) throw new TypeError('fake.setNetwork: unknown network ' + type);
       network = type;
@@ -600,12 +672,13 @@ function shape(platform, base, trackedPromise) {
     fn(Object.assign({}, opts, { success: resolve, fail: reject }));
   });
   const ASYNC = ['login', 'checkSession', 'getNetworkType'];
+  const TRANSFERS = ['request', 'uploadFile', 'downloadFile'];
   if (platform === 'wx') {
     // Base library 2.10.2+: a Promise when no callback is given; never for wx.request.
     for (const name of ASYNC) api[name] = (opts) => (hasCallback(opts) ? base[name](opts) : viaPromise(base[name], opts));
   } else if (platform === 'uni') {
     // uni-app (Vue 3) promisify: callbacks call through; otherwise a Promise, request included.
-    for (const name of ASYNC.concat(['request'])) {
+    for (const name of ASYNC.concat(TRANSFERS)) {
       api[name] = (opts) => (hasCallback(opts) ? base[name](opts) : viaPromise(base[name], opts));
     }
   } else if (platform === 'taro') {
@@ -620,12 +693,12 @@ function shape(platform, base, trackedPromise) {
           complete: (res) => { if (typeof op.complete === 'function') op.complete(res); },
         }));
       });
-      if (name === 'request') {
+      if (TRANSFERS.indexOf(name) >= 0) {
         p.abort = (cb) => { if (typeof cb === 'function') cb(); if (task) task.abort(); return p; };
       }
       return p;
     };
-    for (const name of ASYNC.concat(['request'])) api[name] = both(name);
+    for (const name of ASYNC.concat(TRANSFERS)) api[name] = both(name);
   }
   return api;
 }
