@@ -35,10 +35,10 @@ const JS_MANAGERS = ['axios', 'alova', 'flyio'];
 const WARM = ['raw', 'baseline', 'weapp-login', 'axios', 'alova', 'flyio'];
 const NS = [1, 10, 100, 1000];
 const HANG_MS = 30000; // hung: still pending 30 s (virtual) after the last wx activity
-const ROUNDS = QUICK ? 3 : 15;
+const ROUNDS = QUICK ? 3 : 25;
 const SEQ = QUICK ? 100 : 300;
 const BATCHES = QUICK ? 3 : 10;
-const COLD_RUNS = QUICK ? 3 : 9;
+const COLD_RUNS = QUICK ? 3 : 15;
 const PENDING = 10000;
 const NOT_RUN = [
   ['weRequest 1.8.1', 'not run: the npm registry this machine reaches answers 404 Not Found for `we-request` '
@@ -134,6 +134,7 @@ async function warmClient(stack, facade) {
 
 async function warmRound(w, facade) {
   facade.use(w.world);
+  if (host.gc) host.gc(); // no collection of another stack's garbage inside this one's timing
   let t0 = host.now();
   for (let i = 0; i < SEQ; i++) await w.next();
   const seq = ((host.now() - t0) * 1000) / SEQ;
@@ -266,6 +267,7 @@ function versions() {
 
 // ------------------------------------------------------------------ main
 async function main() {
+  const started = host.now();
   if (!fs.existsSync(path.join(DIST, 'index.js')) || !fs.existsSync(path.join(DIST, 'weapp_login_bg.wasm.br'))) {
     console.error(`bench: no weapp-login build in ${DIST} (run make build, or set WEAPP_LOGIN_DIST)`);
     process.exit(1);
@@ -285,8 +287,8 @@ async function main() {
 
   out('# make bench');
   out('');
-  out(`${date}; ${os.cpus().length} cores (nproc), ${cpu}; node ${host.process.version}; `
-    + `weapp-login from ${path.relative(ROOT, DIST) || '.'}${QUICK ? '; BENCH_QUICK=1 (fewer rounds)' : ''}.`);
+  out(`${date}; ${os.cpus().length} cores (nproc), ${cpu}, load average ${os.loadavg()[0].toFixed(2)} at start; node ${host.process.version}; `
+    + `weapp-login from ${DIST.startsWith(ROOT + path.sep) ? path.relative(ROOT, DIST) : DIST}${QUICK ? '; BENCH_QUICK=1 (fewer rounds)' : ''}.`);
   out(`Pinned (bench/package-lock.json): ${vers.join(', ')}. Globals removed before any stack loads: `
     + `${realm.ABSENT.filter((g) => !left.includes(g)).join(', ')}${left.length ? ` (not deletable: ${left.join(', ')})` : ''}; `
     + 'weapp-login loads through a path-only WXWebAssembly stand-in.');
@@ -297,6 +299,10 @@ async function main() {
   const conc = {};
   out('## 1. Concurrency: N requests at once (virtual time, one fake wx; hung = pending 30 s after the last wx activity)');
   out('');
+  out('The N requests (distinct URLs) are made in one synchronous loop on a fresh app launch. "max wx.request '
+    + 'outstanding": the most wx.request calls made and not yet answered, the login POST included (WeChat runs 10 '
+    + 'and queues the rest).');
+  out('');
   for (const state of ['cold', 'expiry']) {
     for (const latency of ['immediate', 'random']) {
       const rows = [];
@@ -305,14 +311,14 @@ async function main() {
           progress(`concurrency ${state} ${latency} N=${n} ${id}`);
           const r = await concurrency(stacks[id], facade, n, state, latency);
           conc[[state, latency, n, id].join('/')] = r;
-          rows.push([n, label(id), r.login, r.posts, r.inFlight, r.ok, r.other, r.rejected,
+          rows.push([n, label(id), r.login, r.posts, r.requests, r.inFlight, r.ok, r.other, r.rejected,
             r.hung + (r.runaway ? ' (runaway)' : '')]);
         }
       }
       out(`### ${state === 'cold' ? 'Cold (no login state)' : 'On expiry (a stored token the server answers 401 to)'}, `
         + `${latency === 'random' ? 'random 1–20 ms latency (seeded)' : 'immediate answers'}`);
       out('');
-      table(['N', 'stack', 'wx.login', 'login POSTs', 'max wx.request outstanding', 'resolved 200',
+      table(['N', 'stack', 'wx.login', 'login POSTs', 'wx.request calls', 'max wx.request outstanding', 'resolved 200',
         'resolved other', 'rejected', 'hung'], rows);
     }
   }
@@ -337,8 +343,7 @@ async function main() {
     for (let j = 0; j < warmIds.length; j++) {
       const id = warmIds[(j + round) % warmIds.length]; // interleaved, order rotated each round
       const r = await within(warmRound(clients[id], facade), 60000, id + ' warm round');
-      samples[id].seq.push(r.seq);
-      samples[id].batch.push(r.batch);
+      for (const k of ['seq', 'batch']) samples[id][k].push(r[k]);
     }
   }
   const warm = {};
@@ -356,6 +361,8 @@ async function main() {
       return [label(id), f1(w.seq), `${f1(w.seqMin)}–${f1(w.seqMax)}`, ratio(w.seq, warm.baseline.seq), ratio(w.seq, warm.raw.seq),
         f1(w.batch), `${f1(w.batchMin)}–${f1(w.batchMax)}`, ratio(w.batch, warm.baseline.batch), ratio(w.batch, warm.raw.batch)];
     }));
+  out('Wall time per request; each round measures every stack once, in an order rotated each round, after a gc(). '
+    + 'On a shared machine the min–max spread is mostly other processes: compare medians within one run.');
   for (const e of warmErrors) out(e + '.');
   out('flyio\'s wx engine sends each request from a setTimeout(0) (flyio/src/fly.js), so its figures include one timer '
     + 'tick per request (≥1 ms in Node), not only CPU.');
@@ -467,6 +474,7 @@ async function main() {
     }
   }
   out('');
+  out(`(make bench took ${((host.now() - started) / 1000).toFixed(0)} s.)`);
   host.process.exit(0);
 }
 
