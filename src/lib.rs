@@ -76,4 +76,4 @@ pub use origin::{is_absolute, resolve, Origin};
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 #[cfg(target_arch = "wasm32")]
-pub use wasm::{Core, Host};
+pub use wasm::{input as wasm_input, op, Core, Host};

@@ -1,263 +1,194 @@
-//! The wasm adapter under wasm-bindgen-test (Node): a JS fake host records what the
-//! Core asks for, the test answers as wx would, and the promises settle as API.md says.
+//! The wasm adapter under wasm-bindgen-test (Node and headless Chromium): a JS fake host
+//! records the commands the Core gives through `cmd`/`text`, the test answers as the shim
+//! would, and only numbers (and, on rare paths, strings) cross the boundary.
 #![cfg(target_arch = "wasm32")]
 
-use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
-use weapp_login::{Core, Host};
+use weapp_login::wasm_input as input;
+use weapp_login::{op, Core, Host};
 
 #[wasm_bindgen(inline_js = r#"
-export function makeHost(throwOnSend) {
-  const calls = { wxLogin: [], postCode: [], send: [], checkSession: 0, persist: [], clear: 0, events: [], timers: [] };
+export function makeHost() {
+  const log = [];
   return {
-    calls,
-    now: () => 1000,
-    setTimer: (ms) => { calls.timers.push(ms); },
-    wxLogin: (a) => { calls.wxLogin.push(a); },
-    postCode: (a, c) => { calls.postCode.push([a, c]); },
-    checkSession: () => { calls.checkSession++; },
-    send: (id, send, o, url, token) => {
-      if (throwOnSend) throw new Error('request:fail parameter error');
-      calls.send.push({ id, send, url, token, method: o.method });
-    },
-    persist: (t, e) => { calls.persist.push([t, e]); },
-    clearStorage: () => { calls.clear++; },
-    emit: (t, d) => { calls.events.push(t); },
-    makeError: (code, message, extra) => { const e = new Error(message); e.code = code; Object.assign(e, extra); return e; },
+    log,
+    cmd: (op, a, b, c, d) => { log.push([op, a, b, c, d]); },
+    text: (op, a, b, s, t, u) => { log.push([op, a, b, s, t === undefined ? null : t, u === undefined ? null : u]); },
   };
 }
-export function options(extra) {
-  return Object.assign({ loginUrl: 'https://a.com/user/login', baseUrl: 'https://a.com', tokenField: 'data.token',
-    expiresInField: 'data.expiresIn', authFailStatusCodes: [401], authFailCodes: [], retryLimit: 3,
-    loginTimeoutMs: 10000, renewMarginMs: 60000, loginBackoffMs: 1000, loginBackoffMaxMs: 60000,
-    seed: 42, recheckAfterHiddenMs: 300000 }, extra || {});
-}
-export function json(s) { return JSON.parse(s); }
-export function get(o, path) { return path.split('.').reduce((v, k) => v == null ? v : v[k], o); }
-export function settledState(p) {
-  let state = 'pending';
-  p.then(() => { state = 'resolved'; }, () => { state = 'rejected'; });
-  return () => state;
-}
+export function take(host) { const l = host.log.slice(); host.log.length = 0; return JSON.stringify(l); }
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = makeHost)]
-    fn make_host(throw_on_send: bool) -> JsValue;
-    fn options(extra: JsValue) -> JsValue;
-    fn json(s: &str) -> JsValue;
-    fn get(o: &JsValue, path: &str) -> JsValue;
+    fn make_host() -> JsValue;
+    fn take(host: &JsValue) -> String;
 }
 
-fn num(o: &JsValue, path: &str) -> f64 {
-    get(o, path).as_f64().unwrap_or(-1.0)
-}
+const NOW: f64 = 1_000_000.0;
+/// retryLimit, loginTimeoutMs, renewMarginMs, loginBackoffMs, loginBackoffMaxMs,
+/// recheckAfterHiddenMs, checkSessionTimeoutMs, networkWaitMs, awaitCheckSession, seed.
+const NUMBERS: [f64; 10] = [
+    3.0, 10000.0, 60000.0, 1000.0, 60000.0, 300000.0, 5000.0, 0.0, 0.0, 42.0,
+];
 
-fn core(host: &JsValue, extra: JsValue, stored: JsValue) -> Core {
+fn core_with(host: &JsValue, numbers: &[f64], stored: Option<&str>) -> Core {
     Core::new(
-        options(extra),
         host.clone().unchecked_into::<Host>(),
-        stored,
+        "https://a.com/user/login",
+        Some("https://a.com".into()),
+        "",
+        false,
+        &[401.0],
+        numbers,
+        NOW,
+        stored.map(String::from),
+        -1.0,
     )
+    .map_err(|e| e.as_string())
     .expect("valid options")
 }
 
-async fn settle(p: Promise) -> Result<JsValue, JsValue> {
-    JsFuture::from(p).await
+fn core(host: &JsValue) -> Core {
+    core_with(host, &NUMBERS, None)
+}
+
+fn request(c: &Core, id: f64) -> f64 {
+    c.put(NOW, input::REQUEST, id, 1.0, 0.0, 60000.0, 0.0)
 }
 
 #[wasm_bindgen_test]
-async fn concurrent_requests_share_one_login_and_resolve_with_the_result() {
-    let host = make_host(false);
-    let c = core(&host, JsValue::UNDEFINED, JsValue::NULL);
-    let ps: Vec<Promise> = (0..3)
-        .map(|_| c.request(json(r#"{"url":"/api/profile","method":"GET"}"#)))
-        .collect();
-    assert_eq!(num(&host, "calls.wxLogin.length"), 1.0);
-    c.on_wx_login(1.0, true, json(r#"{"code":"c1","errMsg":"login:ok"}"#));
+fn concurrent_requests_share_one_login_and_cross_as_numbers() {
+    let host = make_host();
+    let c = core(&host);
+    for id in 1..=3 {
+        request(&c, f64::from(id));
+    }
+    let log = take(&host);
     assert_eq!(
-        get(&host, "calls.postCode.0.1").as_string().as_deref(),
-        Some("c1")
+        log.matches(&format!("[{},", op::WX_LOGIN)).count(),
+        1,
+        "one wx.login for three requests: {log}"
     );
-    c.on_login_post(1.0, true, json(r#"{"statusCode":200,"data":{"data":{"token":"t1","expiresIn":60}},"errMsg":"request:ok"}"#));
-    assert_eq!(num(&host, "calls.send.length"), 3.0);
+    assert!(log.contains(&format!("[{},1,0,0,0]", op::WX_LOGIN)), "{log}");
+    assert!(log.contains(r#""login:start""#), "{log}");
+    c.text(NOW + 5.0, input::WX_LOGIN_OK, 1.0, 0.0, "c0de".into());
     assert_eq!(
-        get(&host, "calls.send.0.token").as_string().as_deref(),
-        Some("t1")
+        take(&host),
+        format!(r#"[[{},1,0,"c0de",null,null]]"#, op::POST_CODE)
     );
-    assert_eq!(
-        get(&host, "calls.send.0.url").as_string().as_deref(),
-        Some("https://a.com/api/profile")
+    c.login_answered(NOW + 9.0, 1.0, 200.0, Some("t1".into()), Some(7200.0));
+    let log = take(&host);
+    assert!(
+        log.contains(&format!(r#"[{},1,{},"t1",null,null]"#, op::SESSION, NOW + 9.0 + 7_200_000.0)),
+        "session generation 1 with its expiry: {log}"
     );
-    assert_eq!(
-        get(&host, "calls.persist.0.1").as_f64(),
-        Some(61_000.0),
-        "expiresAt = now + 60 s, in ms"
-    );
-    for i in 0..3 {
-        let (id, send) = (
-            num(&host, &format!("calls.send.{i}.id")),
-            num(&host, &format!("calls.send.{i}.send")),
-        );
-        c.on_response(
-            id,
-            send,
-            true,
-            json(&format!(
-                r#"{{"statusCode":200,"data":{{"n":{i}}},"errMsg":"request:ok"}}"#
-            )),
-            false,
+    for id in 1..=3 {
+        assert!(
+            log.contains(&format!("[{},{id},{id},1,0]", op::SEND)),
+            "request {id} sent as send {id} with generation 1: {log}"
         );
     }
-    for (i, p) in ps.into_iter().enumerate() {
-        let r = settle(p).await.expect("resolves");
-        assert_eq!(num(&r, "data.n"), i as f64);
-    }
+    c.put(NOW + 20.0, input::RESPONSE, 2.0, 2.0, 200.0, 0.0, 0.0);
+    assert_eq!(take(&host), format!("[[{},2,0,0,0]]", op::RESOLVE));
 }
 
 #[wasm_bindgen_test]
-async fn failed_wx_login_rejects_with_its_err_msg() {
-    let host = make_host(false);
-    let c = core(&host, JsValue::UNDEFINED, JsValue::NULL);
-    let p = c.request(json(r#"{"url":"/x"}"#));
-    c.on_wx_login(1.0, false, json(r#"{"errMsg":"login:fail system error"}"#));
-    let e = settle(p).await.expect_err("rejects");
-    assert_eq!(
-        get(&e, "code").as_string().as_deref(),
-        Some("WX_LOGIN_FAILED")
-    );
-    assert_eq!(
-        get(&e, "errMsg").as_string().as_deref(),
-        Some("login:fail system error")
-    );
+fn a_401_renews_once_and_replays_with_the_new_generation() {
+    let host = make_host();
+    let c = core_with(&host, &NUMBERS, Some("old"));
+    request(&c, 1.0);
+    request(&c, 2.0);
+    let log = take(&host);
+    assert!(log.contains(&format!("[{},1,1,1,0]", op::SEND)), "{log}");
+    c.put(NOW, input::RESPONSE, 1.0, 1.0, 401.0, 0.0, 0.0);
+    c.put(NOW, input::RESPONSE, 2.0, 2.0, 401.0, 0.0, 0.0);
+    let log = take(&host);
+    assert_eq!(log.matches(&format!("[{},", op::WX_LOGIN)).count(), 1, "{log}");
+    c.text(NOW, input::WX_LOGIN_OK, 1.0, 0.0, "c1".into());
+    c.login_answered(NOW, 1.0, 200.0, Some("new".into()), None);
+    let log = take(&host);
+    assert!(log.contains(&format!("[{},3,1,2,0]", op::SEND)) || log.contains(&format!("[{},1,3,2,0]", op::SEND)), "{log}");
+    assert!(log.contains(&format!(r#"[{},2,-1,"new",null,null]"#, op::SESSION)), "{log}");
 }
 
 #[wasm_bindgen_test]
-async fn rejected_login_carries_the_login_answer() {
-    let host = make_host(false);
-    let c = core(&host, JsValue::UNDEFINED, JsValue::NULL);
-    let p = c.login();
-    c.on_wx_login(1.0, true, json(r#"{"code":"c1"}"#));
-    c.on_login_post(
-        1.0,
-        true,
-        json(r#"{"statusCode":502,"data":{"error":"code2session_failed"}}"#),
+fn a_token_with_a_line_break_is_login_rejected_with_its_attempt() {
+    let host = make_host();
+    let c = core(&host);
+    request(&c, 1.0);
+    c.text(NOW, input::WX_LOGIN_OK, 1.0, 0.0, "c".into());
+    take(&host);
+    c.login_answered(NOW, 1.0, 200.0, Some("t\r\nX-Evil: 1".into()), None);
+    let log = take(&host);
+    assert!(
+        log.contains(&format!(r#"[{},1,1,"LOGIN_REJECTED""#, op::REJECT)),
+        "rejected with the attempt whose answer it was: {log}"
     );
-    let e = settle(p).await.expect_err("rejects");
-    assert_eq!(
-        get(&e, "code").as_string().as_deref(),
-        Some("LOGIN_REJECTED")
-    );
-    assert_eq!(num(&e, "response.statusCode"), 502.0);
+    assert!(!log.contains(&format!("[{},", op::SEND)), "never sent: {log}");
+    assert!(!log.contains(&format!("[{},", op::SESSION)), "never kept: {log}");
 }
 
 #[wasm_bindgen_test]
-async fn a_throwing_wx_request_rejects_instead_of_hanging() {
-    let host = make_host(true);
-    let c = core(&host, JsValue::UNDEFINED, JsValue::NULL);
-    let p = c.request(json(r#"{"url":"https://other.org/x","auth":false}"#));
-    let e = settle(p).await.expect_err("rejects");
-    assert_eq!(
-        get(&e, "code").as_string().as_deref(),
-        Some("REQUEST_FAILED")
-    );
-    assert_eq!(
-        get(&e, "errMsg").as_string().as_deref(),
-        Some("request:fail parameter error")
-    );
+fn the_login_timeout_is_a_deadline_the_host_wakes_the_core_for() {
+    let host = make_host();
+    let c = core(&host);
+    let deadline = request(&c, 1.0);
+    assert_eq!(deadline, NOW + 10000.0, "loginTimeoutMs after the start");
+    take(&host);
+    assert_eq!(c.put(NOW + 9999.0, input::WAKE, 0.0, 0.0, 0.0, 0.0, 0.0), deadline);
+    assert_eq!(take(&host), "[]");
+    c.put(NOW + 10000.0, input::WAKE, 0.0, 0.0, 0.0, 0.0, 0.0);
+    assert!(take(&host).contains(r#""LOGIN_TIMEOUT""#));
 }
 
 #[wasm_bindgen_test]
-async fn stored_session_is_checked_once_and_used() {
-    let host = make_host(false);
-    let c = core(
-        &host,
-        JsValue::UNDEFINED,
-        json(r#"{"token":"old","expiresAt":null}"#),
-    );
-    let _p = c.request(json(r#"{"url":"/x"}"#));
-    assert_eq!(num(&host, "calls.checkSession"), 1.0);
-    assert_eq!(num(&host, "calls.wxLogin.length"), 0.0);
-    c.on_check_session(true);
-    assert_eq!(
-        get(&host, "calls.send.0.token").as_string().as_deref(),
-        Some("old")
-    );
+fn origin_verdicts() {
+    let host = make_host();
+    let c = core(&host);
+    assert!(c.trusts("https://a.com/api/x?y=1"));
+    assert!(c.trusts("https://A.com:443/x"));
+    assert!(!c.trusts("https://b.com/x"));
+    assert!(!c.trusts("https://a.com\\@evil.com/x"), "read as evil.com by RFC 3986");
+    assert!(!c.trusts("https://a.com@evil.com/x"));
+    assert!(!c.trusts("/relative"));
 }
 
 #[wasm_bindgen_test]
-async fn body_code_at_a_dotted_path_triggers_renewal() {
-    let host = make_host(false);
-    let extra = json(r#"{"authFailCodeField":"meta.return_code","authFailCodes":["10000"]}"#);
-    let c = core(&host, extra, json(r#"{"token":"old","expiresAt":null}"#));
-    let p = c.request(json(r#"{"url":"/x"}"#));
-    c.on_check_session(true);
-    c.on_response(
-        num(&host, "calls.send.0.id"),
-        num(&host, "calls.send.0.send"),
-        true,
-        json(r#"{"statusCode":200,"data":{"meta":{"return_code":10000}}}"#),
+fn bad_options_throw_a_message_naming_them() {
+    let host = make_host();
+    let mut numbers = NUMBERS;
+    numbers[1] = 4_294_967_296.0; // loginTimeoutMs beyond what setTimeout honours
+    let err = Core::new(
+        host.clone().unchecked_into::<Host>(),
+        "https://a.com/user/login",
+        None,
+        "",
         false,
-    );
-    assert_eq!(
-        num(&host, "calls.wxLogin.length"),
-        1.0,
-        "the body code 10000 (a number) matched \"10000\""
-    );
-    c.logout();
-    let e = settle(p).await.expect_err("rejects");
-    assert_eq!(get(&e, "code").as_string().as_deref(), Some("LOGGED_OUT"));
-    assert!(Reflect::has(&get(&host, "calls"), &"events".into()).unwrap());
-}
-
-#[wasm_bindgen_test]
-fn bad_options_are_invalid_options() {
-    let host = make_host(false);
-    for (extra, named) in [
-        (r#"{"loginUrl":"/relative"}"#, "loginUrl"),
-        (r#"{"retryLimit":-1}"#, "retryLimit"),
-        (r#"{"retryLimit":1.5}"#, "retryLimit"),
-        (
-            r#"{"authFailStatusCodes":[401,"403"]}"#,
-            "authFailStatusCodes",
-        ),
-        (r#"{"authFailCodes":"10000"}"#, "authFailCodes"),
-        (r#"{"tokenField":null}"#, "tokenField"),
-        (r#"{"surprise":true}"#, "surprise"),
-    ] {
-        let r = Core::new(
-            options(json(extra)),
-            host.clone().unchecked_into::<Host>(),
-            JsValue::NULL,
-        );
-        let e = r.err().expect(extra);
-        assert_eq!(
-            get(&e, "code").as_string().as_deref(),
-            Some("INVALID_OPTIONS"),
-            "{extra}"
-        );
-        let message = get(&e, "message").as_string().unwrap_or_default();
-        assert!(message.contains(named), "{extra}: {message}");
-    }
-}
-
-#[wasm_bindgen_test]
-async fn session_key_in_a_login_answer_is_reported_and_not_kept() {
-    let host = make_host(false);
-    let c = core(&host, JsValue::UNDEFINED, JsValue::NULL);
-    let p = c.login();
-    c.on_wx_login(1.0, true, json(r#"{"code":"c1"}"#));
-    let answer =
-        r#"{"statusCode":200,"data":{"data":{"token":"t1"},"session_key":"k","openid":"o"}}"#;
-    c.on_login_post(1.0, true, json(answer));
-    settle(p).await.expect("the token is still used");
-    let events = get(&host, "calls.events");
-    assert!(js_sys::Array::from(&events).includes(&"login:unsafe-fields".into(), 0));
-    // Persisted: only the token and its expiry.
-    assert_eq!(
-        get(&host, "calls.persist.0.0").as_string().as_deref(),
-        Some("t1")
-    );
-    assert_eq!(num(&host, "calls.persist.length"), 1.0);
+        &[401.0],
+        &numbers,
+        NOW,
+        None,
+        -1.0,
+    )
+    .err()
+    .and_then(|e| e.as_string())
+    .expect("refused");
+    assert!(err.contains("loginTimeoutMs"), "{err}");
+    let err = Core::new(
+        host.unchecked_into::<Host>(),
+        "ftp://a.com/login",
+        None,
+        "",
+        false,
+        &[401.0],
+        &NUMBERS,
+        NOW,
+        None,
+        -1.0,
+    )
+    .err()
+    .and_then(|e| e.as_string())
+    .expect("refused");
+    assert!(err.contains("loginUrl"), "{err}");
 }
