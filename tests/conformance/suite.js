@@ -338,6 +338,170 @@ module.exports = function defineSuite(env) {
       equal(w.fake.calls.checkSession, 1, 'checkSession after a long background');
       equal(w.fake.calls.login, 1, 'wx.login calls (the session is still valid)');
     }],
+
+    // ---- interceptor primitives, uploadFile/downloadFile, abort (issue 10) -------------
+    ['authorize: waits for the one shared login, puts the token on a copy for trusted URLs only, never returns the ticket', async (p, ctx) => {
+      const w = await world(ctx, p);
+      const page = { url: '/api/a', method: 'POST', data: { x: 1 }, header: { 'X-Page': 'p' } };
+      const out = await w.run(Promise.all([w.auth.authorize(page), w.auth.request({ url: '/api/b' }),
+        w.auth.authorize({ url: 'https://cdn.other.com/asset/x', header: { 'X-Page': 'q' } })]));
+      equal(w.fake.calls.login, 1, 'wx.login calls (authorize and request share the login)');
+      equal(w.loginPosts().length, 1, 'login POSTs');
+      const g = out[0];
+      equal(g.options.header.Authorization, 'Bearer tok-code-1', 'the token header');
+      equal(g.options.header['X-Page'], 'p', "the page's header is kept");
+      equal(g.options.url, '/api/a', 'the url is returned unchanged');
+      deepEqual(g.options.data, { x: 1 }, 'data');
+      ok(!('ticket' in g.options), 'the returned options carry no ticket');
+      ok(g.ticket !== undefined && g.ticket !== null, 'a ticket');
+      ok(g.options !== page, 'a copy');
+      deepEqual(page, { url: '/api/a', method: 'POST', data: { x: 1 }, header: { 'X-Page': 'p' } }, "the page's options are untouched");
+      equal(JSON.stringify(out[2].options).indexOf('tok-'), -1, 'an untrusted origin gets no token: ' + show(out[2].options));
+      equal(out[2].options.header['X-Page'], 'q', 'the untrusted request keeps its header');
+      equal(await w.run(w.auth.check(g.ticket, { statusCode: 200, data: { ok: true }, header: {} })), 'ok', 'check of a 200');
+      equal(await w.run(w.auth.check(g.ticket, { statusCode: 500, data: {}, header: {} })), 'ok', 'check of a 500');
+      equal(w.fake.calls.login, 1, 'wx.login calls after the checks');
+    }],
+
+    ['check: 3 concurrent 401s share one renewal and resolve replay; re-authorized with their tickets they carry the new token; a stale 401 costs no second login', async (p, ctx) => {
+      const w = await world(ctx, p);
+      const gs = await w.run(Promise.all([1, 2, 3, 4].map((i) => w.auth.authorize({ url: '/api/' + i }))));
+      const res401 = { statusCode: 401, data: { error: 'unauthorized' }, header: {} };
+      const verdicts = await w.run(Promise.all(gs.slice(0, 3).map((g) => w.auth.check(g.ticket, res401))));
+      deepEqual(verdicts, ['replay', 'replay', 'replay'], 'verdicts');
+      equal(w.fake.calls.login, 2, 'wx.login calls (one renewal)');
+      const again = await w.run(Promise.all(gs.slice(0, 3).map((g, i) => w.auth.authorize({ url: '/api/' + (i + 1), ticket: g.ticket }))));
+      ok(again.every((a) => a.options.header.Authorization === 'Bearer tok-code-2'), 'the replays carry the new token');
+      ok(again.every((a) => !('ticket' in a.options)), 'no ticket in the returned options');
+      equal(await w.run(w.auth.check(gs[3].ticket, res401)), 'replay', 'a 401 for the old token after the renewal');
+      equal(w.fake.calls.login, 2, 'wx.login calls (the stale 401 needs no login)');
+      equal(w.loginPosts().length, 2, 'login POSTs');
+    }],
+
+    ['check: a body code and isAuthFailure are auth failures too; past retryLimit check rejects RETRY_LIMIT with the last response', async (p, ctx) => {
+      const w = await world(ctx, p, { options: { retryLimit: 1, authFailCodeField: 'return_code', authFailCodes: [10000] } });
+      let g = await w.run(w.auth.authorize({ url: '/api/x' }));
+      equal(await w.run(w.auth.check(g.ticket, { statusCode: 200, data: { return_code: 0 }, header: {} })), 'ok', 'code 0');
+      const coded = { statusCode: 200, data: { return_code: 10000 }, header: {} };
+      equal(await w.run(w.auth.check(g.ticket, coded)), 'replay', 'code 10000');
+      equal(w.fake.calls.login, 2, 'wx.login calls');
+      g = await w.run(w.auth.authorize({ url: '/api/x', ticket: g.ticket }));
+      const e = await rejects(w.run(w.auth.check(g.ticket, coded)), 'RETRY_LIMIT', 'check past retryLimit');
+      ok(e.response && e.response.statusCode === 200, 'response holds the last answer, got ' + show(e.response));
+      equal(w.fake.calls.login, 2, 'no login past the limit');
+      const v = await world(ctx, p, { options: { isAuthFailure: (r) => !!(r && r.data && r.data.relogin === true) } });
+      const h = await v.run(v.auth.authorize({ url: '/api/y' }));
+      equal(await v.run(v.auth.check(h.ticket, { statusCode: 200, data: { relogin: true }, header: {} })), 'replay', 'isAuthFailure');
+      equal(v.fake.calls.login, 2, 'wx.login calls (isAuthFailure)');
+    }],
+
+    ['logout: an authorize waiting for the renewal and the check that started it reject LOGGED_OUT', async (p, ctx) => {
+      const w = await world(ctx, p);
+      const g = await w.run(w.auth.authorize({ url: '/api/a' }));
+      const checking = settled(w.auth.check(g.ticket, { statusCode: 401, data: {}, header: {} }));
+      const waiting = settled(w.auth.authorize({ url: '/api/b' }));
+      await w.clock.advance(5); // the renewal's wx.login is under way
+      equal(w.fake.calls.login, 2, 'the 401 started a renewal');
+      await w.run(w.auth.logout());
+      isRejection(await w.run(checking), 'LOGGED_OUT', 'check');
+      isRejection(await w.run(waiting), 'LOGGED_OUT', 'authorize');
+      await w.clock.advance(1000);
+      equal(w.loginPosts().length, 1, 'the late code is never POSTed');
+    }],
+
+    ['uploadFile and downloadFile: one login shared with request, the token in the header, a 401 renews once and replays', async (p, ctx) => {
+      const w = await world(ctx, p);
+      const up = { url: '/api/up', filePath: 'wxfile://tmp/a.png', name: 'file', formData: { k: 'v' } };
+      const out = await w.run(Promise.all([w.auth.uploadFile(up), w.auth.downloadFile({ url: '/api/dl' }), w.auth.request({ url: '/api/r' })]));
+      equal(w.fake.calls.login, 1, 'wx.login calls');
+      equal(out[0].statusCode, 200, 'upload status');
+      equal(typeof out[0].data, 'string', 'uploadFile data is a string (WeChat never parses it)');
+      deepEqual(JSON.parse(out[0].data), { ok: true, path: '/api/up' }, 'upload answer');
+      equal(out[0].errMsg, 'uploadFile:ok', 'upload errMsg');
+      equal(out[1].statusCode, 200, 'download status');
+      equal(out[1].errMsg, 'downloadFile:ok', 'download errMsg');
+      deepEqual(w.fake.files[out[1].tempFilePath], { ok: true, path: '/api/dl' }, 'downloaded to tempFilePath');
+      const u = w.fake.calls.uploads;
+      const d = w.fake.calls.downloads;
+      equal(tokenHeader(u[0]), 'Bearer tok-code-1', 'upload token header');
+      equal(tokenHeader(d[0]), 'Bearer tok-code-1', 'download token header');
+      deepEqual(u[0].data, { k: 'v' }, 'formData as given');
+      equal(u[0].file.name, 'file', 'the file field');
+      w.server.expireTokens();
+      const again = await w.run(Promise.all([w.auth.uploadFile(up), w.auth.downloadFile({ url: '/api/dl' })]));
+      deepEqual(again.map((r) => r.statusCode), [200, 200], 'statuses after the renewal');
+      equal(w.fake.calls.login, 2, 'wx.login calls (one renewal for both)');
+      deepEqual(u.slice(1).map((x) => [x.statusCode, tokenHeader(x)]), [[401, 'Bearer tok-code-1'], [200, 'Bearer tok-code-2']], 'upload, then its replay');
+      deepEqual(d.slice(1).map((x) => [x.statusCode, tokenHeader(x)]), [[401, 'Bearer tok-code-1'], [200, 'Bearer tok-code-2']], 'download, then its replay');
+    }],
+
+    ["uploadFile with tokenIn 'data': the token still goes in the header, never in formData", async (p, ctx) => {
+      const w = await world(ctx, p, { options: { tokenIn: 'data' } });
+      const r = await w.run(w.auth.uploadFile({ url: '/asset/up', filePath: 'wxfile://tmp/a.png', name: 'file', formData: { k: 'v' } }));
+      equal(r.statusCode, 200, 'status');
+      const u = w.fake.calls.uploads[0];
+      deepEqual(u.data, { k: 'v' }, 'formData without the token');
+      equal(tokenHeader(u), 'Bearer tok-code-1', 'the token in the header');
+    }],
+
+    ['uploadFile and downloadFile count against their own 10 in flight, not against wx.request', async (p, ctx) => {
+      const w = await world(ctx, p, { fake: { latencyMs: 50 } });
+      await w.run(w.auth.login());
+      const all = [];
+      for (let i = 0; i < 12; i++) {
+        all.push(w.auth.request({ url: '/api/r/' + i }));
+        all.push(w.auth.uploadFile({ url: '/api/u/' + i, filePath: 'wxfile://tmp/' + i, name: 'file' }));
+        all.push(w.auth.downloadFile({ url: '/api/d/' + i }));
+      }
+      const out = await w.run(Promise.all(all));
+      ok(out.every((r) => r.statusCode === 200), 'every transfer succeeds');
+      deepEqual(w.fake.calls.maxInFlightByApi, { request: 10, uploadFile: 10, downloadFile: 10 }, 'most in flight per API');
+    }],
+
+    ['abort: a request waiting for the login is dropped (ABORTED, fail and complete called) without touching the login', async (p, ctx) => {
+      const w = await world(ctx, p);
+      const calls = [];
+      const a = w.auth.request({ url: '/api/a', success: () => calls.push('success'),
+        fail: (e) => calls.push('fail:' + (e && e.code)), complete: () => calls.push('complete') });
+      const aOut = settled(a);
+      const b = w.auth.request({ url: '/api/b' });
+      await w.clock.advance(5); // wx.login is under way
+      equal(w.fake.calls.login, 1, 'one login started');
+      equal(typeof a.abort, 'function', 'the Promise has abort()');
+      a.abort();
+      isRejection(await w.run(aOut), 'ABORTED', 'the aborted request');
+      deepEqual(calls, ['fail:ABORTED', 'complete'], 'wx-style callbacks');
+      equal((await w.run(b)).statusCode, 200, 'the login continues for the others');
+      equal(w.fake.calls.login, 1, 'wx.login calls');
+      equal(w.loginPosts().length, 1, 'login POSTs');
+      equal(w.apiRequests().filter((r) => r.path === '/api/a').length, 0, 'the aborted request is never sent');
+    }],
+
+    ['abort: a request on the wire is aborted through its task, its slot goes to the next request at once', async (p, ctx) => {
+      const server = testing.createServer();
+      server.loginRoute(LOGIN_PATH);
+      server.route('*', /^\/slow\//, server.authed(() => ({ data: { slow: true }, delayMs: 5000 })));
+      server.route('*', /^\/api\//, server.authed((req) => ({ data: { ok: true, path: req.path } })));
+      const w = await world(ctx, p, { server: server });
+      await w.run(w.auth.login());
+      const slow = [];
+      for (let i = 0; i < 10; i++) slow.push(w.auth.request({ url: '/slow/' + i }));
+      const eleventh = w.auth.request({ url: '/api/eleventh' });
+      await w.clock.advance(20);
+      equal(w.fake.calls.inFlight, 10, 'ten on the wire');
+      const t0 = w.clock.now();
+      const first = settled(slow[0]);
+      slow[0].abort();
+      isRejection(await w.run(first), 'ABORTED', 'the aborted request');
+      const sent = w.fake.calls.requests.filter((r) => r.path === '/slow/0');
+      equal(sent.length, 1, 'sent once');
+      equal(sent[0].errMsg, 'request:fail abort', 'aborted through its RequestTask');
+      equal((await w.run(eleventh)).statusCode, 200, 'the eleventh request');
+      ok(w.clock.now() - t0 < 1000, 'the eleventh got the freed slot before the others ended (' + (w.clock.now() - t0) + ' ms)');
+      const rest = await w.run(Promise.all(slow.slice(1)));
+      ok(rest.every((r) => r.statusCode === 200), 'the other nine');
+      equal(w.fake.calls.login, 1, 'wx.login calls');
+    }],
   ];
 
   const cases = [];
