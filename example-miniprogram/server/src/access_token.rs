@@ -62,9 +62,11 @@ impl AccessTokens {
         t.expires_at - self.margin_secs > now
     }
 
-    fn from_memory(&self, now: i64) -> Option<String> {
+    fn cached_fresh(&self, now: i64) -> Option<String> {
         let m = self.memory.lock().ok()?;
-        m.as_ref().filter(|t| self.fresh(t, now)).map(|t| t.token.clone())
+        m.as_ref()
+            .filter(|t| self.fresh(t, now))
+            .map(|t| t.token.clone())
     }
 
     fn remember(&self, t: Option<CachedToken>) {
@@ -79,12 +81,12 @@ impl AccessTokens {
     /// The store failed, or stable_token failed ([`ApiError::WeChat`] with its errcode,
     /// e.g. 40013 / 40125 / 45009, or unreachable / bad response).
     pub async fn get(&self) -> Result<String, ApiError> {
-        if let Some(t) = self.from_memory((self.clock)()) {
+        if let Some(t) = self.cached_fresh((self.clock)()) {
             return Ok(t);
         }
         let _flight = self.flight.lock().await;
         let now = (self.clock)();
-        if let Some(t) = self.from_memory(now) {
+        if let Some(t) = self.cached_fresh(now) {
             return Ok(t);
         }
         if let Some(t) = self.store.access_token(now).await? {
@@ -94,15 +96,22 @@ impl AccessTokens {
                 return Ok(token);
             }
         }
-        let (agent, base, appid, secret) =
-            (self.agent.clone(), self.base.clone(), self.appid.clone(), self.secret.clone());
+        let (agent, base, appid, secret) = (
+            self.agent.clone(),
+            self.base.clone(),
+            self.appid.clone(),
+            self.secret.clone(),
+        );
         let (token, expires_in) = tokio::task::spawn_blocking(move || {
             wechat::stable_token(&agent, &base, &appid, &secret)
         })
         .await
         .map_err(|e| ApiError::internal("stable_token task", e))??;
         let fetched_at = (self.clock)();
-        let cached = CachedToken { token: token.clone(), expires_at: fetched_at + expires_in };
+        let cached = CachedToken {
+            token: token.clone(),
+            expires_at: fetched_at + expires_in,
+        };
         self.store.put_access_token(&cached, fetched_at).await?;
         self.remember(Some(cached));
         eprintln!("access_token: fetched a new one (expires in {expires_in} s)");

@@ -105,18 +105,25 @@ impl Cli {
             }
         };
         let pick = |var: &str, from_file: &Option<String>| {
-            env(var).filter(|v| !v.is_empty()).or_else(|| from_file.clone().filter(|v| !v.is_empty()))
+            env(var)
+                .filter(|v| !v.is_empty())
+                .or_else(|| from_file.clone().filter(|v| !v.is_empty()))
         };
         let mode = if self.demo {
             Mode::Demo
         } else {
-            match (pick("WECHAT_APPID", &file.appid), pick("WECHAT_SECRET", &file.secret)) {
+            match (
+                pick("WECHAT_APPID", &file.appid),
+                pick("WECHAT_SECRET", &file.secret),
+            ) {
                 (Some(appid), Some(secret)) => Mode::Production(Credentials { appid, secret }),
                 _ => {
-                    return Err("production mode needs the app's credentials: set WECHAT_APPID and \
+                    return Err(
+                        "production mode needs the app's credentials: set WECHAT_APPID and \
                          WECHAT_SECRET (or \"appid\"/\"secret\" in a --config file), or run \
                          with --demo for the embedded fake WeChat"
-                        .to_owned())
+                            .to_owned(),
+                    )
                 }
             }
         };
@@ -125,12 +132,24 @@ impl Cli {
         } else {
             match pick("JWT_SECRET", &file.jwt_secret) {
                 Some(s) if s.len() >= MIN_JWT_SECRET_LEN => TokenMode::Jwt(s.into_bytes()),
-                Some(_) => return Err(format!("JWT_SECRET must be at least {MIN_JWT_SECRET_LEN} bytes")),
+                Some(_) => {
+                    return Err(format!(
+                        "JWT_SECRET must be at least {MIN_JWT_SECRET_LEN} bytes"
+                    ))
+                }
                 None if self.demo => TokenMode::Jwt(crate::support::random_bytes(32)),
-                None => return Err("--jwt needs JWT_SECRET (or \"jwtSecret\" in a --config file)".to_owned()),
+                None => {
+                    return Err(
+                        "--jwt needs JWT_SECRET (or \"jwtSecret\" in a --config file)".to_owned(),
+                    )
+                }
             }
         };
-        let default_ttl = if self.jwt { DEFAULT_JWT_TTL_SECS } else { DEFAULT_TOKEN_TTL_SECS };
+        let default_ttl = if self.jwt {
+            DEFAULT_JWT_TTL_SECS
+        } else {
+            DEFAULT_TOKEN_TTL_SECS
+        };
         let login_rate = NonZeroU32::new(self.login_rate_per_minute).map(|per_minute| LoginRate {
             per_minute,
             burst: NonZeroU32::new(self.login_burst).unwrap_or(NonZeroU32::MIN),
@@ -170,16 +189,32 @@ mod tests {
             _ => None,
         };
         let c = cli(&[]).config(env).unwrap();
-        assert_eq!(c.mode, Mode::Production(Credentials { appid: "wxA".into(), secret: "s".into() }));
+        assert_eq!(
+            c.mode,
+            Mode::Production(Credentials {
+                appid: "wxA".into(),
+                secret: "s".into()
+            })
+        );
         assert!(format!("{:?}", c.mode).contains("<redacted>"));
 
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("c.json");
         std::fs::write(&f, r#"{"appid":"wxF","secret":"fs"}"#).unwrap();
-        let c = cli(&["--config", f.to_str().unwrap()]).config(none).unwrap();
-        assert_eq!(c.mode, Mode::Production(Credentials { appid: "wxF".into(), secret: "fs".into() }));
+        let c = cli(&["--config", f.to_str().unwrap()])
+            .config(none)
+            .unwrap();
+        assert_eq!(
+            c.mode,
+            Mode::Production(Credentials {
+                appid: "wxF".into(),
+                secret: "fs".into()
+            })
+        );
         std::fs::write(&f, r#"{"appid":"wxF","secrte":"typo"}"#).unwrap();
-        assert!(cli(&["--config", f.to_str().unwrap()]).config(none).is_err());
+        assert!(cli(&["--config", f.to_str().unwrap()])
+            .config(none)
+            .is_err());
     }
 
     #[test]
@@ -201,6 +236,12 @@ mod tests {
         let c = cli(&["--demo", "--jwt"]).config(|_| None).unwrap();
         assert!(matches!(c.tokens, TokenMode::Jwt(ref s) if s.len() == 32));
         assert_eq!(c.token_ttl_secs, DEFAULT_JWT_TTL_SECS);
-        assert_eq!(cli(&["--demo", "--login-rate-per-minute", "0"]).config(|_| None).unwrap().login_rate, None);
+        assert_eq!(
+            cli(&["--demo", "--login-rate-per-minute", "0"])
+                .config(|_| None)
+                .unwrap()
+                .login_rate,
+            None
+        );
     }
 }

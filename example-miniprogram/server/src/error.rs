@@ -197,7 +197,10 @@ mod tests {
     fn codes_and_statuses_are_stable() {
         assert_eq!(ApiError::Unauthorized.status(), 401);
         assert_eq!(ApiError::RateLimited(3).status(), 429);
-        let phone = |errcode| ApiError::WeChat { errcode, errmsg: String::new() };
+        let phone = |errcode| ApiError::WeChat {
+            errcode,
+            errmsg: String::new(),
+        };
         assert_eq!(phone(40029).status(), 400);
         assert_eq!(phone(45009).status(), 503);
         assert_eq!(phone(40013).status(), 502);

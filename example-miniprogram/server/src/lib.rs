@@ -78,7 +78,11 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Credentials {{ appid: {:?}, secret: <redacted> }}", self.appid)
+        write!(
+            f,
+            "Credentials {{ appid: {:?}, secret: <redacted> }}",
+            self.appid
+        )
     }
 }
 
@@ -164,7 +168,9 @@ fn base_url_for(addr: SocketAddr) -> String {
     format!("http://{addr}")
 }
 
-async fn open_store(config: &Config) -> io::Result<(Arc<dyn store::Store>, Option<tempfile::TempDir>)> {
+async fn open_store(
+    config: &Config,
+) -> io::Result<(Arc<dyn store::Store>, Option<tempfile::TempDir>)> {
     if let Some(url) = &config.redis_url {
         let s = store::redis::RedisStore::connect(url)
             .await
@@ -174,7 +180,9 @@ async fn open_store(config: &Config) -> io::Result<(Arc<dyn store::Store>, Optio
     let (path, temp) = match &config.db {
         Some(p) => (p.clone(), None),
         None => {
-            let dir = tempfile::Builder::new().prefix("weapp-login-example-").tempdir()?;
+            let dir = tempfile::Builder::new()
+                .prefix("weapp-login-example-")
+                .tempdir()?;
             (dir.path().join("server.sqlite"), Some(dir))
         }
     };
@@ -201,12 +209,26 @@ impl Server {
                         "demo mode uses its own fake WeChat: do not set a WeChat base",
                     ));
                 }
-                let fake = fake_wechat::FakeWeChat::new(DEFAULT_APPID, DEFAULT_SECRET, config.clock.clone());
-                let creds = Credentials { appid: DEFAULT_APPID.into(), secret: DEFAULT_SECRET.into() };
-                (creds, format!("{base_url}{}", fake_wechat::PREFIX), Some(Arc::new(fake)))
+                let fake = fake_wechat::FakeWeChat::new(
+                    DEFAULT_APPID,
+                    DEFAULT_SECRET,
+                    config.clock.clone(),
+                );
+                let creds = Credentials {
+                    appid: DEFAULT_APPID.into(),
+                    secret: DEFAULT_SECRET.into(),
+                };
+                (
+                    creds,
+                    format!("{base_url}{}", fake_wechat::PREFIX),
+                    Some(Arc::new(fake)),
+                )
             }
             Mode::Production(c) => {
-                let base = config.wechat_base.clone().unwrap_or_else(|| wechat::REAL_BASE.to_owned());
+                let base = config
+                    .wechat_base
+                    .clone()
+                    .unwrap_or_else(|| wechat::REAL_BASE.to_owned());
                 (c.clone(), base, None)
             }
         };
@@ -271,7 +293,12 @@ impl Server {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        let Server { listener, router, _temp_dir, .. } = self;
+        let Server {
+            listener,
+            router,
+            _temp_dir,
+            ..
+        } = self;
         serve(listener, router, shutdown).await
     }
 }
@@ -286,11 +313,14 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = tx.send(());
-        });
+    let serve = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = tx.send(());
+    });
     let grace = async move {
         match rx.await {
             Ok(()) => tokio::time::sleep(Duration::from_secs(SHUTDOWN_GRACE_SECS)).await,

@@ -29,7 +29,11 @@ async fn main() -> ExitCode {
         Mode::Demo => "demo (embedded fake WeChat, /dev/* on)".to_owned(),
         Mode::Production(c) => format!("production (appid {})", c.appid),
     };
-    let store = if config.redis_url.is_some() { "Redis" } else { "SQLite" };
+    let store = if config.redis_url.is_some() {
+        "Redis"
+    } else {
+        "SQLite"
+    };
     let token_kind = if cli.jwt { "JWT" } else { "opaque" };
     let server = match Server::new(config, listener).await {
         Ok(s) => s,

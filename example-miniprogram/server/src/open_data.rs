@@ -71,7 +71,10 @@ pub fn decrypt(
         _ => return Err(ApiError::DecryptFailed),
     };
     let wm = obj.remove("watermark");
-    let wm_appid = wm.as_ref().and_then(|w| w.get("appid")).and_then(Value::as_str);
+    let wm_appid = wm
+        .as_ref()
+        .and_then(|w| w.get("appid"))
+        .and_then(Value::as_str);
     if wm_appid != Some(appid) {
         return Err(ApiError::WatermarkMismatch);
     }
@@ -98,11 +101,27 @@ mod tests {
     fn signature_vector_from_wechat_api_md() {
         let raw = crate::open_data::tests_vectors::RAW_DATA;
         let key = "HyVFkGl5F5OQWJZZaNzBBg==";
-        assert!(verify_signature(raw, key, "75e81ceda165f4ffa64f4068af58c64b8f54b88c"));
-        assert!(verify_signature(raw, key, "75E81CEDA165F4FFA64F4068AF58C64B8F54B88C"));
-        assert!(!verify_signature(raw, key, "75e81ceda165f4ffa64f4068af58c64b8f54b88d"));
+        assert!(verify_signature(
+            raw,
+            key,
+            "75e81ceda165f4ffa64f4068af58c64b8f54b88c"
+        ));
+        assert!(verify_signature(
+            raw,
+            key,
+            "75E81CEDA165F4FFA64F4068AF58C64B8F54B88C"
+        ));
+        assert!(!verify_signature(
+            raw,
+            key,
+            "75e81ceda165f4ffa64f4068af58c64b8f54b88d"
+        ));
         assert!(!verify_signature(raw, key, ""));
-        assert!(!verify_signature(raw, "tiihtNczf5v6AKRyjwEUhQ==", "75e81ceda165f4ffa64f4068af58c64b8f54b88c"));
+        assert!(!verify_signature(
+            raw,
+            "tiihtNczf5v6AKRyjwEUhQ==",
+            "75e81ceda165f4ffa64f4068af58c64b8f54b88c"
+        ));
     }
 }
 

@@ -117,6 +117,9 @@ mod tests {
         let peer: SocketAddr = "127.0.0.1:9".parse().unwrap();
         assert_eq!(l.client_ip(peer, &h), peer.ip());
         let trusting = LoginLimiter::new(rate, true);
-        assert_eq!(trusting.client_ip(peer, &h), "2.2.2.2".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            trusting.client_ip(peer, &h),
+            "2.2.2.2".parse::<IpAddr>().unwrap()
+        );
     }
 }

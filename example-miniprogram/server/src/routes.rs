@@ -94,17 +94,21 @@ pub fn app(state: AppState, fake: Option<Arc<FakeWeChat>>) -> Router {
 fn object(body: &[u8], shape: &str) -> Result<Map<String, Value>, ApiError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
-        _ => Err(ApiError::BadRequest(format!("body must be JSON like {shape}"))),
+        _ => Err(ApiError::BadRequest(format!(
+            "body must be JSON like {shape}"
+        ))),
     }
 }
 
 fn string_field(map: &Map<String, Value>, name: &str, max: usize) -> Result<String, ApiError> {
     match map.get(name) {
         Some(Value::String(s)) if !s.is_empty() && s.len() <= max => Ok(s.clone()),
-        Some(Value::String(s)) if !s.is_empty() => {
-            Err(ApiError::BadRequest(format!("\"{name}\" is too long (max {max})")))
-        }
-        _ => Err(ApiError::BadRequest(format!("\"{name}\" must be a non-empty string"))),
+        Some(Value::String(s)) if !s.is_empty() => Err(ApiError::BadRequest(format!(
+            "\"{name}\" is too long (max {max})"
+        ))),
+        _ => Err(ApiError::BadRequest(format!(
+            "\"{name}\" must be a non-empty string"
+        ))),
     }
 }
 
@@ -126,8 +130,12 @@ async fn login(
         l.check(l.client_ip(peer, &headers))?;
     }
     let code = parse_code(&body)?;
-    let (agent, base, appid, secret) =
-        (st.agent.clone(), st.wechat_base.clone(), st.appid.clone(), st.secret.clone());
+    let (agent, base, appid, secret) = (
+        st.agent.clone(),
+        st.wechat_base.clone(),
+        st.appid.clone(),
+        st.secret.clone(),
+    );
     let session = tokio::task::spawn_blocking(move || {
         wechat::code2session(&agent, &base, &appid, &secret, &code)
     })
@@ -154,7 +162,9 @@ async fn login(
         .finish(pending, user_id, now, expires_at)
         .map_err(|e| ApiError::internal("sign token", e))?;
     eprintln!("login: user #{user_id} got a new token");
-    Ok(ok(json!({ "token": token, "expiresIn": st.token_ttl_secs })))
+    Ok(ok(
+        json!({ "token": token, "expiresIn": st.token_ttl_secs }),
+    ))
 }
 
 /// The token of an `Authorization: Bearer <token>` header, if well-formed.
@@ -166,7 +176,10 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The live session behind the request's bearer token (expiry and revocation checked).
-async fn authenticate(st: &AppState, headers: &HeaderMap) -> Result<(Presented, SessionRecord), ApiError> {
+async fn authenticate(
+    st: &AppState,
+    headers: &HeaderMap,
+) -> Result<(Presented, SessionRecord), ApiError> {
     let now = (st.clock)();
     let token = bearer(headers).ok_or(ApiError::Unauthorized)?;
     let presented = st.tokens.parse(token, now).ok_or(ApiError::Unauthorized)?;
@@ -203,17 +216,32 @@ async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Respon
     Ok(ok(json!({ "loggedOut": true })))
 }
 
-async fn decrypt(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+async fn decrypt(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let (_, rec) = authenticate(&st, &headers).await?;
     let map = object(&body, r#"{"encryptedData": "...", "iv": "..."}"#)?;
     let data = string_field(&map, "encryptedData", open_data::MAX_DATA_LEN)?;
     let iv = string_field(&map, "iv", 64)?;
     let now = (st.clock)();
-    let plain = open_data::decrypt(&data, &iv, &rec.session_key, &st.appid, now, st.open_data_max_age_secs)?;
+    let plain = open_data::decrypt(
+        &data,
+        &iv,
+        &rec.session_key,
+        &st.appid,
+        now,
+        st.open_data_max_age_secs,
+    )?;
     Ok(ok(json!({ "data": plain })))
 }
 
-async fn verify(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+async fn verify(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let (_, rec) = authenticate(&st, &headers).await?;
     let map = object(&body, r#"{"rawData": "...", "signature": "..."}"#)?;
     let raw = string_field(&map, "rawData", open_data::MAX_DATA_LEN)?;
@@ -227,23 +255,33 @@ async fn verify(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> 
 
 async fn call_phone(st: &AppState, access_token: String, code: String) -> Result<Value, ApiError> {
     let (agent, base) = (st.agent.clone(), st.wechat_base.clone());
-    tokio::task::spawn_blocking(move || wechat::get_phone_number(&agent, &base, &access_token, &code))
-        .await
-        .map_err(|e| ApiError::internal("getuserphonenumber task", e))?
-        .map_err(|e| match e {
-            WeChatError::WeChat { errcode: c @ (40001 | 42001), errmsg } => {
-                ApiError::WeChat { errcode: c, errmsg }
-            }
-            other => ApiError::from(other),
-        })
+    tokio::task::spawn_blocking(move || {
+        wechat::get_phone_number(&agent, &base, &access_token, &code)
+    })
+    .await
+    .map_err(|e| ApiError::internal("getuserphonenumber task", e))?
+    .map_err(|e| match e {
+        WeChatError::WeChat {
+            errcode: c @ (40001 | 42001),
+            errmsg,
+        } => ApiError::WeChat { errcode: c, errmsg },
+        other => ApiError::from(other),
+    })
 }
 
-async fn phone(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+async fn phone(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let (_, rec) = authenticate(&st, &headers).await?;
     let code = parse_code(&body)?;
     let token = st.access_tokens.get().await?;
     let info = match call_phone(&st, token.clone(), code.clone()).await {
-        Err(ApiError::WeChat { errcode: 40001 | 42001, .. }) => {
+        Err(ApiError::WeChat {
+            errcode: 40001 | 42001,
+            ..
+        }) => {
             eprintln!("phone: access_token rejected; refreshing once");
             st.access_tokens.invalidate(&token).await?;
             let fresh = st.access_tokens.get().await?;
@@ -295,10 +333,20 @@ mod tests {
 
     #[test]
     fn only_loopback_peers_are_dev() {
-        for ok in ["127.0.0.1:1", "127.9.9.9:1", "[::1]:1", "[::ffff:127.0.0.1]:1"] {
+        for ok in [
+            "127.0.0.1:1",
+            "127.9.9.9:1",
+            "[::1]:1",
+            "[::ffff:127.0.0.1]:1",
+        ] {
             assert!(is_loopback_peer(ok.parse().unwrap()), "{ok}");
         }
-        for no in ["10.0.0.1:1", "192.168.1.2:1", "[::ffff:10.0.0.1]:1", "[2001:db8::1]:1"] {
+        for no in [
+            "10.0.0.1:1",
+            "192.168.1.2:1",
+            "[::ffff:10.0.0.1]:1",
+            "[2001:db8::1]:1",
+        ] {
             assert!(!is_loopback_peer(no.parse().unwrap()), "{no}");
         }
     }

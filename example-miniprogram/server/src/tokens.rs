@@ -74,9 +74,16 @@ pub struct Presented {
 impl TokenMode {
     /// Starts a new token: draws its random part.
     pub fn begin(&self) -> Pending {
-        let secret_part = random_hex(if matches!(self, TokenMode::Opaque) { 32 } else { 16 });
+        let secret_part = random_hex(if matches!(self, TokenMode::Opaque) {
+            32
+        } else {
+            16
+        });
         let key_hash = sha256_hex(secret_part.as_bytes());
-        Pending { secret_part, key_hash }
+        Pending {
+            secret_part,
+            key_hash,
+        }
     }
 
     /// The token text for `pending`, now that the user id is known.
@@ -170,7 +177,10 @@ mod tests {
         assert_eq!(pr.jwt.as_ref().unwrap().1, 200);
         assert_eq!(decode_jwt(&t, &[7; 32]).unwrap().sub, "42");
         assert!(m.parse(&t, 200).is_none(), "expired");
-        assert!(TokenMode::Jwt(vec![8; 32]).parse(&t, 150).is_none(), "other key");
+        assert!(
+            TokenMode::Jwt(vec![8; 32]).parse(&t, 150).is_none(),
+            "other key"
+        );
         let mut bad = t.clone();
         bad.pop();
         assert!(m.parse(&bad, 150).is_none(), "tampered");

@@ -95,12 +95,18 @@ pub fn check_errcode(v: &Value) -> Result<(), WeChatError> {
     if errcode == 0 {
         return Ok(());
     }
-    let errmsg = v.get("errmsg").and_then(Value::as_str).unwrap_or("").to_owned();
+    let errmsg = v
+        .get("errmsg")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
     Err(WeChatError::WeChat { errcode, errmsg })
 }
 
 fn str_field<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
-    v.get(name).and_then(Value::as_str).filter(|s| !s.is_empty())
+    v.get(name)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 /// auth.code2Session: `GET {base}/sns/jscode2session?appid&secret&js_code&grant_type=authorization_code`.
@@ -143,7 +149,9 @@ fn session_from(v: &Value) -> Result<Session, WeChatError> {
             session_key: session_key.to_owned(),
             unionid: str_field(v, "unionid").map(str::to_owned),
         }),
-        _ => Err(WeChatError::BadResponse("no openid/session_key in the answer".to_owned())),
+        _ => Err(WeChatError::BadResponse(
+            "no openid/session_key in the answer".to_owned(),
+        )),
     }
 }
 
@@ -170,9 +178,14 @@ pub fn stable_token(
         .header("content-type", "application/json")
         .send(body.to_string());
     let v = read_json(resp, &[secret])?;
-    match (str_field(&v, "access_token"), v.get("expires_in").and_then(Value::as_i64)) {
+    match (
+        str_field(&v, "access_token"),
+        v.get("expires_in").and_then(Value::as_i64),
+    ) {
         (Some(t), Some(e)) if e > 0 => Ok((t.to_owned(), e)),
-        _ => Err(WeChatError::BadResponse("no access_token/expires_in".to_owned())),
+        _ => Err(WeChatError::BadResponse(
+            "no access_token/expires_in".to_owned(),
+        )),
     }
 }
 
@@ -197,7 +210,9 @@ pub fn get_phone_number(
     let v = read_json(resp, &[access_token])?;
     match v.get("phone_info") {
         Some(p @ Value::Object(_)) if str_field(p, "phoneNumber").is_some() => Ok(p.clone()),
-        _ => Err(WeChatError::BadResponse("no phone_info in the answer".to_owned())),
+        _ => Err(WeChatError::BadResponse(
+            "no phone_info in the answer".to_owned(),
+        )),
     }
 }
 
@@ -237,10 +252,19 @@ mod tests {
         assert_eq!(ok0.unwrap().unionid.as_deref(), Some("u"));
         assert_eq!(
             parse_answer(r#"{"errcode":40029,"errmsg":"invalid code, rid: x"}"#),
-            Err(WeChatError::WeChat { errcode: 40029, errmsg: "invalid code, rid: x".into() })
+            Err(WeChatError::WeChat {
+                errcode: 40029,
+                errmsg: "invalid code, rid: x".into()
+            })
         );
-        assert!(matches!(parse_answer("<html>"), Err(WeChatError::BadResponse(_))));
-        assert!(matches!(parse_answer("{}"), Err(WeChatError::BadResponse(_))));
+        assert!(matches!(
+            parse_answer("<html>"),
+            Err(WeChatError::BadResponse(_))
+        ));
+        assert!(matches!(
+            parse_answer("{}"),
+            Err(WeChatError::BadResponse(_))
+        ));
     }
 
     #[test]

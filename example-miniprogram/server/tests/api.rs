@@ -166,7 +166,12 @@ fn same_user_keeps_its_id_and_counts_logins() {
 fn fake_wechat_checks_parameters_and_counts_calls() {
     let srv = start();
     let code = wx_login(&srv.base, "alice");
-    let q = |query: &str| get(&format!("{}/fake-wechat/sns/jscode2session?{query}", srv.base), None);
+    let q = |query: &str| {
+        get(
+            &format!("{}/fake-wechat/sns/jscode2session?{query}", srv.base),
+            None,
+        )
+    };
     let app = "appid=wx4f4bc4dec97d474b";
     for (query, errcode) in [
         ("", 41002),
@@ -210,7 +215,13 @@ fn fake_wechat_checks_parameters_and_counts_calls() {
     );
 
     let stats = srv.stats();
-    assert_eq!((stats["codesIssued"].as_u64(), stats["code2SessionCalls"].as_u64()), (Some(3), Some(6)));
+    assert_eq!(
+        (
+            stats["codesIssued"].as_u64(),
+            stats["code2SessionCalls"].as_u64()
+        ),
+        (Some(3), Some(6))
+    );
 }
 
 #[test]
@@ -224,15 +235,19 @@ fn unreachable_wechat_is_502() {
     let (status, body) = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let config = weapp_login_example_server::Config {
-            mode: weapp_login_example_server::Mode::Production(weapp_login_example_server::Credentials {
-                appid: "wxA".into(),
-                secret: "s".into(),
-            }),
+            mode: weapp_login_example_server::Mode::Production(
+                weapp_login_example_server::Credentials {
+                    appid: "wxA".into(),
+                    secret: "s".into(),
+                },
+            ),
             db: Some(dir.path().join("db.sqlite")),
             wechat_base: Some(dead),
             ..Default::default()
         };
-        let server = weapp_login_example_server::Server::new(config, listener).await.unwrap();
+        let server = weapp_login_example_server::Server::new(config, listener)
+            .await
+            .unwrap();
         let base = server.base_url().to_owned();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let handle = tokio::spawn(server.run(async {

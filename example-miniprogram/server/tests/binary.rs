@@ -19,7 +19,9 @@ fn binary_prints_its_address_and_serves_a_login() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
     let base = v["listening"].as_str().unwrap().to_owned();
     assert!(base.starts_with("http://127.0.0.1:"), "{line}");
@@ -29,7 +31,10 @@ fn binary_prints_its_address_and_serves_a_login() {
     let (status, profile) = common::profile(&base, &token);
     assert_eq!(status, 200);
     assert_eq!(profile["loginCount"], 1);
-    let (status, body) = common::post(&format!("{base}/dev/expire-sessions"), &serde_json::json!({}));
+    let (status, body) = common::post(
+        &format!("{base}/dev/expire-sessions"),
+        &serde_json::json!({}),
+    );
     assert_eq!((status, body["expired"].as_u64()), (200, Some(1)));
 
     child.kill().unwrap();
@@ -49,7 +54,10 @@ fn production_start_without_credentials_fails_fast() {
     assert!(!out.status.success());
     assert!(out.stdout.is_empty(), "never printed a listening line");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("WECHAT_APPID") && err.contains("WECHAT_SECRET") && err.contains("--demo"), "{err}");
+    assert!(
+        err.contains("WECHAT_APPID") && err.contains("WECHAT_SECRET") && err.contains("--demo"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -77,7 +85,9 @@ fn production_logs_never_contain_the_secret() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
     let base = v["listening"].as_str().unwrap().to_owned();
     let code = common::wx_login_at(&fake.wechat_base, "alice", None);
@@ -85,12 +95,18 @@ fn production_logs_never_contain_the_secret() {
     assert_eq!(status, 200, "{body}");
     assert!(!raw.contains("session_key") && !raw.contains("openid"));
     assert_eq!(common::login(&base, &code).0, 401, "code been used");
-    assert_eq!(common::get(&format!("{base}/fake-wechat/stats"), None).0, 404);
+    assert_eq!(
+        common::get(&format!("{base}/fake-wechat/stats"), None).0,
+        404
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     let mut err = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
     assert!(err.contains("production"), "{err}");
-    assert!(!err.contains(weapp_login_example_server::DEFAULT_SECRET), "{err}");
+    assert!(
+        !err.contains(weapp_login_example_server::DEFAULT_SECRET),
+        "{err}"
+    );
     assert!(!err.contains(&fake.fake.openid_for("alice")), "{err}");
 }

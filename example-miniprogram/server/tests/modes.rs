@@ -8,28 +8,45 @@ use weapp_login_example_server::{Credentials, Mode};
 
 const FAKE_ROUTES: [(&str, &str); 8] = [
     ("POST", "/fake-wechat/login"),
-    ("GET", "/fake-wechat/sns/jscode2session?appid=wx4f4bc4dec97d474b&secret=x&js_code=y"),
+    (
+        "GET",
+        "/fake-wechat/sns/jscode2session?appid=wx4f4bc4dec97d474b&secret=x&js_code=y",
+    ),
     ("POST", "/fake-wechat/cgi-bin/stable_token"),
     ("POST", "/fake-wechat/wxa/business/getuserphonenumber"),
     ("POST", "/fake-wechat/phone-code"),
     ("GET", "/fake-wechat/stats"),
     ("POST", "/dev/expire-sessions"),
-    ("GET", "/sns/jscode2session?appid=wx4f4bc4dec97d474b&secret=x&js_code=y"),
+    (
+        "GET",
+        "/sns/jscode2session?appid=wx4f4bc4dec97d474b&secret=x&js_code=y",
+    ),
 ];
 
 fn call(base: &str, method: &str, path: &str) -> (u16, serde_json::Value) {
     let url = format!("{base}{path}");
-    if method == "GET" { get(&url, None) } else { post(&url, &json!({})) }
+    if method == "GET" {
+        get(&url, None)
+    } else {
+        post(&url, &json!({}))
+    }
 }
 
 #[test]
 fn production_mode_has_no_fake_wechat_and_no_dev_routes() {
     let srv = start_with(|c| {
-        c.mode = Mode::Production(Credentials { appid: "wxProd".into(), secret: "prod-secret".into() });
+        c.mode = Mode::Production(Credentials {
+            appid: "wxProd".into(),
+            secret: "prod-secret".into(),
+        });
     });
     for (method, path) in FAKE_ROUTES {
         let (status, body) = call(&srv.base, method, path);
-        assert_eq!((status, body), (404, json!({ "error": "not_found" })), "{method} {path}");
+        assert_eq!(
+            (status, body),
+            (404, json!({ "error": "not_found" })),
+            "{method} {path}"
+        );
     }
     assert!(srv.fake.is_none());
     // Its own routes are there.
@@ -56,7 +73,10 @@ fn demo_mode_refuses_a_wechat_base() {
             wechat_base: Some("http://127.0.0.1:1".into()),
             ..Default::default()
         };
-        weapp_login_example_server::Server::new(config, listener).await.err().unwrap()
+        weapp_login_example_server::Server::new(config, listener)
+            .await
+            .err()
+            .unwrap()
     });
     assert!(err.to_string().contains("demo mode"), "{err}");
 }
@@ -67,10 +87,15 @@ fn production_defaults_to_real_wechat_over_tls() {
     let base = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let config = weapp_login_example_server::Config {
-            mode: Mode::Production(Credentials { appid: "wxA".into(), secret: "s".into() }),
+            mode: Mode::Production(Credentials {
+                appid: "wxA".into(),
+                secret: "s".into(),
+            }),
             ..Default::default()
         };
-        let s = weapp_login_example_server::Server::new(config, listener).await.unwrap();
+        let s = weapp_login_example_server::Server::new(config, listener)
+            .await
+            .unwrap();
         s.wechat_base().to_owned()
     });
     assert_eq!(base, "https://api.weixin.qq.com");

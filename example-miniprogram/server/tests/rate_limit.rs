@@ -20,13 +20,21 @@ fn low(burst: u32, trust: bool) -> common::TestServer {
 
 /// POST /user/login with `code` and an optional X-Forwarded-For: (status, Retry-After, body).
 fn login_from(base: &str, code: &str, forwarded: Option<&str>) -> (u16, Option<String>, Value) {
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    let mut req = agent.post(format!("{base}/user/login")).header("content-type", "application/json");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut req = agent
+        .post(format!("{base}/user/login"))
+        .header("content-type", "application/json");
     if let Some(f) = forwarded {
         req = req.header("x-forwarded-for", f);
     }
     let mut resp = req.send(json!({ "code": code }).to_string()).unwrap();
-    let retry = resp.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+    let retry = resp
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
     let body = serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
     (resp.status().as_u16(), retry, body)
 }
@@ -45,22 +53,50 @@ fn over_the_limit_is_429_with_retry_after() {
     let secs: u64 = retry.expect("Retry-After").parse().unwrap();
     assert!((1..=60).contains(&secs), "{secs}");
     assert_eq!(body["retryAfter"], secs);
-    assert_eq!(srv.stats()["code2SessionCalls"], before, "WeChat not called: the code is not burnt");
+    assert_eq!(
+        srv.stats()["code2SessionCalls"],
+        before,
+        "WeChat not called: the code is not burnt"
+    );
     // Other routes are not limited.
-    assert_eq!(common::get(&format!("{}/api/profile", srv.base), None).0, 401);
+    assert_eq!(
+        common::get(&format!("{}/api/profile", srv.base), None).0,
+        401
+    );
 }
 
 #[test]
 fn forwarded_addresses_count_only_when_trusted() {
     let trusting = low(1, true);
     let code = |s: &common::TestServer| wx_login(&s.base, "alice");
-    assert_eq!(login_from(&trusting.base, &code(&trusting), Some("203.0.113.1")).0, 200);
-    assert_eq!(login_from(&trusting.base, &code(&trusting), Some("203.0.113.1")).0, 429);
-    assert_eq!(login_from(&trusting.base, &code(&trusting), Some("203.0.113.9, 203.0.113.2")).0, 200);
+    assert_eq!(
+        login_from(&trusting.base, &code(&trusting), Some("203.0.113.1")).0,
+        200
+    );
+    assert_eq!(
+        login_from(&trusting.base, &code(&trusting), Some("203.0.113.1")).0,
+        429
+    );
+    assert_eq!(
+        login_from(
+            &trusting.base,
+            &code(&trusting),
+            Some("203.0.113.9, 203.0.113.2")
+        )
+        .0,
+        200
+    );
 
     let plain = low(1, false);
-    assert_eq!(login_from(&plain.base, &code(&plain), Some("203.0.113.1")).0, 200);
-    assert_eq!(login_from(&plain.base, &code(&plain), Some("203.0.113.2")).0, 429, "a forged header changes nothing");
+    assert_eq!(
+        login_from(&plain.base, &code(&plain), Some("203.0.113.1")).0,
+        200
+    );
+    assert_eq!(
+        login_from(&plain.base, &code(&plain), Some("203.0.113.2")).0,
+        429,
+        "a forged header changes nothing"
+    );
 }
 
 #[test]

@@ -31,9 +31,15 @@ async fn exercise(store: Arc<dyn Store>) {
     assert_eq!(a1, a2);
     assert_ne!(a1, b);
     let s = store.session("h3", 1050).await.unwrap().unwrap();
-    assert_eq!((s.user_id, s.login_count, s.created_at, s.expires_at), (a1, 2, 1000, 1102));
+    assert_eq!(
+        (s.user_id, s.login_count, s.created_at, s.expires_at),
+        (a1, 2, 1000, 1102)
+    );
     assert_eq!(s.session_key, "k==");
-    assert!(store.session("h1", 1100).await.unwrap().is_none(), "expired at 1100");
+    assert!(
+        store.session("h1", 1100).await.unwrap().is_none(),
+        "expired at 1100"
+    );
     assert!(store.session("nope", 1000).await.unwrap().is_none());
 
     assert!(store.revoke_session("h3").await.unwrap());
@@ -44,15 +50,25 @@ async fn exercise(store: Arc<dyn Store>) {
     store.revoke_jti("j1", 1000, 1100).await.unwrap();
     assert!(store.is_jti_revoked("j1", 1000).await.unwrap());
 
-    assert_eq!(store.expire_all(1050).await.unwrap(), 2, "h1 and h2 (h3 was revoked)");
+    assert_eq!(
+        store.expire_all(1050).await.unwrap(),
+        2,
+        "h1 and h2 (h3 was revoked)"
+    );
     assert!(store.session("h2", 1050).await.unwrap().is_none());
 
     assert!(store.access_token(1000).await.unwrap().is_none());
-    let t = CachedToken { token: "AT1".into(), expires_at: 8200 };
+    let t = CachedToken {
+        token: "AT1".into(),
+        expires_at: 8200,
+    };
     store.put_access_token(&t, 1000).await.unwrap();
     assert_eq!(store.access_token(1000).await.unwrap(), Some(t));
     store.drop_access_token("other").await.unwrap();
-    assert!(store.access_token(1000).await.unwrap().is_some(), "only the named token is dropped");
+    assert!(
+        store.access_token(1000).await.unwrap().is_some(),
+        "only the named token is dropped"
+    );
     store.drop_access_token("AT1").await.unwrap();
     assert!(store.access_token(1000).await.unwrap().is_none());
 }
@@ -63,7 +79,10 @@ fn sqlite_and_redis_stores_behave_alike() {
     let dir = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        exercise(Arc::new(SqliteStore::open(&dir.path().join("s.sqlite")).unwrap())).await;
+        exercise(Arc::new(
+            SqliteStore::open(&dir.path().join("s.sqlite")).unwrap(),
+        ))
+        .await;
         exercise(Arc::new(RedisStore::connect(&redis.url).await.unwrap())).await;
     });
 }
@@ -95,9 +114,15 @@ fn spawn(wechat_base: &str, redis_url: &str, extra: &[&str]) -> Proc {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("no listening line: {line:?}"));
-    Proc { base: v["listening"].as_str().unwrap().to_owned(), child }
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&line).unwrap_or_else(|_| panic!("no listening line: {line:?}"));
+    Proc {
+        base: v["listening"].as_str().unwrap().to_owned(),
+        child,
+    }
 }
 
 fn login(p: &Proc, wechat: &str, user: &str) -> String {
@@ -125,13 +150,20 @@ fn fleet_shares_sessions_logouts_and_the_access_token(extra: &[&str]) {
     // The access_token is fetched once for the fleet.
     for (p, token) in [(&a, &t), (&b, &t2), (&a, &t2)] {
         let code = fake.fake.issue_phone_code("13800138000", "86");
-        let (s, v) = post_bearer(&format!("{}/user/phone", p.base), token, &json!({ "code": code }));
+        let (s, v) = post_bearer(
+            &format!("{}/user/phone", p.base),
+            token,
+            &json!({ "code": code }),
+        );
         assert_eq!((s, &v["phoneNumber"]), (200, &json!("13800138000")), "{v}");
     }
     assert_eq!(fake.fake.stats()["stableTokenCalls"], 1);
 
     // A logout on one is seen by both.
-    assert_eq!(post_bearer(&format!("{}/user/logout", b.base), &t, &json!({})).0, 200);
+    assert_eq!(
+        post_bearer(&format!("{}/user/logout", b.base), &t, &json!({})).0,
+        200
+    );
     assert_eq!(profile(&a.base, &t).0, 401);
     assert_eq!(profile(&b.base, &t).0, 401);
     assert_eq!(profile(&a.base, &t2).0, 200, "the other session lives on");

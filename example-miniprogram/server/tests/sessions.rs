@@ -13,18 +13,31 @@ const JWT_SECRET: &[u8] = b"0123456789abcdef0123456789abcdef-test";
 /// Every authenticated route: (path, a body that would be valid but for the token).
 fn authed_routes() -> Vec<(&'static str, serde_json::Value)> {
     vec![
-        ("/user/decrypt", json!({ "encryptedData": common::sample::ENCRYPTED_DATA, "iv": common::sample::IV })),
-        ("/user/verify", json!({ "rawData": "{}", "signature": "00" })),
+        (
+            "/user/decrypt",
+            json!({ "encryptedData": common::sample::ENCRYPTED_DATA, "iv": common::sample::IV }),
+        ),
+        (
+            "/user/verify",
+            json!({ "rawData": "{}", "signature": "00" }),
+        ),
         ("/user/phone", json!({ "code": "x" })),
         ("/user/logout", json!({})),
     ]
 }
 
 fn assert_rejected_everywhere(base: &str, token: &str) {
-    assert_eq!(profile(base, token), (401, json!({ "error": "unauthorized" })));
+    assert_eq!(
+        profile(base, token),
+        (401, json!({ "error": "unauthorized" }))
+    );
     for (path, body) in authed_routes() {
         let (status, v) = post_bearer(&format!("{base}{path}"), token, &body);
-        assert_eq!((status, v), (401, json!({ "error": "unauthorized" })), "{path}");
+        assert_eq!(
+            (status, v),
+            (401, json!({ "error": "unauthorized" })),
+            "{path}"
+        );
     }
 }
 
@@ -40,7 +53,10 @@ fn tokens_are_stored_only_as_sha256_hashes() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(keys, vec![hex::encode(sha2::Sha256::digest(token.as_bytes()))]);
+    assert_eq!(
+        keys,
+        vec![hex::encode(sha2::Sha256::digest(token.as_bytes()))]
+    );
     drop(conn);
     let mut bytes = std::fs::read(srv.db_path()).unwrap();
     if let Ok(wal) = std::fs::read(srv.db_path().with_extension("sqlite-wal")) {
@@ -59,7 +75,11 @@ fn logout_revokes_the_token_on_every_route() {
     let (status, body) = post_bearer(&format!("{}/user/logout", srv.base), &token, &json!({}));
     assert_eq!((status, body), (200, json!({ "loggedOut": true })));
     assert_rejected_everywhere(&srv.base, &token);
-    assert_eq!(profile(&srv.base, &other).0, 200, "only that session is revoked");
+    assert_eq!(
+        profile(&srv.base, &other).0,
+        200,
+        "only that session is revoked"
+    );
 }
 
 #[test]
@@ -95,11 +115,17 @@ fn jwt_mode_issues_hs256_tokens_for_24_hours() {
         base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).unwrap(),
     )
     .unwrap();
-    assert!(!payload.contains("openid") && !payload.contains(&srv.fake.as_ref().unwrap().openid_for("alice")));
+    assert!(
+        !payload.contains("openid")
+            && !payload.contains(&srv.fake.as_ref().unwrap().openid_for("alice"))
+    );
     assert!(decode_jwt(&token, b"another-secret-another-secret-xx").is_none());
 
     let mut tampered = token.clone();
-    tampered.replace_range(token.len() - 2.., if token.ends_with("AA") { "BB" } else { "AA" });
+    tampered.replace_range(
+        token.len() - 2..,
+        if token.ends_with("AA") { "BB" } else { "AA" },
+    );
     assert_eq!(profile(&srv.base, &tampered).0, 401);
     srv.advance(86_400);
     assert_rejected_everywhere(&srv.base, &token);
@@ -110,11 +136,18 @@ fn jwt_logout_puts_the_jti_on_the_revocation_list() {
     let srv = start_jwt();
     let token = login_as(&srv.base, "alice");
     let jti = decode_jwt(&token, JWT_SECRET).unwrap().jti;
-    assert_eq!(post_bearer(&format!("{}/user/logout", srv.base), &token, &json!({})).0, 200);
+    assert_eq!(
+        post_bearer(&format!("{}/user/logout", srv.base), &token, &json!({})).0,
+        200
+    );
     assert_rejected_everywhere(&srv.base, &token);
     let conn = rusqlite::Connection::open(srv.db_path()).unwrap();
     let until: i64 = conn
-        .query_row("SELECT until FROM revoked_jti WHERE jti = ?1", [&jti], |r| r.get(0))
+        .query_row(
+            "SELECT until FROM revoked_jti WHERE jti = ?1",
+            [&jti],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(until, T0 + 86_400, "listed until the token's own exp");
 }

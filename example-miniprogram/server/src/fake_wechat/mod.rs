@@ -103,7 +103,11 @@ fn issue(map: &mut HashMap<String, IssuedCode>, now: i64, code: IssuedCode) -> S
 }
 
 /// Consumes `code` from `map`: 40029 unknown or older than 5 minutes, 40163 used.
-fn consume(map: &mut HashMap<String, IssuedCode>, code: &str, now: i64) -> Result<IssuedCode, FakeError> {
+fn consume(
+    map: &mut HashMap<String, IssuedCode>,
+    code: &str,
+    now: i64,
+) -> Result<IssuedCode, FakeError> {
     let issued = map.get_mut(code).ok_or(err(40029))?;
     if now - issued.issued_at > CODE_TTL_SECS {
         return Err(err(40029));
@@ -131,7 +135,9 @@ impl FakeWeChat {
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The openid of fake user `user` in this app: `o` + 27 URL-safe characters, the
@@ -181,11 +187,20 @@ impl FakeWeChat {
     /// Makes a coming call of `api` (one of [`APIS`]) answer `errcode`: each call of
     /// this queues one failure, consumed in order by the next calls of that API.
     pub fn fail_next(&self, api: &str, errcode: i64) {
-        self.state().fail_next.entry(api.to_owned()).or_default().push_back(errcode);
+        self.state()
+            .fail_next
+            .entry(api.to_owned())
+            .or_default()
+            .push_back(errcode);
     }
 
     fn injected(&self, api: &str) -> Result<(), FakeError> {
-        match self.state().fail_next.get_mut(api).and_then(VecDeque::pop_front) {
+        match self
+            .state()
+            .fail_next
+            .get_mut(api)
+            .and_then(VecDeque::pop_front)
+        {
             Some(code) => Err(err(code)),
             None => Ok(()),
         }
@@ -207,16 +222,19 @@ impl FakeWeChat {
     /// 41002 / 41004 / 41008 missing appid / secret / code, 40013 invalid appid, 40125
     /// invalid appsecret, 40029 invalid code (unknown or older than 5 minutes), 40163
     /// code been used. A used code is never accepted again.
-    pub fn exchange(&self, params: &HashMap<String, String>) -> Result<(String, String), FakeError> {
+    pub fn exchange(
+        &self,
+        params: &HashMap<String, String>,
+    ) -> Result<(String, String), FakeError> {
         self.code2session_calls.fetch_add(1, Ordering::Relaxed);
         self.injected("code2session")?;
         let param = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
         self.check_app(param("appid"), param("secret"))?;
         let code = param("js_code").ok_or(err(41008))?;
         let issued = consume(&mut self.state().codes, code, (self.clock)())?;
-        let key = issued.session_key.unwrap_or_else(|| {
-            base64::engine::general_purpose::STANDARD.encode(random_bytes(16))
-        });
+        let key = issued
+            .session_key
+            .unwrap_or_else(|| base64::engine::general_purpose::STANDARD.encode(random_bytes(16)));
         Ok((issued.subject, key))
     }
 
@@ -232,7 +250,10 @@ impl FakeWeChat {
         if s("grant_type") != Some("client_credential") {
             return Err(err(40002));
         }
-        let force = body.get("force_refresh").and_then(Value::as_bool).unwrap_or(false);
+        let force = body
+            .get("force_refresh")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let now = (self.clock)();
         let mut st = self.state();
         st.tokens.retain(|_, exp| *exp > now - CODE_FORGET_SECS);
@@ -254,7 +275,11 @@ impl FakeWeChat {
     /// getuserphonenumber: `Ok(phone_info)` or an errcode: 41001 access_token missing,
     /// 40001 unknown access_token, 42001 expired access_token, 47001 no code in the
     /// body, 40029 invalid code, 40163 code been used.
-    pub fn phone_number(&self, access_token: Option<&str>, body: &Value) -> Result<Value, FakeError> {
+    pub fn phone_number(
+        &self,
+        access_token: Option<&str>,
+        body: &Value,
+    ) -> Result<Value, FakeError> {
         self.phone_calls.fetch_add(1, Ordering::Relaxed);
         self.injected("phone")?;
         let token = access_token.filter(|t| !t.is_empty()).ok_or(err(41001))?;
@@ -267,8 +292,15 @@ impl FakeWeChat {
         }
         let code = body.get("code").and_then(Value::as_str).ok_or(err(47001))?;
         let issued = consume(&mut st.phone_codes, code, now)?;
-        let (pure, cc) = issued.subject.split_once('\n').unwrap_or((&issued.subject, "86"));
-        let full = if cc == "86" { pure.to_owned() } else { format!("+{cc}{pure}") };
+        let (pure, cc) = issued
+            .subject
+            .split_once('\n')
+            .unwrap_or((&issued.subject, "86"));
+        let full = if cc == "86" {
+            pure.to_owned()
+        } else {
+            format!("+{cc}{pure}")
+        };
         Ok(json!({
             "phoneNumber": full,
             "purePhoneNumber": pure,

@@ -21,7 +21,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
@@ -62,27 +62,37 @@ fn wechat_error((errcode, msg): FakeError) -> Json<Value> {
     Json(json!({ "errcode": errcode, "errmsg": format!("{msg}, rid: {}", rid()) }))
 }
 
-fn bad_request(message: &str) -> Response {
-    json_response(StatusCode::BAD_REQUEST, json!({ "error": "bad_request", "message": message }))
+/// A malformed test-hook body: 400 `{"error":"bad_request","message"}`.
+struct BadRequest(String);
+
+impl IntoResponse for BadRequest {
+    fn into_response(self) -> Response {
+        json_response(
+            StatusCode::BAD_REQUEST,
+            json!({ "error": "bad_request", "message": self.0 }),
+        )
+    }
 }
 
 /// The body as a JSON object; empty = `{}`.
-fn object(body: &[u8]) -> Result<Map<String, Value>, Response> {
+fn object(body: &[u8]) -> Result<Map<String, Value>, BadRequest> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(bad_request("body must be a JSON object")),
+        _ => Err(BadRequest("body must be a JSON object".into())),
     }
 }
 
-/// An optional string field; `Err` if present and not a string.
-fn opt_str<'a>(map: &'a Map<String, Value>, k: &str) -> Result<Option<&'a str>, Response> {
+/// An optional string field; `Err` if present and not a string of 1 to 64 characters.
+fn opt_str<'a>(map: &'a Map<String, Value>, k: &str) -> Result<Option<&'a str>, BadRequest> {
     match map.get(k) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if !s.is_empty() && s.len() <= 64 => Ok(Some(s)),
-        Some(_) => Err(bad_request(&format!("\"{k}\" must be a string of 1 to 64 characters"))),
+        Some(_) => Err(BadRequest(format!(
+            "\"{k}\" must be a string of 1 to 64 characters"
+        ))),
     }
 }
 
@@ -118,52 +128,55 @@ async fn phone_number(
     }
 }
 
-async fn fake_login(State(fake): State<Arc<FakeWeChat>>, body: Bytes) -> Response {
-    let map = match object(&body) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
+async fn fake_login(
+    State(fake): State<Arc<FakeWeChat>>,
+    body: Bytes,
+) -> Result<Json<Value>, BadRequest> {
+    let map = object(&body)?;
     let user = match map.get("user") {
         None | Some(Value::Null) => DEFAULT_USER,
         Some(Value::String(u)) => u.as_str(),
-        Some(_) => return bad_request("\"user\" must be a string"),
+        Some(_) => return Err(BadRequest("\"user\" must be a string".into())),
     };
-    let key = match opt_str(&map, "sessionKey") {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    json_response(StatusCode::OK, json!({ "code": fake.issue_code(user, key) }))
+    let key = opt_str(&map, "sessionKey")?;
+    Ok(Json(json!({ "code": fake.issue_code(user, key) })))
 }
 
-async fn phone_code(State(fake): State<Arc<FakeWeChat>>, body: Bytes) -> Response {
-    let map = match object(&body) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let (pure, cc) = match (opt_str(&map, "purePhoneNumber"), opt_str(&map, "countryCode")) {
-        (Ok(p), Ok(c)) => (p.unwrap_or(DEFAULT_PHONE), c.unwrap_or("86")),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
-    json_response(StatusCode::OK, json!({ "code": fake.issue_phone_code(pure, cc) }))
+async fn phone_code(
+    State(fake): State<Arc<FakeWeChat>>,
+    body: Bytes,
+) -> Result<Json<Value>, BadRequest> {
+    let map = object(&body)?;
+    let pure = opt_str(&map, "purePhoneNumber")?.unwrap_or(DEFAULT_PHONE);
+    let cc = opt_str(&map, "countryCode")?.unwrap_or("86");
+    Ok(Json(json!({ "code": fake.issue_phone_code(pure, cc) })))
 }
 
 async fn expire_tokens(State(fake): State<Arc<FakeWeChat>>) -> Json<Value> {
     Json(json!({ "expired": fake.expire_access_tokens() }))
 }
 
-async fn fail_next(State(fake): State<Arc<FakeWeChat>>, body: Bytes) -> Response {
-    let map = match object(&body) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let api = map.get("api").and_then(Value::as_str).filter(|a| APIS.contains(a));
-    let errcode = map.get("errcode").and_then(Value::as_i64).filter(|&c| c != 0);
+async fn fail_next(
+    State(fake): State<Arc<FakeWeChat>>,
+    body: Bytes,
+) -> Result<Json<Value>, BadRequest> {
+    let map = object(&body)?;
+    let api = map
+        .get("api")
+        .and_then(Value::as_str)
+        .filter(|a| APIS.contains(a));
+    let errcode = map
+        .get("errcode")
+        .and_then(Value::as_i64)
+        .filter(|&c| c != 0);
     match (api, errcode) {
         (Some(api), Some(code)) => {
             fake.fail_next(api, code);
-            json_response(StatusCode::OK, json!({}))
+            Ok(Json(json!({})))
         }
-        _ => bad_request("body must be {\"api\": \"code2session\"|\"stable_token\"|\"phone\", \"errcode\": <non-zero integer>}"),
+        _ => Err(BadRequest(
+            "body must be {\"api\": \"code2session\"|\"stable_token\"|\"phone\", \"errcode\": <non-zero integer>}".into(),
+        )),
     }
 }
 

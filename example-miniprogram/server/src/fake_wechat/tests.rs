@@ -8,10 +8,15 @@ fn fake_at(t: Arc<AtomicI64>) -> FakeWeChat {
 }
 
 fn params(code: &str) -> HashMap<String, String> {
-    [("appid", "wxA"), ("secret", "s"), ("js_code", code), ("grant_type", "authorization_code")]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
+    [
+        ("appid", "wxA"),
+        ("secret", "s"),
+        ("js_code", code),
+        ("grant_type", "authorization_code"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
 }
 
 fn token_body() -> Value {
@@ -37,7 +42,10 @@ fn codes_expire_after_five_minutes_and_are_single_use() {
     t.store(1_000 + CODE_TTL_SECS, Ordering::SeqCst);
     assert!(f.exchange(&params(&c1)).is_ok());
     assert_eq!(f.exchange(&params(&c1)).unwrap_err().0, 40163);
-    assert_eq!(f.exchange(&params(&c2)).unwrap().1, "tiihtNczf5v6AKRyjwEUhQ==");
+    assert_eq!(
+        f.exchange(&params(&c2)).unwrap().1,
+        "tiihtNczf5v6AKRyjwEUhQ=="
+    );
     let c3 = f.issue_code("alice", None);
     t.store(1_001 + 2 * CODE_TTL_SECS, Ordering::SeqCst);
     assert_eq!(f.exchange(&params(&c3)).unwrap_err().0, 40029);
@@ -70,7 +78,10 @@ fn stable_token_reuses_the_valid_token_and_checks_credentials() {
     let (a, e) = f.stable_token(&token_body()).unwrap();
     assert_eq!(e, ACCESS_TOKEN_TTL_SECS);
     t.store(100, Ordering::SeqCst);
-    assert_eq!(f.stable_token(&token_body()).unwrap(), (a.clone(), ACCESS_TOKEN_TTL_SECS - 100));
+    assert_eq!(
+        f.stable_token(&token_body()).unwrap(),
+        (a.clone(), ACCESS_TOKEN_TTL_SECS - 100)
+    );
     let mut forced = token_body();
     forced["force_refresh"] = json!(true);
     assert_ne!(f.stable_token(&forced).unwrap().0, a);
@@ -81,8 +92,14 @@ fn stable_token_reuses_the_valid_token_and_checks_credentials() {
     bad["secret"] = json!("s");
     assert_eq!(f.stable_token(&bad).unwrap_err().0, 40002);
     f.fail_next("stable_token", 45009);
-    assert_eq!(f.stable_token(&token_body()).unwrap_err(), (45009, errmsg(45009)));
-    assert!(f.stable_token(&token_body()).is_ok(), "only the next call fails");
+    assert_eq!(
+        f.stable_token(&token_body()).unwrap_err(),
+        (45009, errmsg(45009))
+    );
+    assert!(
+        f.stable_token(&token_body()).is_ok(),
+        "only the next call fails"
+    );
 }
 
 #[test]
@@ -100,8 +117,17 @@ fn phone_numbers_need_a_live_token_and_a_fresh_code() {
     assert_eq!(info["watermark"]["appid"], "wxA");
     assert_eq!(f.phone_number(Some(&tok), &body).unwrap_err().0, 40163);
     let intl = f.issue_phone_code("2025550123", "1");
-    assert_eq!(f.phone_number(Some(&tok), &json!({ "code": intl })).unwrap()["phoneNumber"], "+12025550123");
+    assert_eq!(
+        f.phone_number(Some(&tok), &json!({ "code": intl }))
+            .unwrap()["phoneNumber"],
+        "+12025550123"
+    );
     assert_eq!(f.expire_access_tokens(), 1);
     let code = f.issue_phone_code("13800138000", "86");
-    assert_eq!(f.phone_number(Some(&tok), &json!({ "code": code })).unwrap_err().0, 42001);
+    assert_eq!(
+        f.phone_number(Some(&tok), &json!({ "code": code }))
+            .unwrap_err()
+            .0,
+        42001
+    );
 }

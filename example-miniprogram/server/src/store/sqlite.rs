@@ -136,8 +136,11 @@ impl Store for SqliteStore {
     async fn revoke_session(&self, key_hash: &str) -> Result<bool, StoreError> {
         let key = key_hash.to_owned();
         self.with(move |conn| {
-            conn.execute("DELETE FROM login_sessions WHERE key_hash = ?1", params![key])
-                .map(|n| n > 0)
+            conn.execute(
+                "DELETE FROM login_sessions WHERE key_hash = ?1",
+                params![key],
+            )
+            .map(|n| n > 0)
         })
         .await
     }

@@ -91,12 +91,26 @@ pub fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let server = Server::new(config, listener).await.unwrap();
-            ready_tx.send((server.base_url().to_owned(), server.fake())).unwrap();
-            server.run(async { let _ = stop_rx.await; }).await.unwrap();
+            ready_tx
+                .send((server.base_url().to_owned(), server.fake()))
+                .unwrap();
+            server
+                .run(async {
+                    let _ = stop_rx.await;
+                })
+                .await
+                .unwrap();
         });
     });
     let (base, fake) = ready_rx.recv().unwrap();
-    TestServer { base, now, dir, fake, stop: Some(stop_tx), thread: Some(thread) }
+    TestServer {
+        base,
+        now,
+        dir,
+        fake,
+        stop: Some(stop_tx),
+        thread: Some(thread),
+    }
 }
 
 /// A fake WeChat served alone (under `/fake-wechat`) on 127.0.0.1:0 with the real
@@ -124,18 +138,27 @@ impl Drop for FakeServer {
 /// Starts a lone fake WeChat accepting the embedded demo appid/secret.
 pub fn start_fake() -> FakeServer {
     use weapp_login_example_server::{fake_wechat, system_clock, DEFAULT_APPID, DEFAULT_SECRET};
-    let fake = Arc::new(FakeWeChat::new(DEFAULT_APPID, DEFAULT_SECRET, system_clock()));
+    let fake = Arc::new(FakeWeChat::new(
+        DEFAULT_APPID,
+        DEFAULT_SECRET,
+        system_clock(),
+    ));
     let app = fake_wechat::app(fake.clone());
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             ready_tx.send(listener.local_addr().unwrap()).unwrap();
-            weapp_login_example_server::serve(listener, app, async { let _ = stop_rx.await; })
-                .await
-                .unwrap();
+            weapp_login_example_server::serve(listener, app, async {
+                let _ = stop_rx.await;
+            })
+            .await
+            .unwrap();
         });
     });
     let addr = ready_rx.recv().unwrap();
@@ -148,7 +171,10 @@ pub fn start_fake() -> FakeServer {
 }
 
 fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
 }
 
 fn finish(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, String) {
@@ -180,7 +206,10 @@ pub fn post(url: &str, body: &Value) -> (u16, Value) {
 /// POST JSON with `Authorization: Bearer <token>`: (status, parsed JSON body).
 pub fn post_bearer(url: &str, token: &str, body: &Value) -> (u16, Value) {
     let (s, t) = post_raw_auth(url, &body.to_string(), Some(&format!("Bearer {token}")));
-    (s, serde_json::from_str(&t).unwrap_or_else(|_| panic!("not JSON: {t}")))
+    (
+        s,
+        serde_json::from_str(&t).unwrap_or_else(|_| panic!("not JSON: {t}")),
+    )
 }
 
 /// GET with an optional `Authorization` header value; answers (status, JSON body).
@@ -195,7 +224,10 @@ pub fn get(url: &str, authorization: Option<&str>) -> (u16, Value) {
 
 /// `GET /api/profile` with a bearer token: (status, JSON body).
 pub fn profile(base: &str, token: &str) -> (u16, Value) {
-    get(&format!("{base}/api/profile"), Some(&format!("Bearer {token}")))
+    get(
+        &format!("{base}/api/profile"),
+        Some(&format!("Bearer {token}")),
+    )
 }
 
 /// A fresh code from the fake WeChat's `wx.login` endpoint (at `{wechat}/login`) for `user`.
@@ -216,7 +248,10 @@ pub fn wx_login(base: &str, user: &str) -> String {
 
 /// `POST /user/login` with `code`: (status, JSON body, raw body text).
 pub fn login(base: &str, code: &str) -> (u16, Value, String) {
-    let (s, t) = post_raw(&format!("{base}/user/login"), &json!({ "code": code }).to_string());
+    let (s, t) = post_raw(
+        &format!("{base}/user/login"),
+        &json!({ "code": code }).to_string(),
+    );
     let v = serde_json::from_str(&t).unwrap();
     (s, v, t)
 }

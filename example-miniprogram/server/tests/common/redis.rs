@@ -14,7 +14,9 @@ pub struct RedisServer {
 }
 
 fn pong(port: u16) -> bool {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
     let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
     let mut buf = [0u8; 7];
     s.write_all(b"PING\r\n").is_ok() && s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
@@ -24,7 +26,11 @@ impl RedisServer {
     /// Starts `redis-server --port N --save '' --appendonly no` on a free port and waits
     /// (at most 10 s) until it answers PING.
     pub fn start() -> RedisServer {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdin(Stdio::null())
@@ -34,13 +40,19 @@ impl RedisServer {
             .unwrap_or_else(|e| {
                 panic!("cannot start redis-server ({e}): install it (apt-get install redis-server; scripts/setup.sh does)")
             });
-        let mut server = RedisServer { url: format!("redis://127.0.0.1:{port}/0"), child };
+        let mut server = RedisServer {
+            url: format!("redis://127.0.0.1:{port}/0"),
+            child,
+        };
         let deadline = Instant::now() + Duration::from_secs(10);
         while !pong(port) {
             if let Ok(Some(status)) = server.child.try_wait() {
                 panic!("redis-server exited early: {status}");
             }
-            assert!(Instant::now() < deadline, "redis-server did not answer PING within 10 s");
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not answer PING within 10 s"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         server
