@@ -132,20 +132,30 @@ async function warmClient(stack, facade) {
   return { world, next };
 }
 
+/**
+ * One round of one stack: SEQ sequential requests timed in 10 chunks, BATCHES batches of
+ * 100 timed one by one; each figure is the median chunk (or batch), in µs per request, so
+ * a moment the process spent descheduled on a shared machine moves one chunk, not the round.
+ */
 async function warmRound(w, facade) {
   facade.use(w.world);
   if (host.gc) host.gc(); // no collection of another stack's garbage inside this one's timing
-  let t0 = host.now();
-  for (let i = 0; i < SEQ; i++) await w.next();
-  const seq = ((host.now() - t0) * 1000) / SEQ;
-  t0 = host.now();
+  const chunk = SEQ / 10;
+  const seq = [];
+  for (let c = 0; c < 10; c++) {
+    const t0 = host.now();
+    for (let i = 0; i < chunk; i++) await w.next();
+    seq.push(((host.now() - t0) * 1000) / chunk);
+  }
+  const batch = [];
   for (let b = 0; b < BATCHES; b++) {
+    const t0 = host.now();
     const ps = [];
     for (let i = 0; i < 100; i++) ps.push(w.next());
     await Promise.all(ps);
+    batch.push(((host.now() - t0) * 1000) / 100);
   }
-  const batch = ((host.now() - t0) * 1000) / (BATCHES * 100);
-  return { seq, batch };
+  return { seq: median(seq), batch: median(batch) };
 }
 
 // ------------------------------------------------------------------ children
@@ -361,8 +371,9 @@ async function main() {
       return [label(id), f1(w.seq), `${f1(w.seqMin)}–${f1(w.seqMax)}`, ratio(w.seq, warm.baseline.seq), ratio(w.seq, warm.raw.seq),
         f1(w.batch), `${f1(w.batchMin)}–${f1(w.batchMax)}`, ratio(w.batch, warm.baseline.batch), ratio(w.batch, warm.raw.batch)];
     }));
-  out('Wall time per request; each round measures every stack once, in an order rotated each round, after a gc(). '
-    + 'On a shared machine the min–max spread is mostly other processes: compare medians within one run.');
+  out('Wall time per request. Each round measures every stack once, in an order rotated each round, after a gc(); '
+    + 'a round\'s figure is its median chunk of ' + (SEQ / 10) + ' sequential requests (median batch); the table gives the '
+    + 'median and min–max over rounds. On a shared machine compare ratios within one run.');
   for (const e of warmErrors) out(e + '.');
   out('flyio\'s wx engine sends each request from a setTimeout(0) (flyio/src/fly.js), so its figures include one timer '
     + 'tick per request (≥1 ms in Node), not only CPU.');
