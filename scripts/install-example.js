@@ -5,11 +5,14 @@
  *
  *   1. `npm pack` pkg/ into target/pack/ (the tarball a registry would serve);
  *   2. `npm install <tarball>` inside example-miniprogram/ (node_modules/weapp-login;
- *      offline: the package has no dependencies);
+ *      the package has no dependencies), with the example's own other dependencies
+ *      (flyio, which pages/fly uses through weapp-login/fly);
  *   3. WeChat's "Tools → Build npm", run by miniprogram-ci's `packNpmManually` (the
  *      developer tools' own builder): for a package with a `miniprogram` field it copies
  *      that folder (dist/, the .wasm.br included) into
- *      example-miniprogram/miniprogram_npm/weapp-login/.
+ *      example-miniprogram/miniprogram_npm/weapp-login/; flyio has no `miniprogram`
+ *      field, so Build npm takes its default folder, miniprogram_dist (flyio's wx build),
+ *      into miniprogram_npm/flyio/.
  *
  * Prints what landed there. `make build` runs it; `make demo` and the sandbox tests
  * require('weapp-login') from that miniprogram_npm folder.
@@ -58,11 +61,15 @@ async function main() {
   const tarball = path.join(PACK_DIR, packed.filename);
   say(`packed ${rel(tarball)} (${packed.size} bytes): ${packed.files.map((f) => f.path).join(', ')}`);
 
-  // 2. npm install the tarball (a fresh copy, not a link to pkg/).
+  // 2. npm install the tarball (a fresh copy, not a link to pkg/), and the example's other
+  //    dependencies at the versions its package.json pins (flyio, for pages/fly).
   const installed = path.join(MINIPROGRAM, 'node_modules', pkg.name);
   fs.rmSync(installed, { recursive: true, force: true });
-  runNpm(['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', tarball], MINIPROGRAM);
+  const deps = JSON.parse(fs.readFileSync(path.join(MINIPROGRAM, 'package.json'), 'utf8')).dependencies || {};
+  const others = Object.keys(deps).filter((name) => name !== pkg.name).map((name) => name + '@' + deps[name]);
+  runNpm(['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', tarball].concat(others), MINIPROGRAM);
   say(`installed ${rel(installed)}: ${listFiles(installed).join(', ')}`);
+  if (others.length) say(`installed ${others.join(', ')}`);
 
   // 3. Build npm, as the developer tools do (project.config.json's packNpmRelationList).
   const out = path.join(MINIPROGRAM, 'miniprogram_npm', pkg.name);
@@ -75,6 +82,11 @@ async function main() {
   for (const w of result.warnList || []) say('build npm warning: ' + JSON.stringify(w));
   if (!fs.existsSync(out)) throw new Error('build npm produced no ' + rel(out));
   say(`built npm: ${rel(out)}/ <- ${listFiles(out).join(', ')}`);
+  for (const name of Object.keys(deps).filter((n) => n !== pkg.name)) {
+    const dir = path.join(MINIPROGRAM, 'miniprogram_npm', name);
+    if (!fs.existsSync(dir)) throw new Error('build npm produced no ' + rel(dir));
+    say(`built npm: ${rel(dir)}/ <- ${listFiles(dir).join(', ')}`);
+  }
 }
 
 main().catch((e) => {

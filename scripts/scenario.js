@@ -81,8 +81,12 @@ async function runScenario(opts) {
     sb1.launch();
     say('launch 1: App.onLaunch ran; no login state in storage');
     const page = sb1.page('pages/index/index');
+    // The flyio page opens at the same moment: its request goes through flyio's
+    // interceptors (weapp-login/fly) and waits for the same single login.
+    const flyPage = sb1.page('pages/fly/index');
     const five = await page.loadMany(5);
     await page.loaded; // the onLoad request (the page keeps its promise)
+    await flyPage.loaded;
     result.first = {
       wxLogin: count(sb1, 'login'), loginPosts: loginPosts(sb1), checkSession: count(sb1, 'checkSession'),
       statuses: five.map((r) => r.statusCode), pageProfile: page.data.profile || null, pageError: page.data.error || null,
@@ -90,6 +94,9 @@ async function runScenario(opts) {
     };
     say(`onLoad + loadMany(5): 6 requests together → wx.login ×${result.first.wxLogin}, login POST ×${result.first.loginPosts}, statuses ${result.first.statuses.join(',')}`);
     say(`page shows user #${page.data.profile && page.data.profile.userId}; token persisted: ${result.first.tokenStored}`);
+    result.fly = { status: flyPage.data.status, pageProfile: flyPage.data.profile || null, pageError: flyPage.data.error || null,
+      sameUser: !!(flyPage.data.profile && page.data.profile && flyPage.data.profile.userId === page.data.profile.userId) };
+    say(`flyio page (weapp-login/fly), opened with it: HTTP ${result.fly.status}, user #${flyPage.data.profile && flyPage.data.profile.userId}; the same login state: ${result.fly.sameUser}`);
 
     // The server expires every session; the next request is renewed and replayed.
     const expired = await http('POST', server.base + '/dev/expire-sessions');
@@ -102,6 +109,9 @@ async function runScenario(opts) {
       attempts: sent.map((r) => r.status),
     };
     say(`next request: ${sent.map((r) => r.status).join(' → ')} (401, silent re-login, replay); wx.login total ×${result.renewal.wxLogin}`);
+    const flyAfter = await flyPage.refresh();
+    result.fly.afterRenewal = { status: flyAfter.status, wxLogin: count(sb1, 'login') };
+    say(`flyio page reloads with the renewed token: HTTP ${flyAfter.status}; wx.login total still ×${result.fly.afterRenewal.wxLogin}`);
 
     // Launch 2: a new app instance with the same storage.
     const sb2 = open();
