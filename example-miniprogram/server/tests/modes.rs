@@ -100,3 +100,33 @@ fn production_defaults_to_real_wechat_over_tls() {
     });
     assert_eq!(base, "https://api.weixin.qq.com");
 }
+
+#[test]
+fn https_bases_go_through_the_compiled_in_tls_stack() {
+    // A plain-HTTP listener behind an https:// base: the TLS handshake itself fails,
+    // which shows the request got as far as rustls (no "unsupported scheme").
+    let fake = common::start_fake();
+    let https = fake.wechat_base.replacen("http://", "https://", 1);
+    let srv = start_with(|c| {
+        c.mode = Mode::Production(Credentials {
+            appid: common::sample::APPID.into(),
+            secret: "tls-secret-123".into(),
+        });
+        c.wechat_base = Some(https);
+    });
+    let (status, body, _) = common::login(&srv.base, "0123456789abcdef");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (502, Some("wechat_unreachable")),
+        "{body}"
+    );
+    let msg = body["message"].as_str().unwrap().to_ascii_lowercase();
+    assert!(
+        msg.contains("invalidcontenttype"),
+        "a rustls record error: {msg}"
+    );
+    assert!(
+        !msg.contains("scheme") && !msg.contains("tls-secret-123"),
+        "{msg}"
+    );
+}
