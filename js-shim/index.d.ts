@@ -35,8 +35,11 @@
  * - `LOGGED_OUT`: `logout()` was called while the request or login waited.
  * - `NETWORK_OFFLINE`: a login was needed while the platform reports no network; nothing was sent.
  * - `INVALID_OPTIONS`: bad options (of `createLoginManager` or `request`); `message` says which.
+ * - `ABORTED`: `abort()` was called on the request's Promise.
  * - `WASM_LOAD_FAILED`: the wasm could not be instantiated (wrong `wasmPath`, "build npm"
  *   not run, base library below 2.14.0 for `.wasm.br`); `errMsg` holds the platform's message if any.
+ * - `INTERNAL`: the wasm core trapped (a bug in weapp-login); every pending promise rejects
+ *   with it instead of hanging.
  */
 export type LoginErrorCode =
   | 'WX_LOGIN_FAILED'
@@ -47,7 +50,9 @@ export type LoginErrorCode =
   | 'LOGGED_OUT'
   | 'NETWORK_OFFLINE'
   | 'INVALID_OPTIONS'
-  | 'WASM_LOAD_FAILED';
+  | 'ABORTED'
+  | 'WASM_LOAD_FAILED'
+  | 'INTERNAL';
 
 /**
  * Every failure the manager reports: the rejection of `request`, `login`, `logout` and
@@ -257,6 +262,24 @@ export interface LoginManagerOptions {
   trustedOrigins?: string[];
   /** Told what happened (see {@link LoginEvent}); a throw in it is ignored. */
   onEvent?: (event: LoginEvent) => void;
+  /**
+   * ms; default 5000. A `wx.checkSession` that has not answered by then counts as failed
+   * (a re-login then gives a verified session_key: at worst one extra wx.login per launch).
+   */
+  checkSessionTimeoutMs?: number;
+  /**
+   * ms; default 3000. At launch, a needed login waits at most this long for the first
+   * `wx.getNetworkType` answer (none: `NETWORK_OFFLINE`, no wx.login). 0: no wait.
+   */
+  networkWaitMs?: number;
+  /**
+   * Default `false`: a persisted, unexpired token is used at once and `wx.checkSession`
+   * runs in parallel (a failure drops the session; `login()` always waits for the check).
+   * `true`: every request waits for the check (for servers whose routes need `session_key`).
+   */
+  awaitCheckSession?: boolean;
+  /** Absolute URL; `logout()` POSTs the token there (best effort, after the local state is gone). */
+  logoutUrl?: string;
   /** The manager's clock and timers (see {@link Clock}). Default: `Date.now` and the global timers. */
   clock?: Clock;
 }
@@ -299,12 +322,72 @@ export interface RequestOptions {
   useHighPerformanceMode?: boolean;
   /** Default `true`. `false` sends without a token and never logs in. */
   auth?: boolean;
-  /** Not supported: use the returned Promise. */
-  success?: never;
-  /** Not supported: use the returned Promise. */
-  fail?: never;
-  /** Not supported: use the returned Promise. */
-  complete?: never;
+  /** Called with the result, as wx calls it (the Promise resolves too). */
+  success?: (result: RequestResult) => void;
+  /** Called with the `LoginError`, as wx calls `fail` (the Promise rejects too). */
+  fail?: (error: LoginError) => void;
+  /** Called last, with the result or the `LoginError`. */
+  complete?: (resultOrError: RequestResult | LoginError) => void;
+}
+
+/** `wx.uploadFile` options plus `auth`; the token goes in the header only. */
+export interface UploadFileOptions {
+  url: string;
+  filePath: string;
+  name: string;
+  header?: Record<string, any>;
+  formData?: Record<string, any>;
+  /** ms */
+  timeout?: number;
+  /** Default `true`. */
+  auth?: boolean;
+  success?: (result: UploadFileResult) => void;
+  fail?: (error: LoginError) => void;
+  complete?: (resultOrError: UploadFileResult | LoginError) => void;
+}
+
+/** `wx.uploadFile`'s success result: `data` is the body as a string. */
+export interface UploadFileResult {
+  data: string;
+  statusCode: number;
+  errMsg: string;
+}
+
+/** `wx.downloadFile` options plus `auth`; the token goes in the header only. */
+export interface DownloadFileOptions {
+  url: string;
+  header?: Record<string, any>;
+  filePath?: string;
+  /** ms */
+  timeout?: number;
+  /** Default `true`. */
+  auth?: boolean;
+  success?: (result: DownloadFileResult) => void;
+  fail?: (error: LoginError) => void;
+  complete?: (resultOrError: DownloadFileResult | LoginError) => void;
+}
+
+/** `wx.downloadFile`'s success result. */
+export interface DownloadFileResult {
+  tempFilePath: string;
+  filePath?: string;
+  statusCode: number;
+  errMsg: string;
+}
+
+/**
+ * The Promise of `request`, `uploadFile` and `downloadFile`: `abort()` drops a waiting
+ * request without touching the login, or aborts one on the wire through its task; it
+ * rejects `ABORTED` and frees its slot (as `Taro.request`'s Promise does).
+ */
+export interface AbortablePromise<T> extends Promise<T> {
+  abort(): void;
+}
+
+/** The opaque ticket of `authorize`: which token generation was used, and how many re-logins this logical request caused. */
+export interface Ticket {
+  readonly generation: number;
+  readonly relogins: number;
 }
 
 /**
@@ -349,7 +432,26 @@ export interface LoginManager {
    * @throws {LoginError} (the Promise rejects) `INVALID_OPTIONS`, any login failure code,
    *   `REQUEST_FAILED`, `RETRY_LIMIT`, `LOGGED_OUT`, `NETWORK_OFFLINE`, `WASM_LOAD_FAILED`
    */
-  request<T = any>(options: RequestOptions): Promise<RequestResult<T>>;
+  request<T = any>(options: RequestOptions): AbortablePromise<RequestResult<T>>;
+  /** `wx.uploadFile` with the same login, renewal and replay as `request`; its own 10 slots. */
+  uploadFile(options: UploadFileOptions): AbortablePromise<UploadFileResult>;
+  /** `wx.downloadFile` with the same login, renewal and replay as `request`; its own 10 slots. */
+  downloadFile(options: DownloadFileOptions): AbortablePromise<DownloadFileResult>;
+  /**
+   * Interceptor primitive: waits for a valid login state (one login shared with
+   * everything else) and resolves with a copy of `options` carrying the token (only for
+   * trusted origins) and a ticket. Pass the previous ticket as `options.ticket` when
+   * authorizing a replay.
+   * @throws {LoginError} (the Promise rejects) any login failure code, `LOGGED_OUT`, `INVALID_OPTIONS`
+   */
+  authorize<O extends { url: string }>(options: O & { ticket?: Ticket; auth?: boolean }): Promise<{ options: O; ticket: Ticket }>;
+  /**
+   * Interceptor primitive: `'ok'` when `response` is not an auth failure (status,
+   * body code, `isAuthFailure`); otherwise waits for the one shared renewal (none when a
+   * newer token exists) and resolves `'replay'`.
+   * @throws {LoginError} (the Promise rejects) `RETRY_LIMIT` past `retryLimit` (with `response`), `LOGGED_OUT`, a login failure code
+   */
+  check(ticket: Ticket, response: { statusCode: number; data?: unknown; header?: Record<string, unknown> }): Promise<'ok' | 'replay'>;
   /**
    * Makes sure a valid login state exists, logging in only if needed; concurrent calls
    * (and requests) share one login.

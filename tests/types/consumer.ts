@@ -188,7 +188,9 @@ Page({
           case 'LOGGED_OUT':
           case 'NETWORK_OFFLINE':
           case 'INVALID_OPTIONS':
+          case 'ABORTED':
           case 'WASM_LOAD_FAILED':
+          case 'INTERNAL':
             console.warn(e.message);
             break;
           default: {
@@ -232,8 +234,9 @@ const auth = createLoginManager({ loginUrl: 'https://api.example.com/user/login'
 auth.request({ method: 'GET' });
 // @ts-expect-error wx.request has no PATCH
 auth.request({ url: '/x', method: 'PATCH' });
-// @ts-expect-error callbacks are not supported: use the Promise
-auth.request({ url: '/x', success: () => undefined });
+// @ts-expect-error success gets the result, not a string
+auth.request({ url: '/x', success: (r: string) => r });
+auth.request({ url: '/x', success: (r) => r.statusCode, fail: (e) => e.code }).abort();
 // @ts-expect-error auth is a boolean
 auth.request({ url: '/x', auth: 'no' });
 // @ts-expect-error login() resolves with nothing
