@@ -110,3 +110,61 @@ fn production_logs_never_contain_the_secret() {
     );
     assert!(!err.contains(&fake.fake.openid_for("alice")), "{err}");
 }
+
+struct Child(std::process::Child, String);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn_demo(db: &std::path::Path) -> Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weapp-login-example-server"))
+        .args([
+            "--port",
+            "0",
+            "--demo",
+            "--login-rate-per-minute",
+            "0",
+            "--db",
+        ])
+        .arg(db)
+        .env_remove("REDIS_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let base = v["listening"].as_str().unwrap().to_owned();
+    Child(child, base)
+}
+
+#[test]
+fn two_processes_share_one_sqlite_file_under_parallel_logins() {
+    const PER_PROCESS: usize = 40;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.sqlite");
+    let a = spawn_demo(&db);
+    let b = spawn_demo(&db);
+    let tokens: Vec<(usize, String)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2 * PER_PROCESS)
+            .map(|i| {
+                let base = if i % 2 == 0 { &a.1 } else { &b.1 };
+                s.spawn(move || (i, common::login_as(base, &format!("user{}", i / 2))))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (i, token) in &tokens {
+        let other = if i % 2 == 0 { &b.1 } else { &a.1 };
+        let (status, p) = common::profile(other, token);
+        assert_eq!(status, 200, "token {i} on the other process: {p}");
+    }
+}
