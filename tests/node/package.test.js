@@ -171,7 +171,7 @@ test('Node ESM: import of weapp-login and weapp-login/testing through the export
   }
 });
 
-test('TypeScript resolves weapp-login and weapp-login/testing with node10, node16 and bundler', needsBuild, async (t) => {
+test('TypeScript resolves weapp-login, weapp-login/testing and the five adapters with node10, node16 and bundler', needsBuild, async (t) => {
   const dir = project();
   const hasTestingTypes = fs.existsSync(path.join(dir, 'node_modules/weapp-login/testing/index.d.ts'));
   const body = (testing) => [
@@ -182,6 +182,15 @@ test('TypeScript resolves weapp-login and weapp-login/testing with node10, node1
     "export const p: Promise<RequestResult<{ a: number }>> = auth.request<{ a: number }>({ url: '/x' });",
     "export const c: LoginErrorCode = new LoginError('LOGGED_OUT', 'bye').code;",
     testing ? 'export const t: object = testing;' : '',
+    // The adapters' subpaths: the exports map (node16, bundler) or typesVersions (node10).
+    "import { attach as attachFly } from 'weapp-login/fly';",
+    "import type { Interceptable } from 'weapp-login/fly';",
+    "import { attach as attachAxios } from 'weapp-login/axios';",
+    "import { attach as attachLuch } from 'weapp-login/luch-request';",
+    "import { interceptor } from 'weapp-login/taro';",
+    "import { install } from 'weapp-login/uni';",
+    'export const primitives: Interceptable = auth;',
+    'export const adapters = [attachFly, attachAxios, attachLuch, interceptor, install];',
     '',
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'a.ts'), body(hasTestingTypes));
