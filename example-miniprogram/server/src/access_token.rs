@@ -2,7 +2,8 @@
 //! (`POST {base}/cgi-bin/stable_token`), needed by APIs such as getuserphonenumber.
 //!
 //! - Cached in memory and in the [`Store`] (so a fleet sharing Redis shares one token).
-//! - Renewed `margin_secs` seconds before its `expires_in` runs out.
+//! - Renewed `margin_secs` seconds before its `expires_in` runs out (a token fetched
+//!   with less than the margin left is used for half of what it has left).
 //! - Single-flight: concurrent callers with a cold cache wait on one tokio mutex, and
 //!   only the first fetches; the others find the fresh token.
 //! - [`AccessTokens::invalidate`] forgets a token WeChat rejected (40001 / 42001); the
@@ -29,7 +30,8 @@ pub struct AccessTokens {
     store: Arc<dyn Store>,
     clock: Clock,
     margin_secs: i64,
-    memory: Mutex<Option<CachedToken>>,
+    /// The token and when to stop using it (Unix seconds).
+    memory: Mutex<Option<(CachedToken, i64)>>,
     flight: tokio::sync::Mutex<()>,
 }
 
@@ -65,11 +67,11 @@ impl AccessTokens {
     fn cached_fresh(&self, now: i64) -> Option<String> {
         let m = self.memory.lock().ok()?;
         m.as_ref()
-            .filter(|t| self.fresh(t, now))
-            .map(|t| t.token.clone())
+            .filter(|(_, refresh_at)| *refresh_at > now)
+            .map(|(t, _)| t.token.clone())
     }
 
-    fn remember(&self, t: Option<CachedToken>) {
+    fn remember(&self, t: Option<(CachedToken, i64)>) {
         if let Ok(mut m) = self.memory.lock() {
             *m = t;
         }
@@ -92,7 +94,8 @@ impl AccessTokens {
         if let Some(t) = self.store.access_token(now).await? {
             if self.fresh(&t, now) {
                 let token = t.token.clone();
-                self.remember(Some(t));
+                let refresh_at = t.expires_at - self.margin_secs;
+                self.remember(Some((t, refresh_at)));
                 return Ok(token);
             }
         }
@@ -113,7 +116,10 @@ impl AccessTokens {
             expires_at: fetched_at + expires_in,
         };
         self.store.put_access_token(&cached, fetched_at).await?;
-        self.remember(Some(cached));
+        // WeChat may answer the token it still holds, with less than the margin left:
+        // use that one for half its remaining life rather than asking again every call.
+        let refresh_at = fetched_at + (expires_in - self.margin_secs).max(expires_in / 2);
+        self.remember(Some((cached, refresh_at)));
         eprintln!("access_token: fetched a new one (expires in {expires_in} s)");
         Ok(token)
     }
@@ -125,7 +131,7 @@ impl AccessTokens {
     pub async fn invalidate(&self, token: &str) -> Result<(), ApiError> {
         let _flight = self.flight.lock().await;
         let current = self.memory.lock().ok().and_then(|m| m.clone());
-        if current.is_some_and(|t| t.token == token) {
+        if current.is_some_and(|(t, _)| t.token == token) {
             self.remember(None);
         }
         self.store.drop_access_token(token).await?;

@@ -34,7 +34,7 @@ use crate::rate_limit::LoginLimiter;
 use crate::store::{NewLogin, SessionRecord, Store};
 use crate::support::{json_response, Clock};
 use crate::tokens::{Presented, TokenMode};
-use crate::wechat::{self, WeChatError};
+use crate::wechat;
 
 /// Longest accepted `code`, characters (real ones are 32 to 64).
 const MAX_CODE_LEN: usize = 256;
@@ -260,13 +260,7 @@ async fn call_phone(st: &AppState, access_token: String, code: String) -> Result
     })
     .await
     .map_err(|e| ApiError::internal("getuserphonenumber task", e))?
-    .map_err(|e| match e {
-        WeChatError::WeChat {
-            errcode: c @ (40001 | 42001),
-            errmsg,
-        } => ApiError::WeChat { errcode: c, errmsg },
-        other => ApiError::from(other),
-    })
+    .map_err(ApiError::from)
 }
 
 async fn phone(
