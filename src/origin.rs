@@ -3,7 +3,9 @@
 //! Written here rather than taken from the `url` crate on purpose: `url` pulls in IDNA
 //! tables that would multiply the shipped wasm size, and the manager only needs a strict
 //! answer to "which origin is this?" for `http`/`https` URLs. Anything it cannot parse
-//! with certainty has no origin, and so is never trusted with the token.
+//! with certainty has no origin, and so is never trusted with the token: in particular
+//! any URL that the WHATWG URL Standard (browsers, most JS stacks) and RFC 3986 (many
+//! native HTTP stacks) could read with different hosts.
 
 use alloc::string::{String, ToString};
 
@@ -21,44 +23,86 @@ pub struct Origin {
 
 impl Origin {
     /// Parses the origin of an absolute `http://` or `https://` URL (scheme
-    /// case-insensitive). Returns `None` for anything else: relative URLs, other
-    /// schemes, user-info (`user@host`), an empty host, a bad port, or characters that
-    /// do not belong in a host. `None` means "not trusted".
+    /// case-insensitive). Returns `None` ("not trusted") for anything else, and for
+    /// every URL that two standard parsers could read differently:
+    /// - whitespace or a control character anywhere (WHATWG strips tabs and newlines
+    ///   and trims spaces; RFC 3986 does not);
+    /// - in the authority (up to the first `/`, `?` or `#`): a backslash (a path
+    ///   separator for WHATWG, so `https://a.com\@evil.com` is `a.com` there and
+    ///   `evil.com` for RFC 3986), user-info (`@`), `%`, non-ASCII;
+    /// - a host with characters outside `A-Z a-z 0-9 - . _` (or, in brackets, an IPv6
+    ///   address of hex digits, `:` and `.`), or that WHATWG would read as an IPv4
+    ///   number (`127.1`, `0x7f.1`) unless it is a canonical dotted quad;
+    /// - an empty host, a port that is not 1 to 5 digits up to 65535.
     pub fn parse(url: &str) -> Option<Origin> {
+        if url.bytes().any(|b| b <= b' ' || b == 0x7f) {
+            return None;
+        }
         let (scheme, rest) = split_scheme(url)?;
-        let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let authority = rest.get(..end)?;
-        if authority.bytes().any(|b| b == b'@') {
+        if authority
+            .bytes()
+            .any(|b| matches!(b, b'@' | b'\\' | b'%') || !b.is_ascii())
+        {
             return None;
         }
         let default_port = if scheme == "https" { 443 } else { 80 };
         let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
             let close = v6.find(']')?;
-            let host = authority.get(..close + 2)?;
-            let after = v6.get(close + 1..)?;
-            let port = match after.strip_prefix(':') {
-                Some(p) => parse_port(p, default_port)?,
-                None if after.is_empty() => default_port,
-                None => return None,
+            let address = v6.get(..close)?;
+            let ok = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
+            if address.is_empty() || !address.bytes().all(ok) {
+                return None;
+            }
+            let port = match v6.get(close + 1..)? {
+                "" => default_port,
+                after => parse_port(after.strip_prefix(':')?, default_port)?,
             };
-            (host, port)
+            (authority.get(..close + 2)?, port)
         } else {
-            match authority.rsplit_once(':') {
+            let (host, port) = match authority.split_once(':') {
                 Some((h, p)) => (h, parse_port(p, default_port)?),
                 None => (authority, default_port),
+            };
+            let ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
+            if host.is_empty() || !host.bytes().all(ok) || (ipv4_like(host) && !dotted_quad(host)) {
+                return None;
             }
+            (host, port)
         };
-        let valid =
-            |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '[' | ']' | ':');
-        if host.is_empty() || !host.chars().all(valid) {
-            return None;
-        }
         Some(Origin {
             scheme,
             host: host.to_ascii_lowercase(),
             port,
         })
     }
+}
+
+/// Whether WHATWG would parse `host` as an IPv4 address: its last label (a trailing
+/// dot aside) is decimal digits, or `0x` and hex digits.
+fn ipv4_like(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let last = host.rsplit('.').next().unwrap_or(host);
+    let hex = last
+        .strip_prefix("0x")
+        .or_else(|| last.strip_prefix("0X"))
+        .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+    hex || (!last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `a.b.c.d`, each 0 to 255 in decimal without leading zeros: read alike by all.
+fn dotted_quad(host: &str) -> bool {
+    let mut n = 0;
+    let octets_ok = host.split('.').all(|o| {
+        n += 1;
+        !o.is_empty()
+            && o.len() <= 3
+            && o.bytes().all(|b| b.is_ascii_digit())
+            && (o == "0" || !o.starts_with('0'))
+            && o.bytes().fold(0u32, |v, b| v * 10 + u32::from(b - b'0')) <= 255
+    });
+    octets_ok && n == 4
 }
 
 impl core::fmt::Display for Origin {
@@ -167,11 +211,8 @@ mod tests {
         ] {
             assert_eq!(o(bad), None, "{bad}");
         }
-        // A backslash ends the authority, as browsers treat it.
-        assert_eq!(
-            o("https://a.com\\@evil.com").as_deref(),
-            Some("https://a.com:443")
-        );
+        // A backslash in the authority: WHATWG reads a.com, RFC 3986 evil.com.
+        assert_eq!(o("https://a.com\\@evil.com"), None);
     }
 
     #[test]
