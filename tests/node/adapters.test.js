@@ -275,3 +275,115 @@ for (const lib of ADAPTERS) {
     test(`[${lib}] ${name}`, () => SCENARIOS[name](lib));
   }
 }
+
+// ---- what only some libraries have ---------------------------------------------------
+test('[uni] uni.uploadFile and uni.downloadFile: the token in the header, one renewal, replayed; the Promise form too', async () => {
+  const w = world('uni');
+  const uni = w.sb.require('uni');
+  const call = (api, o) => new Promise((resolve, reject) => uni[api](Object.assign({ success: resolve, fail: reject }, o)));
+  const up = { url: ORIGIN + '/api/up', filePath: 'wxfile://tmp/a.png', name: 'file', formData: { k: 'v' } };
+  const first = await w.run(Promise.all([call('uploadFile', up), call('downloadFile', { url: ORIGIN + '/api/dl' })]));
+  assert.deepEqual(plain(first.map((r) => r.statusCode)), [200, 200]);
+  assert.equal(typeof first[0].data, 'string', 'uploadFile data stays a string');
+  assert.equal(w.fake.calls.login, 1);
+  w.server.expireTokens();
+  const again = await w.run(Promise.all([call('uploadFile', up), call('downloadFile', { url: ORIGIN + '/api/dl' })]));
+  assert.deepEqual(plain(again.map((r) => r.statusCode)), [200, 200]);
+  assert.equal(w.fake.calls.login, 2, 'one renewal for both');
+  const u = plain(w.fake.calls.uploads);
+  assert.deepEqual(u.map((x) => [x.statusCode, bearer(x)]), [[200, 'Bearer tok-code-1'], [401, 'Bearer tok-code-1'], [200, 'Bearer tok-code-2']]);
+  assert.deepEqual(u[2].data, { k: 'v' }, 'formData as given');
+  const d = plain(w.fake.calls.downloads);
+  assert.deepEqual(d.map((x) => [x.statusCode, bearer(x)]), [[200, 'Bearer tok-code-1'], [401, 'Bearer tok-code-1'], [200, 'Bearer tok-code-2']]);
+  // uni-app 2's Promise form of a call without callbacks resolves [err, res].
+  const [err, res] = await w.run(uni.request({ url: ORIGIN + '/api/promise' }));
+  assert.equal(err, null);
+  assert.equal(res.statusCode, 200);
+  w.sb.close();
+});
+
+test('[luch-request] http.upload and http.download: the token in the header, renewed and replayed', async () => {
+  const w = world('luch-request');
+  const Request = w.sb.require('luch-request');
+  const http = new Request({ baseURL: ORIGIN });
+  w.sb.require('weapp-login/luch-request').attach(http, w.auth);
+  const first = await w.run(Promise.all([http.upload('/api/up', { filePath: 'wxfile://tmp/a.png', name: 'file', formData: { k: 'v' } }),
+    http.download('/api/dl')]));
+  assert.deepEqual(first.map((r) => r.statusCode), [200, 200]);
+  w.server.expireTokens();
+  const again = await w.run(Promise.all([http.upload('/api/up', { filePath: 'wxfile://tmp/a.png', name: 'file' }), http.download('/api/dl')]));
+  assert.deepEqual(again.map((r) => r.statusCode), [200, 200]);
+  assert.equal(w.fake.calls.login, 2);
+  assert.deepEqual(plain(w.fake.calls.uploads.map((x) => bearer(x))), ['Bearer tok-code-1', 'Bearer tok-code-1', 'Bearer tok-code-2']);
+  assert.deepEqual(plain(w.fake.calls.downloads.map((x) => bearer(x))), ['Bearer tok-code-1', 'Bearer tok-code-1', 'Bearer tok-code-2']);
+  w.sb.close();
+});
+
+test('[taro] abort(): a request waiting for the login is dropped at once, one on the wire through its task; the login goes on', async () => {
+  const w = world('taro', { route: (server) => server.route('*', '/api/slow', server.authed(() => ({ data: {}, delayMs: 5000 }))) });
+  const Taro = w.sb.require('taro');
+  Taro.addInterceptor(w.sb.require('weapp-login/taro').interceptor(w.auth));
+  const outcome = (p) => p.then((r) => ({ status: r.statusCode }), (e) => ({ errMsg: e && e.errMsg, code: e && e.code }));
+  await w.auth.ready;
+  const waiting = Taro.request({ url: ORIGIN + '/api/a' });
+  const other = outcome(Taro.request({ url: ORIGIN + '/api/b' }));
+  assert.equal(typeof waiting.abort, 'function', 'Taro.request keeps abort()');
+  await w.clock.advance(5); // wx.login is under way
+  waiting.abort();
+  assert.deepEqual(plain(await w.run(outcome(waiting), 10)), { errMsg: 'request:fail abort' }, 'dropped within 10 ms');
+  assert.deepEqual(plain(await w.run(other)), { status: 200 }, 'the login goes on for the others');
+  assert.equal(w.fake.calls.login, 1);
+  assert.equal(w.apiRequests().filter((r) => r.path === '/api/a').length, 0, 'the dropped request is never sent');
+  const slow = Taro.request({ url: ORIGIN + '/api/slow' });
+  await w.clock.advance(20);
+  slow.abort();
+  assert.deepEqual(plain(await w.run(outcome(slow), 10)), { errMsg: 'request:fail abort' });
+  assert.equal(plain(w.fake.calls.requests.find((r) => r.path === '/api/slow')).errMsg, 'request:fail abort', 'aborted through its RequestTask');
+  assert.equal(w.fake.calls.inFlight, 0, 'its slot is free');
+  w.sb.close();
+});
+
+test('[fly] handlers set with use() before attach keep working around the token and the replay', async () => {
+  const w = world('fly');
+  const Fly = w.sb.require('flyio');
+  const fly = new Fly();
+  fly.config.baseURL = ORIGIN;
+  const seen = [];
+  fly.interceptors.request.use((request) => { request.headers['X-Trace'] = 't1'; seen.push('request ' + request.url); return request; });
+  fly.interceptors.response.use((response) => { seen.push('response ' + response.status); return response.data; },
+    (err) => { seen.push('error ' + err.status); return err; });
+  w.sb.require('weapp-login/fly').attach(fly, w.auth);
+  assert.deepEqual(plain(await w.run(fly.get('/api/a'))), { ok: true, path: '/api/a' }, "the page's response handler shaped the result");
+  w.server.expireTokens();
+  assert.deepEqual(plain(await w.run(fly.get('/api/b'))), { ok: true, path: '/api/b' });
+  const sent = plain(w.apiRequests());
+  assert.deepEqual(sent.map((r) => [r.statusCode, r.header['X-Trace'], bearer(r)]),
+    [[200, 't1', 'Bearer tok-code-1'], [401, 't1', 'Bearer tok-code-1'], [200, 't1', 'Bearer tok-code-2']]);
+  assert.deepEqual(seen, ['request /api/a', 'response 200', 'request /api/b', 'request /api/b', 'response 200'],
+    'the page sees each attempt go out and only the final answer come back');
+  const notFound = await w.run(fly.get('/nowhere').then(() => 'resolved', (e) => e && e.status));
+  assert.equal(notFound, 404, "a non-auth error reaches the page's error handler, then rejects");
+  w.sb.close();
+});
+
+test('[axios] interceptors added after attach see the config before the token and the answer after the replay', async () => {
+  const w = world('axios');
+  const { axios, mpAdapter } = w.sb.require('axios');
+  const api = axios.create({ baseURL: ORIGIN, adapter: mpAdapter });
+  w.sb.require('weapp-login/axios').attach(api, w.auth);
+  const seen = [];
+  api.interceptors.request.use((config) => { seen.push('request ' + (config.headers.Authorization ? 'with' : 'without') + ' token'); return config; });
+  api.interceptors.response.use((res) => { seen.push('response ' + res.status); return res; });
+  w.server.expireTokens();
+  const r = await w.run(api.get('/api/a'));
+  assert.equal(r.status, 200);
+  assert.equal(w.fake.calls.login, 1);
+  w.server.expireTokens();
+  const again = await w.run(api.get('/api/b'));
+  assert.equal(again.status, 200);
+  assert.equal(w.fake.calls.login, 2);
+  assert.ok(seen.every((s) => s !== 'response 401'), 'no interceptor after attach sees the 401: ' + seen.join(', '));
+  const e = await w.run(api.get('/nowhere').then(() => null, (err) => err));
+  assert.equal(e && e.response && e.response.status, 404, "a non-auth error stays axios's error");
+  w.sb.close();
+});
