@@ -57,4 +57,4 @@ reproducible: setup
 
 # weapp-login's build (pkg/dist, or WEAPP_LOGIN_DIST) against axios, alova, flyio and a JS baseline on one fake wx (issue 9); deps pinned in bench/.
 bench:
-	@[ bench/node_modules/.package-lock.json -nt bench/package-lock.json ] || npm ci --prefix bench --no-audit --no-fund; node --expose-gc bench/run.js
+	@[ bench/node_modules/.package-lock.json -nt bench/package-lock.json ] || npm ci --prefix bench --no-audit --no-fund && node --expose-gc bench/run.js
