@@ -425,3 +425,47 @@ fn ids_must_increase() {
         .iter()
         .all(|c| !matches!(c, Command::Reject { .. })));
 }
+
+#[test]
+fn a_login_post_that_never_answers_gives_its_slot_back() {
+    let mut m = Machine::new(config(), None, 0);
+    feed(&mut m, Input::Login { id: 1 }, 0);
+    feed(
+        &mut m,
+        Input::WxLoginOk {
+            attempt: 1,
+            code: "c".into(),
+        },
+        1,
+    );
+    for id in 2..=11 {
+        feed(&mut m, tokenless(id, Channel::Request, 600_000), 2);
+    }
+    assert_eq!(rejected(&tick(&mut m, 10_000), 1), Some("LOGIN_TIMEOUT"));
+    assert_eq!(
+        m.poll_timeout(),
+        Some(15_001),
+        "loginTimeoutMs + margin after the POST"
+    );
+    assert_eq!(sends(&tick(&mut m, 15_001)), vec![(11, 10, None)]);
+}
+
+#[test]
+fn an_aborted_ticket_rejects_aborted_and_the_login_goes_on() {
+    let mut m = Machine::new(config(), None, 0);
+    feed(&mut m, Input::Authorize { id: 1, relogins: 0 }, 0);
+    feed(&mut m, Input::Authorize { id: 2, relogins: 0 }, 0);
+    assert_eq!(
+        rejected(&feed(&mut m, Input::Abort { id: 1 }, 1), 1),
+        Some("ABORTED")
+    );
+    let cmds = log_in(&mut m, 1, "t1", 2);
+    assert!(cmds.contains(&Command::Authorized {
+        id: 2,
+        generation: 1,
+        relogins: 0
+    }));
+    assert!(!cmds
+        .iter()
+        .any(|c| matches!(c, Command::Authorized { id: 1, .. })));
+}

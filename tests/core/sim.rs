@@ -220,7 +220,8 @@ impl Sim {
                     None => (self.tokenless_status, None),
                 };
                 self.sent.push((url, token));
-                let host_verdict = body_code.is_some_and(|c| self.auth_fail_codes.contains(&c.as_str()));
+                let host_verdict =
+                    body_code.is_some_and(|c| self.auth_fail_codes.contains(&c.as_str()));
                 let input = Input::Response {
                     id,
                     send,
@@ -229,9 +230,9 @@ impl Sim {
                 };
                 self.at(lat, input);
             }
-            Command::Resolve { id } | Command::Verdict { id, .. } | Command::Authorized { id, .. } => {
-                self.settle(id, Ok(()))
-            }
+            Command::Resolve { id }
+            | Command::Verdict { id, .. }
+            | Command::Authorized { id, .. } => self.settle(id, Ok(())),
             Command::Reject { id, error } => self.settle(id, Err(error.code())),
             Command::Persist {
                 session,
