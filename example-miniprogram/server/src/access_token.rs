@@ -5,7 +5,10 @@
 //! - Renewed `margin_secs` seconds before its `expires_in` runs out (a token fetched
 //!   with less than the margin left is used for half of what it has left).
 //! - Single-flight: concurrent callers with a cold cache wait on one tokio mutex, and
-//!   only the first fetches; the others find the fresh token.
+//!   only the first fetches; the others find the fresh token. Across processes sharing
+//!   a store, a fetch lock in the store ([`Store::lock_token_fetch`], 15 s) lets one
+//!   process fetch while the others poll the store for its token (every 100 ms, up to
+//!   the lock's life, then they fetch themselves).
 //! - [`AccessTokens::invalidate`] forgets a token WeChat rejected (40001 / 42001); the
 //!   next [`AccessTokens::get`] fetches a new one. stable_token with
 //!   `force_refresh: false` answers the token WeChat currently holds valid, so processes
@@ -20,6 +23,10 @@ use crate::wechat;
 
 /// Default renewal margin: renew this many seconds before expiry (5 minutes).
 pub const DEFAULT_MARGIN_SECS: i64 = 300;
+/// How long the fleet-wide fetch lock lives, seconds (longer than a WeChat call's 10 s timeout).
+const FETCH_LOCK_SECS: i64 = 15;
+/// How often a process waiting on another's fetch looks at the store.
+const POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The access_token cache (see the module docs).
 pub struct AccessTokens {
@@ -91,14 +98,51 @@ impl AccessTokens {
         if let Some(t) = self.cached_fresh(now) {
             return Ok(t);
         }
-        if let Some(t) = self.store.access_token(now).await? {
-            if self.fresh(&t, now) {
+        if let Some(t) = self.stored_fresh(now).await? {
+            return Ok(t);
+        }
+        let owner = crate::support::random_hex(8);
+        let mut locked = self
+            .store
+            .lock_token_fetch(&owner, now, FETCH_LOCK_SECS)
+            .await?;
+        let polls = FETCH_LOCK_SECS * 1000 / i64::try_from(POLL.as_millis()).unwrap_or(100);
+        for _ in 0..polls {
+            if locked {
+                break;
+            }
+            tokio::time::sleep(POLL).await;
+            let now = (self.clock)();
+            if let Some(t) = self.stored_fresh(now).await? {
+                return Ok(t);
+            }
+            locked = self
+                .store
+                .lock_token_fetch(&owner, now, FETCH_LOCK_SECS)
+                .await?;
+        }
+        let fetched = self.fetch().await;
+        if locked {
+            self.store.unlock_token_fetch(&owner).await?;
+        }
+        fetched
+    }
+
+    /// The store's token if fresh (remembered in memory too).
+    async fn stored_fresh(&self, now: i64) -> Result<Option<String>, ApiError> {
+        match self.store.access_token(now).await? {
+            Some(t) if self.fresh(&t, now) => {
                 let token = t.token.clone();
                 let refresh_at = t.expires_at - self.margin_secs;
                 self.remember(Some((t, refresh_at)));
-                return Ok(token);
+                Ok(Some(token))
             }
+            _ => Ok(None),
         }
+    }
+
+    /// One stable_token call; the answer goes to the store and memory.
+    async fn fetch(&self) -> Result<String, ApiError> {
         let (agent, base, appid, secret) = (
             self.agent.clone(),
             self.base.clone(),

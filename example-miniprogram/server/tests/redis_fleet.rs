@@ -71,6 +71,17 @@ async fn exercise(store: Arc<dyn Store>) {
     );
     store.drop_access_token("AT1").await.unwrap();
     assert!(store.access_token(1000).await.unwrap().is_none());
+
+    assert!(store.lock_token_fetch("p1", 1000, 15).await.unwrap());
+    assert!(!store.lock_token_fetch("p2", 1000, 15).await.unwrap());
+    store.unlock_token_fetch("p2").await.unwrap();
+    assert!(
+        !store.lock_token_fetch("p2", 1000, 15).await.unwrap(),
+        "not p2's to release"
+    );
+    store.unlock_token_fetch("p1").await.unwrap();
+    assert!(store.lock_token_fetch("p2", 1000, 15).await.unwrap());
+    store.unlock_token_fetch("p2").await.unwrap();
 }
 
 #[test]
@@ -168,6 +179,40 @@ fn fleet_shares_sessions_logouts_and_the_access_token(extra: &[&str]) {
     assert_eq!(profile(&b.base, &t).0, 401);
     assert_eq!(profile(&a.base, &t2).0, 200, "the other session lives on");
     drop((a, b));
+}
+
+#[test]
+fn a_fleet_with_a_cold_cache_fetches_one_access_token() {
+    const PER_PROCESS: usize = 6;
+    let redis = RedisServer::start();
+    let fake = start_fake();
+    fake.fake.set_stable_token_delay_ms(300);
+    let procs = [
+        spawn(&fake.wechat_base, &redis.url, &[]),
+        spawn(&fake.wechat_base, &redis.url, &[]),
+    ];
+    let token = login(&procs[0], &fake.wechat_base, "alice");
+    let barrier = std::sync::Barrier::new(2 * PER_PROCESS);
+    std::thread::scope(|s| {
+        for i in 0..2 * PER_PROCESS {
+            let (p, token, fake, barrier) = (&procs[i % 2], &token, &fake, &barrier);
+            s.spawn(move || {
+                let code = fake.fake.issue_phone_code("13800138000", "86");
+                barrier.wait();
+                let (st, v) = post_bearer(
+                    &format!("{}/user/phone", p.base),
+                    token,
+                    &json!({ "code": code }),
+                );
+                assert_eq!(st, 200, "{v}");
+            });
+        }
+    });
+    assert_eq!(
+        fake.fake.stats()["stableTokenCalls"],
+        1,
+        "one fetch for the whole fleet"
+    );
 }
 
 #[test]

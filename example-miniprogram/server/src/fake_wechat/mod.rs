@@ -86,6 +86,7 @@ pub struct FakeWeChat {
     code2session_calls: AtomicU64,
     stable_token_calls: AtomicU64,
     phone_calls: AtomicU64,
+    stable_token_delay_ms: AtomicU64,
 }
 
 /// An errcode answer: `(errcode, errmsg without the rid)`.
@@ -131,6 +132,7 @@ impl FakeWeChat {
             code2session_calls: AtomicU64::new(0),
             stable_token_calls: AtomicU64::new(0),
             phone_calls: AtomicU64::new(0),
+            stable_token_delay_ms: AtomicU64::new(0),
         }
     }
 
@@ -182,6 +184,17 @@ impl FakeWeChat {
             used: false,
         };
         issue(&mut self.state().phone_codes, now, code)
+    }
+
+    /// Test hook: the HTTP stable_token route answers after `ms` milliseconds (a slow
+    /// WeChat, to widen races between server processes).
+    pub fn set_stable_token_delay_ms(&self, ms: u64) {
+        self.stable_token_delay_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// The delay set by [`FakeWeChat::set_stable_token_delay_ms`], milliseconds.
+    pub fn stable_token_delay_ms(&self) -> u64 {
+        self.stable_token_delay_ms.load(Ordering::Relaxed)
     }
 
     /// Makes a coming call of `api` (one of [`APIS`]) answer `errcode`: each call of

@@ -108,6 +108,10 @@ async fn jscode2session(
 }
 
 async fn stable_token(State(fake): State<Arc<FakeWeChat>>, body: Bytes) -> Json<Value> {
+    let delay = fake.stable_token_delay_ms();
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     let v = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
     match fake.stable_token(&v) {
         Ok((t, e)) => Json(json!({ "access_token": t, "expires_in": e })),

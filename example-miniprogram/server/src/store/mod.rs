@@ -102,4 +102,17 @@ pub trait Store: Send + Sync {
 
     /// Forgets the shared access_token if it is still `token` (WeChat rejected it).
     async fn drop_access_token(&self, token: &str) -> Result<(), StoreError>;
+
+    /// Tries to take the fleet-wide "fetching the access_token" lock for `ttl_secs`
+    /// seconds as `owner` (a random id); whether it was taken. A lock older than its
+    /// ttl is taken over.
+    async fn lock_token_fetch(
+        &self,
+        owner: &str,
+        now: i64,
+        ttl_secs: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Releases the fetch lock if `owner` still holds it.
+    async fn unlock_token_fetch(&self, owner: &str) -> Result<(), StoreError>;
 }

@@ -7,6 +7,7 @@
 //!   TTL of `expires_at - now` so dead sessions disappear by themselves.
 //! - `revoked:{jti}`: `1`, TTL until the token's `exp`.
 //! - `access_token`: hash `{token, expires_at}`, TTL until `expires_at`.
+//! - `access_token_lock`: the fetching process's random id, `SET NX EX`.
 //!
 //! Multi-key updates run as Lua scripts, so each call is atomic. The connection is a
 //! `redis::aio::ConnectionManager` (reconnects by itself).
@@ -26,6 +27,7 @@ pub struct RedisStore {
     login: Script,
     session: Script,
     drop_token: Script,
+    unlock: Script,
 }
 
 const LOGIN_LUA: &str = r"
@@ -47,6 +49,11 @@ local s = redis.call('HMGET', KEYS[1], 'user', 'user_id', 'session_key', 'expire
 if not s[1] then return false end
 local u = redis.call('HMGET', ARGV[1] .. 'user:' .. s[1], 'login_count', 'created_at')
 return {s[2], s[3], s[4], u[1] or '0', u[2] or '0'}
+";
+
+const UNLOCK_LUA: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
 ";
 
 const DROP_TOKEN_LUA: &str = r"
@@ -81,6 +88,7 @@ impl RedisStore {
             login: Script::new(LOGIN_LUA),
             session: Script::new(SESSION_LUA),
             drop_token: Script::new(DROP_TOKEN_LUA),
+            unlock: Script::new(UNLOCK_LUA),
         })
     }
 }
@@ -218,6 +226,35 @@ impl Store for RedisStore {
             .drop_token
             .key(key(&["access_token"]))
             .arg(token)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn lock_token_fetch(
+        &self,
+        owner: &str,
+        _now: i64,
+        ttl_secs: i64,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        let set: Option<String> = redis::cmd("SET")
+            .arg(key(&["access_token_lock"]))
+            .arg(owner)
+            .arg("NX")
+            .arg("EX")
+            .arg(ttl_secs.max(1))
+            .query_async(&mut conn)
+            .await?;
+        Ok(set.is_some())
+    }
+
+    async fn unlock_token_fetch(&self, owner: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let _: i64 = self
+            .unlock
+            .key(key(&["access_token_lock"]))
+            .arg(owner)
             .invoke_async(&mut conn)
             .await?;
         Ok(())

@@ -6,6 +6,7 @@
 //! - `login_sessions(key_hash PRIMARY KEY, user_id, session_key, created_at, expires_at)`
 //! - `revoked_jti(jti PRIMARY KEY, until)`
 //! - `access_token(id = 1, token, expires_at)`
+//! - `token_fetch_lock(id = 1, owner, until)`
 //!
 //! An older file's `sessions` table (which held tokens in clear) is dropped on open.
 
@@ -42,6 +43,11 @@ CREATE TABLE IF NOT EXISTS login_sessions (
 CREATE INDEX IF NOT EXISTS login_sessions_user ON login_sessions(user_id);
 CREATE TABLE IF NOT EXISTS revoked_jti (
     jti   TEXT PRIMARY KEY,
+    until INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS token_fetch_lock (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    owner TEXT NOT NULL,
     until INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS access_token (
@@ -217,6 +223,41 @@ impl Store for SqliteStore {
         self.with(move |conn| {
             conn.execute("DELETE FROM access_token WHERE token = ?1", params![token])
                 .map(drop)
+        })
+        .await
+    }
+
+    async fn lock_token_fetch(
+        &self,
+        owner: &str,
+        now: i64,
+        ttl_secs: i64,
+    ) -> Result<bool, StoreError> {
+        let owner = owner.to_owned();
+        self.with(move |conn| {
+            let tx = conn.transaction()?;
+            tx.execute(
+                "DELETE FROM token_fetch_lock WHERE until <= ?1",
+                params![now],
+            )?;
+            let n = tx.execute(
+                "INSERT OR IGNORE INTO token_fetch_lock (id, owner, until) VALUES (1, ?1, ?2)",
+                params![owner, now + ttl_secs],
+            )?;
+            tx.commit()?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn unlock_token_fetch(&self, owner: &str) -> Result<(), StoreError> {
+        let owner = owner.to_owned();
+        self.with(move |conn| {
+            conn.execute(
+                "DELETE FROM token_fetch_lock WHERE owner = ?1",
+                params![owner],
+            )
+            .map(drop)
         })
         .await
     }
