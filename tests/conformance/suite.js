@@ -465,7 +465,8 @@ module.exports = function defineSuite(env) {
         fail: (e) => calls.push('fail:' + (e && e.code)), complete: () => calls.push('complete') });
       const aOut = settled(a);
       const b = w.auth.request({ url: '/api/b' });
-      await w.clock.advance(5); // wx.login is under way
+      // At launch the manager first waits for wx.getNetworkType; step until wx.login is under way.
+      for (let i = 0; i < 1000 && w.fake.calls.login === 0; i++) await w.clock.advance(1);
       equal(w.fake.calls.login, 1, 'one login started');
       equal(typeof a.abort, 'function', 'the Promise has abort()');
       a.abort();
