@@ -77,7 +77,7 @@ impl<V> IdMap<V> {
         self.len -= 1;
         while let Some(None) = self.slots.front() {
             self.slots.pop_front();
-            self.base += 1;
+            self.base = self.base.wrapping_add(1); // only read while slots remain
         }
         Some(v)
     }

@@ -5,7 +5,8 @@
 
 use proptest::prelude::*;
 use weapp_login::{
-    resolve, Command, Config, Input, LoginAnswer, Machine, Origin, MAX_EXPIRES_IN_S,
+    resolve, Channel, Command, Config, Input, LoginAnswer, Machine, Origin, StoredSession,
+    MAX_EXPIRES_IN_S,
 };
 
 /// `PROPTEST_CASES` when set (a longer fuzzing run), else `default`.
@@ -71,5 +72,128 @@ proptest! {
         let rejected = cmds.iter().any(|c| matches!(c, Command::Reject { id: 1, error } if error.code() == "LOGIN_REJECTED"));
         prop_assert_eq!(good, persisted && resolved);
         prop_assert_eq!(!good, rejected && !persisted);
+    }
+}
+
+fn channel() -> impl Strategy<Value = Channel> {
+    prop_oneof![
+        Just(Channel::Request),
+        Just(Channel::Upload),
+        Just(Channel::Download)
+    ]
+}
+
+/// Small ids and numbers mostly (so inputs meet live waiters), extremes sometimes.
+fn num() -> impl Strategy<Value = u64> {
+    prop_oneof![8 => 0u64..12, 1 => Just(u64::MAX), 1 => any::<u64>()]
+}
+
+fn raw_input() -> impl Strategy<Value = Input> {
+    prop_oneof![
+        (num(), any::<bool>(), channel(), num()).prop_map(
+            |(id, with_token, channel, timeout_ms)| Input::Request {
+                id,
+                with_token,
+                channel,
+                timeout_ms
+            }
+        ),
+        (num(), channel(), num()).prop_map(|(id, channel, timeout_ms)| Input::Adopt {
+            id,
+            channel,
+            timeout_ms
+        }),
+        num().prop_map(|id| Input::Login { id }),
+        (num(), any::<u32>()).prop_map(|(id, relogins)| Input::Authorize { id, relogins }),
+        (num(), num(), any::<u32>(), any::<u16>(), any::<bool>()).prop_map(
+            |(id, generation, relogins, status, host_verdict)| Input::Check {
+                id,
+                generation,
+                relogins,
+                status,
+                host_verdict
+            }
+        ),
+        num().prop_map(|id| Input::Abort { id }),
+        Just(Input::Logout),
+        (num(), ".{0,3}").prop_map(|(attempt, code)| Input::WxLoginOk { attempt, code }),
+        num().prop_map(|attempt| Input::WxLoginFailed {
+            attempt,
+            err_msg: "x".into()
+        }),
+        (
+            num(),
+            any::<u16>(),
+            proptest::option::of("[a-z]{0,3}"),
+            proptest::option::of(any::<f64>())
+        )
+            .prop_map(
+                |(attempt, status, token, expires_in_s)| Input::LoginAnswered {
+                    attempt,
+                    answer: LoginAnswer {
+                        status,
+                        token,
+                        expires_in_s
+                    }
+                }
+            ),
+        num().prop_map(|attempt| Input::LoginPostFailed {
+            attempt,
+            err_msg: "x".into()
+        }),
+        (num(), any::<bool>()).prop_map(|(check, ok)| Input::CheckSessionAnswered { check, ok }),
+        (num(), num(), any::<u16>(), any::<bool>()).prop_map(|(id, send, status, host_verdict)| {
+            Input::Response {
+                id,
+                send,
+                status,
+                host_verdict,
+            }
+        }),
+        (num(), num()).prop_map(|(id, send)| Input::RequestFailed {
+            id,
+            send,
+            err_msg: "x".into()
+        }),
+        any::<bool>().prop_map(|online| Input::Network { online }),
+        Just(Input::AppHidden),
+        Just(Input::AppShown),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(1000), ..ProptestConfig::default() })]
+
+    /// Any host input, in any order, at any time (the clock may even go back): no
+    /// panic, and no waiter settles twice.
+    #[test]
+    fn any_host_input_never_panics_or_settles_twice(
+        restored in any::<bool>(),
+        steps in proptest::collection::vec((raw_input(), num()), 1..60),
+    ) {
+        let mut config = Config::new("https://api.example.com/l", None, None).unwrap();
+        config.network_wait_ms = 3;
+        let stored = restored.then(|| StoredSession { token: "s".into(), expires_at_ms: Some(u64::MAX) });
+        let mut m = Machine::new(config, stored, 5);
+        let mut settled = std::collections::HashSet::new();
+        for (input, now) in steps {
+            let refused_id = match &input {
+                Input::Request { id, .. } | Input::Adopt { id, .. } | Input::Login { id }
+                | Input::Authorize { id, .. } | Input::Check { id, .. } => Some(*id),
+                _ => None,
+            };
+            m.handle(input, now);
+            m.handle_timeout(now.wrapping_add(1));
+            let _ = m.poll_timeout();
+            while let Some(c) = m.poll_command() {
+                if let Command::Resolve { id } | Command::Reject { id, .. } | Command::Authorized { id, .. } | Command::Verdict { id, .. } = c {
+                    let invalid = matches!(&c, Command::Reject { error, .. } if error.code() == "INVALID_OPTIONS");
+                    // A refused id's rejection is not a settlement of the live waiter.
+                    if !(invalid && refused_id == Some(id)) {
+                        prop_assert!(settled.insert(id), "waiter {} settled twice", id);
+                    }
+                }
+            }
+        }
     }
 }
