@@ -110,7 +110,6 @@ async function concurrency(stack, facade, n, state, latency) {
 }
 
 // ------------------------------------------------------------------ section 2
-/** A warm client (logged in, or with a planted valid token for raw) on its own world. */
 /** `p`, or a rejection after `ms` of real time (a stack that never answers). */
 function within(p, ms, what) {
   let timer;
@@ -118,6 +117,7 @@ function within(p, ms, what) {
   return Promise.race([p, t]).finally(() => host.clearTimeout(timer));
 }
 
+/** A warm client (logged in, or with a planted valid token for raw) on its own world. */
 async function warmClient(stack, facade) {
   const world = fake.createWorld({ mode: 'microtask' });
   facade.use(world);
