@@ -469,3 +469,20 @@ fn an_aborted_ticket_rejects_aborted_and_the_login_goes_on() {
         .iter()
         .any(|c| matches!(c, Command::Authorized { id: 1, .. })));
 }
+
+#[test]
+fn aborted_waiters_alone_start_no_login() {
+    let mut c = config();
+    c.network_wait_ms = 3_000;
+    let mut m = Machine::new(c, None, 0);
+    feed(&mut m, req(1), 0);
+    feed(&mut m, Input::Login { id: 2 }, 0);
+    feed(&mut m, Input::Abort { id: 1 }, 1);
+    feed(&mut m, Input::Abort { id: 2 }, 1);
+    let cmds = feed(&mut m, Input::Network { online: true }, 2);
+    assert_eq!(
+        wx_login(&cmds),
+        None,
+        "no one is left to log in for: {cmds:?}"
+    );
+}

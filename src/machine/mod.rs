@@ -67,6 +67,14 @@ enum State {
     InFlight { send: u64, generation: Option<u64> },
 }
 
+/// The queues of waiters that wait for a login state.
+#[derive(Clone, Copy)]
+enum Queue {
+    Renewals,
+    Fresh,
+    Verified,
+}
+
 #[derive(Debug)]
 struct Waiter {
     kind: Kind,
@@ -334,8 +342,11 @@ impl Machine {
         for channel in CHANNELS {
             self.send_from_queue(channel, now);
         }
-        let waiting =
-            !(self.renewals.is_empty() && self.fresh.is_empty() && self.verified.is_empty());
+        // Entries of aborted waiters are skipped lazily; drop those at the fronts so that
+        // a queue of aborted waiters alone starts no login (amortised O(1)).
+        let waiting = self.live_front(Queue::Renewals)
+            | self.live_front(Queue::Fresh)
+            | self.live_front(Queue::Verified);
         if waiting {
             self.obtain_login_state(now);
         }
@@ -416,6 +427,26 @@ impl Machine {
                 self.check_in_parallel(now);
             }
         }
+    }
+
+    /// Pops entries of settled waiters off the front of `q`; whether a live one is left.
+    fn live_front(&mut self, q: Queue) -> bool {
+        let queue = match q {
+            Queue::Renewals => &mut self.renewals,
+            Queue::Fresh => &mut self.fresh,
+            Queue::Verified => &mut self.verified,
+        };
+        while let Some(&id) = queue.front() {
+            if self
+                .waiters
+                .get(id)
+                .is_some_and(|w| w.state == State::Waiting)
+            {
+                return true;
+            }
+            queue.pop_front();
+        }
+        false
     }
 
     /// Drops answered sends from the top of the deadline heap, so that
