@@ -4,11 +4,18 @@
 //! `auth.request({...})`; when there is no valid login state the manager calls
 //! `wx.login` once, however many requests wait, POSTs the `code` to the developer
 //! server (which exchanges it at `auth.code2Session` and answers its own token, the
-//! "3rd_session"), persists the token, and sends every waiting request with it. It runs
-//! `wx.checkSession` at most once per launch for a restored token, and on a 401 (or a
-//! configured body code) it logs in again silently and replays, within `retryLimit`.
-//! `session_key` never reaches the client, and the token never goes to an untrusted
-//! origin.
+//! "3rd_session"), persists the token, and sends every waiting request with it. A
+//! restored token is used at once and checked with `wx.checkSession` once per launch,
+//! in parallel (or first, with [`Config::await_check_session`]); on a 401 (or a body
+//! code the host recognises) it logs in again silently and replays, within
+//! `retryLimit`. Interceptors of other request libraries get the same single-flight
+//! login through tickets ([`Input::Authorize`], [`Input::Check`]). `session_key` never
+//! reaches the client, and the token never goes to an untrusted origin.
+//!
+//! Only ids, numbers and verdicts cross between host and machine: the host keeps
+//! request options, responses and each session generation's token; the machine says
+//! which waiter to send, with which generation's token, and how each one settles.
+//! Every host action has a deadline, so every waiter settles.
 //!
 //! This crate is the sans-IO core ([`Machine`]) plus, on `wasm32`, the adapter in
 //! `src/wasm/` that the JS shim (`js-shim/`) drives from a mini program. It is `no_std`
@@ -17,7 +24,8 @@
 //!
 //! ## The run loop
 //! The machine does no I/O and never reads a clock: every input carries `now` (ms
-//! since the Unix epoch), every output is a [`Command`] for the host.
+//! since the Unix epoch), every output is a [`Command`] for the host, and
+//! [`Machine::poll_timeout`] says when to call [`Machine::handle_timeout`].
 //!
 //! ```
 //! use weapp_login::{resolve, Channel, Command, Config, Input, LoginAnswer, Machine};
