@@ -19,7 +19,8 @@
 // renewal (authFailCodeField/authFailCodes); RETRY_LIMIT; an untrusted origin gets no
 // token; logout while the requests wait for the login.
 //
-// WEAPP_LOGIN_DIST=dir runs it against another build of the package (default pkg/dist).
+// WEAPP_LOGIN_DIST=dir runs it against another build of the package (default pkg/dist);
+// WEAPP_ADAPTERS_N=1000 makes the concurrent scenarios 1000 requests instead of 100.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
@@ -33,7 +34,8 @@ const DIST = path.resolve(process.env.WEAPP_LOGIN_DIST || path.join(REPO, 'pkg/d
 const ADAPTERS = ['fly', 'axios', 'luch-request', 'taro', 'uni'];
 const ORIGIN = 'https://api.example.com';
 const LOGIN_PATH = '/user/login';
-const N = 100;
+/** Concurrent requests per scenario; WEAPP_ADAPTERS_N=1000 for a longer run (README's table). */
+const N = Number(process.env.WEAPP_ADAPTERS_N) || 100;
 
 // ---- a mini program root: the package as "build npm" lays it out, the libraries bundled
 let root;
