@@ -12,7 +12,9 @@
 // (@tarojs/api's Taro object with @tarojs/shared's processApis over the fake wx: what
 // the weapp platform plugin's runtime does to build Taro.request and Taro.addInterceptor),
 // uni-app 2's mp-weixin runtime (@dcloudio/uni-mp-weixin 2.0.0: its `uni` object over
-// the fake wx, with Vue stubbed out since the API layer never touches it).
+// the fake wx, with Vue stubbed out since the API layer never touches it) and the uni-app
+// 3 API layer the same package ships (dist/uni.api.esm.js: createApi/invokeApi over
+// @vue/shared, here 3.0.5 from the lock file), as "uni3".
 //
 // The same scenario set runs on each: 100 concurrent requests with no login state → one
 // wx.login; 100 concurrent 401s → one renewal, 100 replays, 100 × 200; a body-code
@@ -58,6 +60,8 @@ test.before(() => {
     // @tarojs/plugin-platform-weapp's runtime: initNativeApi(taro) → processApis(taro, wx, …).
     taro: "const Taro = require('@tarojs/api').default; require('@tarojs/shared').processApis(Taro, wx); module.exports = Taro;",
     uni: "module.exports = require('@dcloudio/uni-mp-weixin').default;",
+    // The uni-app 3 API layer the same package ships (createApi/invokeApi over @vue/shared).
+    uni3: "module.exports = require('@dcloudio/uni-mp-weixin/dist/uni.api.esm.js').default;",
   };
   for (const name of Object.keys(libs)) {
     esbuild.buildSync({
@@ -72,7 +76,9 @@ test.before(() => {
       alias: { vue: vueStub },
       // Taro's build-time constants, with the values of Taro's own default build config.
       define: Object.assign({ 'process.env.NODE_ENV': '"production"', 'process.env.TARO_ENV': '"weapp"',
-        'process.env.TARO_PLATFORM': '"mini"', ENABLE_INNER_HTML: 'true' }, ...['ENABLE_ADJACENT_HTML', 'ENABLE_SIZE_APIS',
+        'process.env.TARO_PLATFORM': '"mini"', ENABLE_INNER_HTML: 'true',
+        // uni-app 3's build-time switch: false is Vue 3's Promise form (the result, not [err, res]).
+        __UNI_PROMISE_API__: 'false' }, ...['ENABLE_ADJACENT_HTML', 'ENABLE_SIZE_APIS',
         'ENABLE_TEMPLATE_CONTENT', 'ENABLE_CLONE_NODE', 'ENABLE_CONTAINS', 'ENABLE_MUTATION_OBSERVER'].map((k) => ({ [k]: 'false' }))),
       logLevel: 'error',
     });
@@ -84,7 +90,7 @@ test.after(() => { if (root) fs.rmSync(root, { recursive: true, force: true }); 
 const plain = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
 
 /**
- * @param {string} lib fly | axios | luch-request | taro | uni
+ * @param {string} lib fly | axios | luch-request | taro | uni | uni3
  * @param {object} [o] {options: manager options, route: function (server) adding routes first}
  */
 function world(lib, o) {
@@ -168,7 +174,16 @@ const STACKS = {
       uni.request(Object.assign({ url: absolute(url), success: resolve, fail: reject }, extra));
     }).then((r) => ({ status: r.statusCode, data: r.data }));
   },
+  /** weapp-login/uni on uni-app 3's API layer; its Promise form resolves the result itself. */
+  uni3(sb, auth) {
+    const uni = sb.require('uni3');
+    sb.require('weapp-login/uni').install(uni, auth);
+    return (url, extra) => uni.request(Object.assign({ url: absolute(url) }, extra))
+      .then((r) => ({ status: r.statusCode, data: r.data }));
+  },
 };
+/** Every stack the scenario set runs on: each adapter, weapp-login/uni on both uni-app runtimes. */
+const STACK_NAMES = ['fly', 'axios', 'luch-request', 'taro', 'uni', 'uni3'];
 const absolute = (url) => (/^https?:/.test(url) ? url : ORIGIN + url);
 
 const bearer = (r) => {
@@ -274,7 +289,7 @@ const SCENARIOS = {
   },
 };
 
-for (const lib of ADAPTERS) {
+for (const lib of STACK_NAMES) {
   for (const name of Object.keys(SCENARIOS)) {
     test(`[${lib}] ${name}`, () => SCENARIOS[name](lib));
   }
