@@ -45,7 +45,7 @@ pub(crate) fn check_answer(
 /// Whether `t` can be an HTTP field value as it is (RFC 9110 §5.5, ASCII only): visible
 /// ASCII (0x21–0x7E), with spaces or tabs only between them. CR, LF, NUL, DEL,
 /// other controls, non-ASCII and leading or trailing whitespace are refused.
-fn is_field_value(t: &str) -> bool {
+pub(crate) fn is_field_value(t: &str) -> bool {
     let visible = |b: &u8| (0x21..=0x7e).contains(b);
     let b = t.as_bytes();
     b.first().is_some_and(visible)

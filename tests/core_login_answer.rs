@@ -111,3 +111,12 @@ fn a_non_numeric_expires_in_is_rejected_like_an_out_of_range_one() {
         assert_eq!(sends(&answered(answer)).len(), 1, "{expires:?}");
     }
 }
+
+#[test]
+fn a_stored_token_that_is_not_a_header_value_is_dropped_at_launch() {
+    for token in ["", "t\r\nX-Evil: 1", " t"] {
+        let mut m = Machine::new(config(), stored(token), 0);
+        assert_eq!(m.token(), None, "{token:?}");
+        assert_eq!(drain(&mut m), vec![Command::ClearStorage]);
+    }
+}

@@ -10,6 +10,7 @@ mod login;
 mod pump;
 mod settle;
 
+use crate::answer::is_field_value;
 use crate::backoff::Backoff;
 use crate::config::Config;
 use crate::idmap::IdMap;
@@ -145,8 +146,10 @@ pub struct Machine {
 
 impl Machine {
     /// A machine at launch. `stored` is the login state an earlier launch persisted
-    /// (if any); one past its renewal time is dropped, a usable one becomes session
-    /// generation 1 (its token: [`Machine::token`]). `now` is ms since the Unix epoch.
+    /// (if any): one past its renewal time, or whose token is not a valid HTTP field
+    /// value (stored by an older version), is dropped with [`Command::ClearStorage`];
+    /// a usable one becomes session generation 1 (its token: [`Machine::token`]).
+    /// `now` is ms since the Unix epoch.
     pub fn new(config: Config, stored: Option<StoredSession>, now: u64) -> Machine {
         let backoff = Backoff::new(
             config.login_backoff_ms,
@@ -187,7 +190,7 @@ impl Machine {
             .and_then(|s| s.expires_at_ms)
             .map(|t| t.saturating_sub(margin));
         match stored {
-            Some(s) if renew_at_ms.is_none_or(|t| now < t) && !s.token.is_empty() => {
+            Some(s) if renew_at_ms.is_none_or(|t| now < t) && is_field_value(&s.token) => {
                 m.generation = 1;
                 m.adopted_generation = 1;
                 m.session = Some(Session {
