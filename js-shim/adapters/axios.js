@@ -18,7 +18,7 @@
  * runs request interceptors last-added first, so yours see the config before the token
  * is placed, and response interceptors in order, so yours see the answer after any replay.
  */
-const { Pass, fullUrl, plainHeader, needAuth } = require('./common');
+const { Pass, fullUrl, plainHeader, needAuth, authorizeAttempt, judge } = require('./common');
 
 /** The config key that carries the Pass between attempts (kept as it is by mergeConfig). */
 const KEY = 'weappLogin';
@@ -40,28 +40,21 @@ function attach(instance, auth) {
     if (config.auth === false) return config;
     const prev = passOf(config);
     const original = prev ? prev.original : { header: plainHeader(config.headers), data: config.data };
-    return auth.authorize({
-      url: fullUrl(config.baseURL, config.url),
-      method: String(config.method || 'get').toUpperCase(),
-      header: original.header,
-      data: original.data,
-      ticket: prev ? prev.ticket : undefined,
-    }).then((granted) => {
-      const o = granted.options;
+    const method = String(config.method || 'get').toUpperCase();
+    return authorizeAttempt(auth, prev, original, fullUrl(config.baseURL, config.url), method).then((granted) => {
       // A plain object: axios 1.x turns it back into AxiosHeaders in dispatchRequest.
-      config.headers = Object.assign({}, o.header);
-      config.data = o.data;
-      config[KEY] = new Pass(granted.ticket, original);
+      config.headers = Object.assign({}, granted.options.header);
+      config.data = granted.options.data;
+      config[KEY] = granted.pass;
       return config;
     });
   });
 
   /** `auth.check` on an axios response; a replay runs the whole chain again. */
   function verdict(response, keep) {
-    const pass = passOf(response.config);
-    if (!pass) return keep();
-    return auth.check(pass.ticket, { statusCode: response.status, data: response.data, header: plainHeader(response.headers) })
-      .then((v) => (v === 'replay' ? instance.request(response.config) : keep()));
+    return judge(auth, passOf(response.config),
+      { statusCode: response.status, data: response.data, header: plainHeader(response.headers) },
+      () => instance.request(response.config), keep);
   }
 
   const response = instance.interceptors.response.use(

@@ -62,4 +62,40 @@ function needAuth(where, auth) {
   }
 }
 
-module.exports = { Pass, fullUrl, plainHeader, needAuth };
+/**
+ * One attempt's `auth.authorize`: the first from the page's own header and data, a replay
+ * from the same originals with the previous ticket. Without a `method` (an upload or a
+ * download) only the header is asked for, so the token can never land in the data.
+ * @param {object} auth a login manager
+ * @param {Pass|null} prev the Pass of the previous attempt, or null for the first
+ * @param {{header: (object|undefined), data: *}} original the page's header and data
+ * @param {string} url the URL the library will send to
+ * @param {string} [method] the HTTP method; omitted for uploads and downloads
+ * @returns {Promise<{options: {header: object, data: *}, pass: Pass}>}
+ */
+function authorizeAttempt(auth, prev, original, url, method) {
+  const ask = { url: url, header: original.header, ticket: prev ? prev.ticket : undefined };
+  if (method !== undefined) {
+    ask.method = method;
+    ask.data = original.data;
+  }
+  return auth.authorize(ask).then((granted) => ({ options: granted.options, pass: new Pass(granted.ticket, original) }));
+}
+
+/**
+ * `auth.check` on an answer: `keep()` when it is not an auth failure (or the request
+ * carries no Pass: sent with `auth: false`), else `replay()` after the one shared renewal.
+ * A LoginError (RETRY_LIMIT, LOGGED_OUT, …) rejects the returned Promise.
+ * @param {object} auth a login manager
+ * @param {Pass|null} pass the request's Pass
+ * @param {{statusCode: number, data: *, header: object}} answer
+ * @param {function(): *} replay sends the request again through the library
+ * @param {function(): *} keep the library's own outcome for this answer
+ * @returns {*} `keep()` at once without a Pass, else a Promise of `replay()` or `keep()`
+ */
+function judge(auth, pass, answer, replay, keep) {
+  if (!pass) return keep();
+  return auth.check(pass.ticket, answer).then((v) => (v === 'replay' ? replay() : keep()));
+}
+
+module.exports = { Pass, fullUrl, plainHeader, needAuth, authorizeAttempt, judge };

@@ -17,7 +17,7 @@
  * `attach` keeps working (the request one runs before the token is placed, the response
  * ones see the answer after any replay); one set after `attach` replaces weapp-login's.
  */
-const { Pass, fullUrl, needAuth } = require('./common');
+const { Pass, fullUrl, needAuth, authorizeAttempt, judge } = require('./common');
 
 const KEY = '__weappLogin';
 const passOf = (request) => (request && request[KEY] instanceof Pass ? request[KEY] : null);
@@ -44,18 +44,11 @@ function attach(fly, auth) {
     const prev = passOf(request);
     const original = prev ? prev.original
       : { header: Object.assign({}, request.headers), data: request.body };
-    return auth.authorize({
-      url: fullUrl(request.baseURL, request.url),
-      method: request.method,
-      header: original.header,
-      data: original.data,
-      ticket: prev ? prev.ticket : undefined,
-    }).then((granted) => {
-      const o = granted.options;
-      request.headers = Object.assign({}, o.header);
-      if (o.data !== original.data) request.body = o.data;
+    return authorizeAttempt(auth, prev, original, fullUrl(request.baseURL, request.url), request.method).then((granted) => {
+      request.headers = Object.assign({}, granted.options.header);
+      if (granted.options.data !== original.data) request.body = granted.options.data;
       // Not enumerable: flyio and page code that log or copy the options never see it.
-      Object.defineProperty(request, KEY, { value: new Pass(granted.ticket, original), configurable: true, writable: true });
+      Object.defineProperty(request, KEY, { value: granted.pass, configurable: true, writable: true });
       return request;
     });
   }
@@ -68,10 +61,8 @@ function attach(fly, auth) {
 
   /** `auth.check` on an answer; a replay goes through `fly.request` (and these interceptors) again. */
   function verdict(request, answer, keep) {
-    const pass = passOf(request);
-    if (!pass) return keep();
-    return auth.check(pass.ticket, { statusCode: answer.status, data: answer.data, header: answer.headers })
-      .then((v) => (v === 'replay' ? fly.request(request) : keep()));
+    return judge(auth, passOf(request), { statusCode: answer.status, data: answer.data, header: answer.headers },
+      () => fly.request(request), keep);
   }
   const onPage = (handler, value, self, P) => {
     if (!handler) return value;

@@ -17,7 +17,7 @@
  * interceptors in order, so yours see the config before the token is placed and the
  * answer after any replay.
  */
-const { Pass, fullUrl, needAuth } = require('./common');
+const { Pass, fullUrl, needAuth, authorizeAttempt, judge } = require('./common');
 
 /** Where the Pass rides between attempts: `custom`, the one object mergeConfig keeps. */
 const KEY = 'weappLogin';
@@ -42,16 +42,11 @@ function attach(http, auth) {
     const prev = passOf(config);
     const file = FILE_METHODS[config.method] === 1;
     const original = prev ? prev.original : { header: Object.assign({}, config.header), data: config.data };
-    const ask = { url: fullUrl(config.baseURL, config.url), header: original.header, ticket: prev ? prev.ticket : undefined };
-    if (!file) {
-      ask.method = config.method;
-      ask.data = original.data;
-    }
-    return auth.authorize(ask).then((granted) => {
-      const o = granted.options;
-      config.header = Object.assign({}, o.header);
-      if (!file) config.data = o.data;
-      config.custom = Object.assign({}, config.custom, { [KEY]: new Pass(granted.ticket, original) });
+    const url = fullUrl(config.baseURL, config.url);
+    return authorizeAttempt(auth, prev, original, url, file ? undefined : config.method).then((granted) => {
+      config.header = Object.assign({}, granted.options.header);
+      if (!file) config.data = granted.options.data;
+      config.custom = Object.assign({}, config.custom, { [KEY]: granted.pass });
       return config;
     });
   }, (err) => Promise.reject(err));
@@ -59,9 +54,8 @@ function attach(http, auth) {
   /** `auth.check` on an answer (`statusCode` absent: no answer, nothing to check). */
   function verdict(response, keep) {
     const pass = response && typeof response.statusCode === 'number' ? passOf(response.config) : null;
-    if (!pass) return keep();
-    return auth.check(pass.ticket, { statusCode: response.statusCode, data: response.data, header: response.header })
-      .then((v) => (v === 'replay' ? http.request(response.config) : keep()));
+    return judge(auth, pass, { statusCode: response && response.statusCode, data: response && response.data,
+      header: response && response.header }, () => http.request(response.config), keep);
   }
 
   http.interceptors.response.use(
