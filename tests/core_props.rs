@@ -51,6 +51,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<bool>().prop_map(Op::Network),
         1 => any::<bool>().prop_map(Op::Foreground),
         1 => (0u32..15_000).prop_map(Op::Advance),
+        // Long enough for a re-check after the background.
+        1 => Just(Op::Advance(400_000)),
         8 => (any::<usize>(), any::<u8>()).prop_map(|(i, o)| Op::Answer(i, o)),
     ]
 }
@@ -134,6 +136,16 @@ struct World {
     timeouts: HashMap<u64, u64>,
     online: bool,
     network_reported: bool,
+    /// Whether the current login state is vouched for: by a fresh login, or by an ok
+    /// answer to the newest checkSession, since the last long background.
+    verified: bool,
+    await_check: bool,
+    newest_check: u64,
+    checks_issued: u32,
+    long_backgrounds: u32,
+    hidden_since: Option<u64>,
+    /// `login()` waiters.
+    logins: HashSet<u64>,
     wx_login_failed: bool,
     login_post_failed: bool,
     login_rejected: bool,
@@ -192,6 +204,13 @@ impl World {
             timeouts: HashMap::new(),
             online: true,
             network_reported: !l.network_wait,
+            verified: false,
+            await_check: l.await_check,
+            newest_check: 0,
+            checks_issued: 0,
+            long_backgrounds: 0,
+            hidden_since: None,
+            logins: HashSet::new(),
             wx_login_failed: false,
             login_post_failed: false,
             login_rejected: false,
@@ -279,7 +298,15 @@ impl World {
                     attempt,
                     self.now + LOGIN_TIMEOUT + MARGIN,
                 )),
-                Command::CheckSession { check } => self.pending.push(Pending::Check(check)),
+                Command::CheckSession { check } => {
+                    self.checks_issued += 1;
+                    prop_assert!(
+                        self.checks_issued <= 1 + self.long_backgrounds,
+                        "checkSession more than once per launch and long background"
+                    );
+                    self.newest_check = check;
+                    self.pending.push(Pending::Check(check));
+                }
                 Command::Send {
                     id,
                     send,
@@ -301,6 +328,9 @@ impl World {
                         );
                     }
                     prop_assert!(send > 0, "send 0 is the adopted one's");
+                    if token.is_some() && self.await_check {
+                        prop_assert!(self.verified, "awaitCheckSession: a token sent unverified");
+                    }
                     let deadline = self.now + self.timeout_of(id) + MARGIN;
                     self.send_deadline.insert(id, deadline);
                     self.pending.push(Pending::Send {
@@ -328,6 +358,10 @@ impl World {
                     generation,
                     relogins,
                 } => {
+                    prop_assert!(
+                        self.verified,
+                        "authorize() answered with an unverified state"
+                    );
                     let token = self.token_of(generation)?;
                     self.settle(id)?;
                     let logical = self.ticket_of[&id];
@@ -358,6 +392,9 @@ impl World {
                     }
                 }
                 Command::Resolve { id } => {
+                    if self.logins.contains(&id) {
+                        prop_assert!(self.verified, "login() resolved with an unverified state");
+                    }
                     if self.tokenless.contains(&id) {
                         prop_assert!(
                             self.responded.contains(&id),
@@ -384,6 +421,7 @@ impl World {
                     session,
                     generation,
                 } => {
+                    self.verified = true;
                     prop_assert!(!self.tokens.contains_key(&generation), "generation reused");
                     self.tokens.insert(generation, session.token.clone());
                     self.latest_token = Some(session.token.clone());
@@ -522,7 +560,12 @@ impl World {
                     expires_in_s: None,
                 },
             },
-            Pending::Check(check) => Input::CheckSessionAnswered { check, ok: good },
+            Pending::Check(check) => {
+                if good && check == self.newest_check {
+                    self.verified = true;
+                }
+                Input::CheckSessionAnswered { check, ok: good }
+            }
             Pending::Send {
                 id, send, token, ..
             } => {
@@ -611,6 +654,7 @@ impl World {
             }
             Op::Login => {
                 let id = self.new_waiter();
+                self.logins.insert(id);
                 self.input(Input::Login { id })
             }
             Op::Ticket => {
@@ -637,8 +681,21 @@ impl World {
                 self.network_reported = true;
                 self.input(Input::Network { online })
             }
-            Op::Foreground(true) => self.input(Input::AppShown),
-            Op::Foreground(false) => self.input(Input::AppHidden),
+            Op::Foreground(true) => {
+                if self
+                    .hidden_since
+                    .take()
+                    .is_some_and(|t| self.now - t >= 300_000)
+                {
+                    self.verified = false;
+                    self.long_backgrounds += 1;
+                }
+                self.input(Input::AppShown)
+            }
+            Op::Foreground(false) => {
+                self.hidden_since = Some(self.now);
+                self.input(Input::AppHidden)
+            }
             Op::Advance(ms) => {
                 self.now += u64::from(ms);
                 let was = self.m.login_in_flight();
