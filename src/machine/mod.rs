@@ -98,8 +98,8 @@ struct Waiter {
 ///
 /// Every waiter settles exactly once, with [`Command::Resolve`], [`Command::Reject`],
 /// [`Command::Authorized`] or [`Command::Verdict`]. Host input never makes it panic:
-/// unknown ids and stale answers are ignored. Each input costs O(log n) in the number
-/// of waiters, plus the commands it yields.
+/// unknown ids and stale answers are ignored. Each input costs amortised O(log n) in the
+/// number of waiters, plus the commands it yields (a logout also walks the send queues).
 #[derive(Debug)]
 pub struct Machine {
     config: Config,
