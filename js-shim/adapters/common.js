@@ -91,11 +91,12 @@ function authorizeAttempt(auth, prev, original, url, method) {
  * @param {{statusCode: number, data: *, header: object}} answer
  * @param {function(): *} replay sends the request again through the library
  * @param {function(): *} keep the library's own outcome for this answer
+ * @param {function(Error): *} [failed] takes `auth.check`'s rejection (only that one)
  * @returns {*} `keep()` at once without a Pass, else a Promise of `replay()` or `keep()`
  */
-function judge(auth, pass, answer, replay, keep) {
+function judge(auth, pass, answer, replay, keep, failed) {
   if (!pass) return keep();
-  return auth.check(pass.ticket, answer).then((v) => (v === 'replay' ? replay() : keep()));
+  return auth.check(pass.ticket, answer).then((v) => (v === 'replay' ? replay() : keep()), failed);
 }
 
 module.exports = { Pass, fullUrl, plainHeader, needAuth, authorizeAttempt, judge };

@@ -12,7 +12,8 @@
  * (trusted origins only); the response interceptors ask `auth.check` and replay the
  * request through `fly.request` with the new token after the one shared renewal.
  * Failures reject the flyio promise with the manager's LoginError (`RETRY_LIMIT`,
- * `LOGGED_OUT`, `WX_LOGIN_FAILED`, …). `auth: false` in a request's options sends it
+ * `LOGGED_OUT`, `WX_LOGIN_FAILED`, …); one from a check passes through the page's
+ * error handler first, as flyio's own errors do. `auth: false` in a request's options sends it
  * as it is. flyio keeps one handler per interceptor: a handler set with `use` before
  * `attach` keeps working (the request one runs before the token is placed, the response
  * ones see the answer after any replay); one set after `attach` replaces weapp-login's.
@@ -59,27 +60,32 @@ function attach(fly, auth) {
     return Promise.resolve(pageRequest.call(this, request, P)).then((r) => (r === undefined || r === request ? authorize(request) : r));
   });
 
-  /** `auth.check` on an answer; a replay goes through `fly.request` (and these interceptors) again. */
-  function verdict(request, answer, keep) {
-    return judge(auth, passOf(request), { statusCode: answer.status, data: answer.data, header: answer.headers },
-      () => fly.request(request), keep);
-  }
   const onPage = (handler, value, self, P) => {
     if (!handler) return value;
     const r = handler.call(self, value, P);
     return r === undefined ? value : r;
   };
+  /** The page's error handler, by flyio's rule: a Promise it returns decides, any other value rejects. */
+  const pageFailure = (e, self, P) => {
+    const r = onPage(pageError, e, self, P);
+    return r && typeof r.then === 'function' ? r : Promise.reject(r);
+  };
+  /**
+   * `auth.check` on an answer; a replay goes through `fly.request` (and these
+   * interceptors) again; a LoginError from the check (RETRY_LIMIT, …) goes to the page's
+   * error handler as flyio's own errors do.
+   */
+  function verdict(request, answer, keep, self, P) {
+    return judge(auth, passOf(request), { statusCode: answer.status, data: answer.data, header: answer.headers },
+      () => fly.request(request), keep, (e) => pageFailure(e, self, P));
+  }
 
   irp.use(function weappLoginResponse(response, P) {
-    return verdict(response.request, response, () => onPage(pageResponse, response, this, P));
+    return verdict(response.request, response, () => onPage(pageResponse, response, this, P), this, P);
   }, function weappLoginError(err, P) {
-    const rethrow = () => {
-      // flyio's rule for an error handler: a Promise decides, any other value rejects.
-      const r = onPage(pageError, err, this, P);
-      return r && typeof r.then === 'function' ? r : Promise.reject(r);
-    };
+    const rethrow = () => pageFailure(err, this, P);
     // An HTTP error status carries `response`; a network failure or timeout does not.
-    return err && err.response ? verdict(err.request, err.response, rethrow) : rethrow();
+    return err && err.response ? verdict(err.request, err.response, rethrow, this, P) : rethrow();
   });
   return fly;
 }

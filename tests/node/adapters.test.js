@@ -370,7 +370,7 @@ test('[fly] handlers set with use() before attach keep working around the token 
   const seen = [];
   fly.interceptors.request.use((request) => { request.headers['X-Trace'] = 't1'; seen.push('request ' + request.url); return request; });
   fly.interceptors.response.use((response) => { seen.push('response ' + response.status); return response.data; },
-    (err) => { seen.push('error ' + err.status); return err; });
+    (err) => { seen.push('error ' + (err.code || err.status)); return err; });
   w.sb.require('weapp-login/fly').attach(fly, w.auth);
   assert.deepEqual(plain(await w.run(fly.get('/api/a'))), { ok: true, path: '/api/a' }, "the page's response handler shaped the result");
   w.server.expireTokens();
@@ -382,6 +382,9 @@ test('[fly] handlers set with use() before attach keep working around the token 
     'the page sees each attempt go out and only the final answer come back');
   const notFound = await w.run(fly.get('/nowhere').then(() => 'resolved', (e) => e && e.status));
   assert.equal(notFound, 404, "a non-auth error reaches the page's error handler, then rejects");
+  const limited = await w.run(fly.get('/api/always401').then(() => 'resolved', (e) => e && e.code));
+  assert.equal(limited, 'RETRY_LIMIT', 'the LoginError rejects the request');
+  assert.equal(seen.filter((x) => x === 'error RETRY_LIMIT').length, 1, "and passed once through the page's error handler: " + seen.join(', '));
   w.sb.close();
 });
 
