@@ -197,15 +197,15 @@ function createManager(o, loading) {
     }
   }
 
-  /** Runs `fn(a..e)` now, or queues it while the Core runs or does not exist yet. */
-  function feed(fn, a, b, c, d, e) {
+  /** Runs `fn(a..f)` now, or queues it while the Core runs or does not exist yet. */
+  function feed(fn, a, b, c, d, e, f) {
     if (busy) {
-      queue.push([fn, a, b, c, d, e]);
+      queue.push([fn, a, b, c, d, e, f]);
       return;
     }
     busy = true;
     try {
-      step(fn, a, b, c, d, e);
+      step(fn, a, b, c, d, e, f);
       drainQueue();
     } finally {
       busy = false;
@@ -216,16 +216,16 @@ function createManager(o, loading) {
     while (head < queue.length) {
       const x = queue[head];
       queue[head++] = undefined;
-      step(x[0], x[1], x[2], x[3], x[4], x[5]);
+      step(x[0], x[1], x[2], x[3], x[4], x[5], x[6]);
     }
     queue.length = 0;
     head = 0;
   }
 
-  function step(fn, a, b, c, d, e) {
+  function step(fn, a, b, c, d, e, f) {
     if (dead) return;
     try {
-      arm(fn(a, b, c, d, e));
+      arm(fn(a, b, c, d, e, f));
     } catch (err) {
       fail(err);
     }
@@ -282,6 +282,7 @@ function createManager(o, loading) {
           data: { code: code },
           header: { 'content-type': 'application/json' },
           dataType: 'json',
+          timeout: o.loginTimeoutMs,
           success: (r) => once() && feed(loginAnswered, attempt, r),
           fail: (e) => once() && feed(text, POST_FAILED, attempt, 0, errMsgOf(e, 'request:fail')),
         }));

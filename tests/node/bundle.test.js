@@ -15,7 +15,12 @@ const pkg = require('../../pkg/package.json');
 test('package.json points main, types and miniprogram at built files', () => {
   for (const f of [pkg.main, pkg.types]) assert.ok(fs.existsSync(path.join(__dirname, '../../pkg', f)), f);
   assert.equal(pkg.miniprogram, 'dist');
-  assert.deepEqual(fs.readdirSync(DIST).sort(), ['index.d.ts', 'index.js', 'weapp_login_bg.wasm.br']);
+  // The manager, its wasm, and the five adapters (each its own file: a page that does not
+  // require one does not load it), with their types.
+  const adapters = ['axios', 'fly', 'luch-request', 'taro', 'uni'];
+  const expected = ['index.d.ts', 'index.js', 'interceptable.d.ts', 'weapp_login_bg.wasm.br']
+    .concat(...adapters.map((a) => [a + '.d.ts', a + '.js']));
+  assert.deepEqual(fs.readdirSync(DIST).sort(), expected.sort());
 });
 
 test('the shipped wasm is strict MVP and exports no Global', () => {
