@@ -36,7 +36,10 @@ function createLoginManager(options) {
   if (loading === null) {
     const path = o.wasmPath !== undefined ? o.wasmPath
       : typeof WXWebAssembly !== 'undefined' ? DEFAULT_WASM_PATH : undefined;
-    const attempt = load(path);
+    // After the current task: createLoginManager and the requests a page makes at
+    // once (one that carries a persisted token goes out before the wasm) never wait
+    // for reading or compiling the wasm.
+    const attempt = Promise.resolve(path).then(load);
     loading = attempt;
     // A later manager may try again (e.g. with another wasmPath).
     attempt.catch(() => {
