@@ -15,7 +15,7 @@
  */
 const { LoginError } = require('./errors');
 const { coreNumbers } = require('./options');
-const { resolveUrl, verdictCache, earlyTrust } = require('./url');
+const { resolveUrl, verdictCache, earlyTrust, AMBIGUOUS } = require('./url');
 
 /** Channels of the Core: each has its own 10-in-flight pool (WECHAT-API.md). */
 const REQUEST = 0;
@@ -150,9 +150,17 @@ function createManager(o, loading) {
   let rejected = null;
   let timer = null;
   let timerAt = -1;
+  let armedAt = -1; // the deadline the timer was set for
+  let idleAt = -1; // while the timer is armed but no deadline needs it: when it fires
+  /** Node timers can stop keeping the process alive while idle; mini-program ones are numbers. */
+  const idle = (t, yes) => {
+    const f = get(t, yes ? 'unref' : 'ref');
+    if (typeof f === 'function') f.call(t);
+  };
   let lastNow = 0;
   let earlyInFlight = 0;
   const authCodes = new Set(o.authFailCodes.map(String));
+  const base = o.baseUrl === undefined ? undefined : o.baseUrl.replace(/\/+$/, '');
 
   const emit = (type, extra) => {
     if (!o.onEvent) return;
@@ -175,8 +183,29 @@ function createManager(o, loading) {
     return lastNow;
   }
 
+  /**
+   * Keeps one timer for the Core's next deadline (ms since the epoch; -1: none). A later
+   * deadline leaves an earlier timer armed (its wake re-arms for what is next), so a
+   * request that only pushes the deadline out costs no timer churn.
+   */
   function arm(deadline) {
     if (typeof deadline !== 'number' || deadline === timerAt) return;
+    if (deadline > timerAt && timerAt >= 0) return;
+    if (deadline < 0 && clock.idle === true && timer !== null) {
+      // The real clock: an idle timer is left to fire once (harmlessly) rather than
+      // cleared and set again by the next request; unref'd where the host can.
+      idle(timer, true);
+      timerAt = -1;
+      idleAt = armedAt;
+      return;
+    }
+    if (deadline >= 0 && timer !== null && idleAt >= 0 && idleAt <= deadline) {
+      idle(timer, false);
+      timerAt = idleAt;
+      idleAt = -1;
+      return;
+    }
+    idleAt = -1;
     timerAt = deadline;
     try {
       if (timer !== null) clock.clearTimeout(timer);
@@ -186,10 +215,12 @@ function createManager(o, loading) {
     timer = null;
     if (deadline < 0) return;
     const delay = Math.min(Math.max(deadline - now(), 0), MAX_MS);
+    armedAt = deadline;
     try {
       timer = clock.setTimeout(() => {
         timer = null;
         timerAt = -1;
+        idleAt = -1;
         feed(wake);
       }, delay);
     } catch (e) {
@@ -213,6 +244,7 @@ function createManager(o, loading) {
   }
 
   function drainQueue() {
+    if (queue.length === 0) return;
     while (head < queue.length) {
       const x = queue[head];
       queue[head++] = undefined;
@@ -250,7 +282,15 @@ function createManager(o, loading) {
   const early = earlyTrust(o.trustedOrigins || [o.loginUrl].concat(o.baseUrl === undefined ? [] : [o.baseUrl]));
 
   function toCore(w) {
-    return w.auth && trusts(w.url);
+    return w.auth && (w.relative ? trustsBase(w.url) : trusts(w.url));
+  }
+
+  /** The verdict for `baseUrl` + a path: the base's, unless the path is ambiguous. */
+  let baseVerdict;
+  function trustsBase(url) {
+    if (AMBIGUOUS.test(url)) return trusts(url);
+    if (baseVerdict === undefined) baseVerdict = core.trusts(url);
+    return baseVerdict;
   }
 
   // ------------------------------------------------------------------ the host the Core drives
@@ -573,7 +613,9 @@ function createManager(o, loading) {
     if (w === null) return p;
     w.channel = channel;
     w.auth = auth !== false;
-    w.url = resolveUrl(url, o.baseUrl);
+    // A path on baseUrl ("/api/x", not "//host"): its origin is the base's.
+    w.relative = base !== undefined && url.charCodeAt(0) === 47 && url.charCodeAt(1) !== 47;
+    w.url = w.relative ? base + url : resolveUrl(url, o.baseUrl);
     w.timeout = timeoutOf(opts);
     if (core === null && channel === REQUEST && w.auth && earlyToken !== null && earlyInFlight < 10
         && early(w.url)) {

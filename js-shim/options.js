@@ -35,6 +35,8 @@ const REAL_CLOCK = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle),
+  /** The manager may leave an idle timer armed (a harmless wake) instead of churning it. */
+  idle: true,
 };
 
 /** What the manager calls on the platform object (wx, tt, qq, Taro, uni), always. */

@@ -78,4 +78,4 @@ function earlyTrust(origins) {
   };
 }
 
-module.exports = { resolveUrl, verdictCache, earlyTrust };
+module.exports = { resolveUrl, verdictCache, earlyTrust, AMBIGUOUS };
