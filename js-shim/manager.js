@@ -160,6 +160,7 @@ function createManager(o, loading) {
   let lastNow = 0;
   let earlyInFlight = 0;
   const authCodes = new Set(o.authFailCodes.map(String));
+  const wanted = o.tokenHeader.toLowerCase();
   const base = o.baseUrl === undefined ? undefined : o.baseUrl.replace(/\/+$/, '');
 
   const emit = (type, extra) => {
@@ -282,14 +283,17 @@ function createManager(o, loading) {
   const early = earlyTrust(o.trustedOrigins || [o.loginUrl].concat(o.baseUrl === undefined ? [] : [o.baseUrl]));
 
   function toCore(w) {
-    return w.auth && (w.relative ? trustsBase(w.url) : trusts(w.url));
+    return w.auth && (w.relative ? trustsBase(w) : trusts(w.url));
   }
 
-  /** The verdict for `baseUrl` + a path: the base's, unless the path is ambiguous. */
+  /**
+   * The verdict for `baseUrl` + a path: the base's (asked of the Core once), unless the
+   * path holds something ambiguous (tested on the path alone: the base is clean).
+   */
   let baseVerdict;
-  function trustsBase(url) {
-    if (AMBIGUOUS.test(url)) return trusts(url);
-    if (baseVerdict === undefined) baseVerdict = core.trusts(url);
+  function trustsBase(w) {
+    if (AMBIGUOUS.test(w.path)) return trusts(w.url);
+    if (baseVerdict === undefined) baseVerdict = core.trusts(base + '/');
     return baseVerdict;
   }
 
@@ -323,6 +327,9 @@ function createManager(o, loading) {
           header: { 'content-type': 'application/json' },
           dataType: 'json',
           timeout: o.loginTimeoutMs,
+          // Through a platform object whose request an adapter intercepts (wx: Taro or
+          // uni), the login POST must not wait for the login it is part of.
+          auth: false,
           success: (r) => once() && feed(loginAnswered, attempt, r),
           fail: (e) => once() && feed(text, POST_FAILED, attempt, 0, errMsgOf(e, 'request:fail')),
         }));
@@ -379,8 +386,7 @@ function createManager(o, loading) {
     authorized(id, gen, relogins) {
       const w = take(id);
       if (w === undefined) return;
-      const req = placeToken(w.opts, tokenOf(gen));
-      settle(w, true, { options: req, ticket: { generation: gen, relogins: relogins } });
+      authorized(w, tokenOf(gen), { generation: gen, relogins: relogins });
     },
     verdict(id, replay, relogins) {
       const w = take(id);
@@ -463,15 +469,18 @@ function createManager(o, loading) {
   function settle(w, ok, value) {
     if (ok) w.resolve(value);
     else w.reject(value);
-    if (w.kind === 'req') {
-      // wx-style callbacks, as wx calls them: success or fail (with the LoginError), then complete.
-      callback(get(w.opts, ok ? 'success' : 'fail'), value);
-      callback(get(w.opts, 'complete'), value);
+    // wx-style callbacks, as wx calls them: success or fail (with the LoginError), then complete.
+    if (w.success !== undefined || w.fail !== undefined || w.complete !== undefined) {
+      callback(ok ? w.success : w.fail, value);
+      callback(w.complete, value);
     }
   }
 
   function newWaiter(kind, opts) {
-    const w = { id: nextId++, kind: kind, opts: opts, resolve: null, reject: null, last: undefined, send: -1 };
+    const w = {
+      id: nextId++, kind: kind, opts: opts, resolve: null, reject: null, last: undefined, send: -1,
+      success: undefined, fail: undefined, complete: undefined,
+    };
     const p = new Promise((resolve, reject) => {
       w.resolve = resolve;
       w.reject = reject;
@@ -495,9 +504,8 @@ function createManager(o, loading) {
     if (url !== undefined) req.url = url;
     else if (opts.url !== undefined) req.url = opts.url;
     const header = {};
-    const own = get(opts, 'header');
-    const wanted = o.tokenHeader.toLowerCase();
-    if (own !== null && typeof own === 'object') {
+    const own = opts.header;
+    if (own !== undefined && own !== null && typeof own === 'object') {
       for (const k of Object.keys(own)) {
         // The manager owns the token header: a page's own copy never goes out beside it.
         if (t === null || k.toLowerCase() !== wanted) header[k] = own[k];
@@ -562,8 +570,17 @@ function createManager(o, loading) {
     if (!current(id, send)) return;
     const r = plainResult(raw);
     w.last = r;
-    feed(put, RESPONSE, id, send, statusOf(r), isAuthFailure(r) ? 1 : 0);
+    let status = 0;
+    try {
+      const s = r.statusCode;
+      if (typeof s === 'number' && s >= 0 && s <= 999) status = Math.floor(s);
+    } catch (e) {
+      // No readable status: 0.
+    }
+    feed(put, RESPONSE, id, send, status, verdictOn(r) ? 1 : 0);
   }
+
+  const verdictOn = o.authFailCodeField === undefined && !o.isAuthFailure ? () => false : isAuthFailure;
 
   /** The host's part of the auth-failure verdict: the body code, or `isAuthFailure`. */
   function isAuthFailure(r) {
@@ -590,17 +607,22 @@ function createManager(o, loading) {
     return false;
   }
 
-  function timeoutOf(opts) {
-    const t = get(opts, 'timeout');
-    return t === undefined ? DEFAULT_TIMEOUT_MS : t;
-  }
 
   // ------------------------------------------------------------------ public methods
   function start(opts, channel) {
     if (opts === null || typeof opts !== 'object') return invalid('request needs an options object');
-    const url = get(opts, 'url');
-    const auth = get(opts, 'auth');
-    const timeout = get(opts, 'timeout');
+    // Every field the manager reads, read once (a hostile getter is an invalid option).
+    let url, auth, timeout, success, fail, complete;
+    try {
+      url = opts.url;
+      auth = opts.auth;
+      timeout = opts.timeout;
+      success = opts.success;
+      fail = opts.fail;
+      complete = opts.complete;
+    } catch (e) {
+      return invalid('the options cannot be read: ' + errMsgOf(e, 'a getter threw'));
+    }
     if (typeof url !== 'string' || url === '') return invalid('url must be a non-empty string');
     if (auth !== undefined && typeof auth !== 'boolean') return invalid('auth must be a boolean');
     if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0 && timeout <= MAX_MS)) {
@@ -613,10 +635,14 @@ function createManager(o, loading) {
     if (w === null) return p;
     w.channel = channel;
     w.auth = auth !== false;
+    if (typeof success === 'function') w.success = success;
+    if (typeof fail === 'function') w.fail = fail;
+    if (typeof complete === 'function') w.complete = complete;
     // A path on baseUrl ("/api/x", not "//host"): its origin is the base's.
     w.relative = base !== undefined && url.charCodeAt(0) === 47 && url.charCodeAt(1) !== 47;
+    w.path = url;
     w.url = w.relative ? base + url : resolveUrl(url, o.baseUrl);
-    w.timeout = timeoutOf(opts);
+    w.timeout = timeout === undefined ? DEFAULT_TIMEOUT_MS : timeout;
     if (core === null && channel === REQUEST && w.auth && earlyToken !== null && earlyInFlight < 10
         && early(w.url)) {
       // Cold start with a persisted, unexpired token: sent before the wasm is ready; the
@@ -631,11 +657,23 @@ function createManager(o, loading) {
     return p;
   }
 
+  /** Settles an `authorize()` waiter with a copy of its options carrying `t` (or none). */
+  function authorized(w, t, ticket) {
+    let req;
+    try {
+      req = placeToken(w.opts, t);
+    } catch (e) {
+      settle(w, false, new LoginError('INVALID_OPTIONS', 'invalid options: the options cannot be read: ' + errMsgOf(e, 'a getter threw')));
+      return;
+    }
+    settle(w, true, { options: req, ticket: ticket });
+  }
+
   function authorize(w) {
     if (toCore(w)) return put(AUTHORIZE, w.id, w.relogins);
     // Not for the token (untrusted origin or auth: false): no login, no token.
     take(w.id);
-    settle(w, true, { options: placeToken(w.opts, null), ticket: { generation: 0, relogins: w.relogins } });
+    authorized(w, null, { generation: 0, relogins: w.relogins });
     return wake();
   }
 
@@ -647,7 +685,7 @@ function createManager(o, loading) {
     if (had !== null && o.logoutUrl !== undefined && trusts(o.logoutUrl)) {
       // Best effort, after the local state is gone: the server revokes the token.
       try {
-        quiet(wx.request({ url: o.logoutUrl, method: 'POST', header: { [o.tokenHeader]: o.tokenPrefix + had }, success: noop, fail: noop }));
+        quiet(wx.request({ url: o.logoutUrl, method: 'POST', header: { [o.tokenHeader]: o.tokenPrefix + had }, auth: false, success: noop, fail: noop }));
       } catch (e) {
         // Best effort.
       }

@@ -1,0 +1,112 @@
+'use strict';
+// The JS side of the wasm boundary (js-shim/url.js, js-shim/options.js, the codec)
+// against the real Core: the cached and the cold-start origin verdicts never say more
+// than the Core does, options the Core would refuse are refused synchronously, and
+// strings cross in linear time.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('path');
+const fc = require('fast-check');
+const { verdictCache, earlyTrust, resolveUrl } = require('../../js-shim/url.js');
+const { load } = require('../../js-shim/loader.js');
+const { createLoginManager, LoginError } = require('../../pkg/dist/index.js');
+const { createClock, createServer, createFakeWx } = require('../../pkg/testing/index.js');
+const { LinearDecoder, LinearEncoder } = require('./codec-under-test.js');
+
+const WASM = path.join(__dirname, '../../pkg/dist/weapp_login_bg.wasm.br');
+const TRUSTED = ['https://api.example.com', 'http://127.0.0.1:8080'];
+const NUMBERS = [3, 10000, 60000, 1000, 60000, 300000, 5000, 0, 0, 1];
+
+/** A Core with TRUSTED as its trustedOrigins and a host that ignores every command. */
+async function core() {
+  const Core = await load(WASM);
+  const host = { cmd() {}, text() {} };
+  return new Core(host, TRUSTED[0] + '/user/login', undefined, TRUSTED.join('\n'), true,
+    new Float64Array([401]), new Float64Array(NUMBERS), Date.now(), undefined, -1);
+}
+
+/** URLs built from the pieces that make parsers disagree. */
+const hostileUrl = fc.tuple(
+  fc.constantFrom('https://', 'http://', 'HTTPS://', 'https:/', 'https:\\\\', ' https://', 'javascript://', ''),
+  fc.constantFrom('api.example.com', 'API.example.com', 'evil.com', '127.0.0.1', 'api.example.com.evil.com', 'user@api.example.com',
+    'api.example.com@evil.com', 'api.example.com\\@evil.com', 'api.example.com%2eevil.com', 'аpi.example.com', 'api.example.com\t', '[::1]'),
+  fc.constantFrom('', ':443', ':8080', ':80', ':0443', ':99999', ':', ':443\\@evil.com'),
+  fc.constantFrom('', '/', '/api/x', '?q=1', '#f', '\\evil.com/x', '/a b', '/\u0000', '/@evil.com', '//evil.com', '/中文?x=é'),
+).map((parts) => parts.join(''));
+
+test('the verdict cache and the cold-start check never trust a URL the Core does not', async () => {
+  const c = await core();
+  const ask = (u) => c.trusts(u);
+  const cached = verdictCache(ask); // one cache across every case, as in a manager
+  const early = earlyTrust(TRUSTED);
+  fc.assert(fc.property(hostileUrl, (url) => {
+    const truth = c.trusts(url);
+    assert.equal(cached(url), truth, 'cached verdict for ' + JSON.stringify(url));
+    if (early(url)) assert.ok(truth, 'cold-start trust for ' + JSON.stringify(url));
+    if (truth) {
+      // Whatever the Core trusts, WHATWG reads as a trusted origin too.
+      const origin = new URL(url).origin;
+      assert.ok(TRUSTED.map((o) => new URL(o).origin).includes(origin), url + ' -> ' + origin);
+    }
+  }), { numRuns: 3000 });
+  // A path on baseUrl is resolved to the base's origin, however many slashes.
+  assert.equal(resolveUrl('/api/x', 'https://api.example.com/'), 'https://api.example.com/api/x');
+  assert.equal(resolveUrl('//evil.com/x', 'https://api.example.com'), 'https://api.example.com/evil.com/x');
+  assert.ok(!c.trusts('https://api.example.com\\@evil.com/x'), 'issue 8 item 9');
+});
+
+test('every option the Core would refuse is INVALID_OPTIONS at createLoginManager, synchronously', () => {
+  const wx = createFakeWx({ clock: createClock(), server: createServer() }).api;
+  const base = { wx, loginUrl: 'https://api.example.com/user/login' };
+  const ms = ['loginTimeoutMs', 'renewMarginMs', 'loginBackoffMs', 'loginBackoffMaxMs', 'recheckAfterHiddenMs',
+    'checkSessionTimeoutMs', 'networkWaitMs'];
+  for (const key of ms) {
+    for (const bad of [2 ** 31, 2 ** 53, Infinity, NaN, -1, 1.5, '1000', null]) {
+      assert.throws(() => createLoginManager(Object.assign({}, base, { [key]: bad })),
+        (e) => e instanceof LoginError && e.code === 'INVALID_OPTIONS' && e.message.includes(key), key + ' = ' + String(bad));
+    }
+    // The largest setTimeout honours is accepted (on a virtual clock: a real one would
+    // keep this process alive for 24.8 days of network wait).
+    createLoginManager(Object.assign({}, base, { [key]: 2 ** 31 - 1, clock: createClock() }));
+  }
+  for (const [key, bad] of [
+    ['loginUrl', 'https://api.example.com\\@evil.com/login'], ['loginUrl', 'https://a b.com/login'],
+    ['baseUrl', 'https://user@api.example.com'], ['baseUrl', 'https://api.example.com:99999'],
+    ['trustedOrigins', ['https://api.example.com', 'https://\tevil.com']], ['retryLimit', 101],
+    ['tokenPrefix', 'Bearer\r\n'], ['authFailStatusCodes', [401.5]], ['authFailCodes', [NaN]],
+    ['logoutUrl', 'ftp://a.com/x'], ['awaitCheckSession', 'yes'],
+  ]) {
+    assert.throws(() => createLoginManager(Object.assign({}, base, { [key]: bad })),
+      (e) => e instanceof LoginError && e.code === 'INVALID_OPTIONS' && e.message.includes(key), key);
+  }
+});
+
+test('strings cross the boundary in linear time: a 1,000,000-character URL and errMsg', { timeout: 20000 }, async () => {
+  const clock = createClock({ start: 1e12 });
+  const server = createServer();
+  server.loginRoute('/user/login');
+  server.route('*', /.*/, () => ({ fail: 'request:fail ' + 'é'.repeat(1000000) }));
+  const fake = createFakeWx({ clock, server });
+  const auth = createLoginManager({ loginUrl: 'https://api.example.com/user/login', wx: fake.api, clock, networkWaitMs: 0 });
+  await auth.ready;
+  const url = 'https://api.example.com/' + '中'.repeat(1000000);
+  const t0 = Date.now();
+  const e = await clock.runUntil(auth.request({ url: url })).catch((x) => x);
+  assert.equal(e.code, 'REQUEST_FAILED');
+  assert.equal(e.errMsg.length, 'request:fail '.length + 1000000, 'the errMsg came back whole');
+  assert.equal(fake.calls.requests[fake.calls.requests.length - 1].url, url);
+  console.log('# 1,000,000-character URL and errMsg through the Core: ' + (Date.now() - t0) + ' ms');
+});
+
+test('the fallback codec round-trips any string, surrogates included', () => {
+  const enc = new LinearEncoder();
+  const dec = new LinearDecoder();
+  fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (s) => {
+    const bytes = enc.encode(s);
+    assert.deepEqual(Array.from(bytes), Array.from(Buffer.from(s, 'utf8')));
+    assert.equal(dec.decode(bytes), s);
+  }), { numRuns: 1000 });
+  // encodeInto stops at whole characters when the view is full.
+  const view = new Uint8Array(4);
+  assert.deepEqual(enc.encodeInto('ab中', view), { read: 2, written: 2 });
+});
