@@ -1,7 +1,7 @@
 'use strict';
 // Raw, gzip (level 9) and brotli (quality 11) bytes of what pkg/dist ships, and the
-// size budget of issue 4: the .wasm.br bytes plus brotli(index.js) must stay within
-// BUDGET. Exits 1 over the budget (or when pkg/dist is not built).
+// size budget: the .wasm.br bytes plus brotli(index.js) must stay within BUDGET; the
+// wasm's rows are its sections, which sum to it. Exits 1 over the budget (or when pkg/dist is not built).
 //
 //   node scripts/size-budget.js        (make size; needs scripts/build-wasm.sh first)
 //
@@ -14,8 +14,36 @@ const zlib = require('zlib');
 const esbuild = require('esbuild');
 const { OPTIONS, ROOT } = require('./bundle');
 
-/** Bytes allowed for .wasm.br + brotli(index.js): "40 KB", read as 40,000 B. */
-const BUDGET = 40000;
+/**
+ * Bytes allowed for .wasm.br + brotli(index.js): a regression guard at today's size plus
+ * a little. Issue 9's target is TARGET (20,000 B, under the axios stack's 23,146): printed,
+ * not yet met.
+ */
+const BUDGET = 27000;
+const TARGET = 20000;
+
+/** The wasm's sections (id → name) with their bytes, headers included: they sum to the file. */
+function sections(wasm) {
+  const NAMES = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export', 'start', 'element',
+    'code', 'data', 'data count'];
+  const out = [['  header (magic, version)', 8]];
+  let i = 8;
+  while (i < wasm.length) {
+    const start = i;
+    const id = wasm[i++];
+    let size = 0;
+    let shift = 0;
+    for (;;) {
+      const b = wasm[i++];
+      size |= (b & 0x7f) << shift;
+      shift += 7;
+      if (b < 0x80) break;
+    }
+    i += size;
+    out.push(['  ' + (NAMES[id] || 'section ' + id) + ' section', i - start]);
+  }
+  return out;
+}
 
 const DIST = path.join(ROOT, 'pkg/dist');
 const GLUE = path.join(ROOT, 'target/wasm-bindgen/weapp_login_bg.js');
@@ -66,8 +94,9 @@ async function main() {
 
   const rows = [
     ['wasm (weapp_login_bg.wasm.br; raw = decompressed)', wasm.length, gzip(wasm), wasmBr.length],
+    ...sections(wasm).map(([name, n]) => [name, n, '', '']),
     ['  glue (wasm-bindgen JS, minified alone)', glue.length, gzip(glue), brotli(glue)],
-    ['  codec (text-encoding-utf-8, minified alone)', codec.length, gzip(codec), brotli(codec)],
+    ['  codec (js-shim/text-codec.js, minified alone)', codec.length, gzip(codec), brotli(codec)],
     ['  shim (js-shim/, minified alone)', shim.length, gzip(shim), brotli(shim)],
     ['index.js (shipped: glue + codec + shim)', indexJs.length, gzip(indexJs), brotli(indexJs)],
   ];
@@ -78,6 +107,7 @@ async function main() {
   for (const [name, ...n] of rows) console.log(name.padEnd(width) + n.map(cell).join(''));
   console.log(`${'shipped total (wasm.br + brotli(index.js))'.padEnd(width)}${cell('')}${cell('')}${cell(total)}`);
 
+  console.log(`issue 9 target: ${TARGET} B: ${total <= TARGET ? 'met' : 'not met, ' + (total - TARGET) + ' B over'}`);
   if (total > BUDGET) {
     console.error(`size-budget: FAIL: the shipped total is ${total} B, over the ${BUDGET} B budget by ${total - BUDGET} B`);
     process.exit(1);
