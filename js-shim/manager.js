@@ -30,6 +30,7 @@ const OWN = { url: 1, auth: 1, success: 1, fail: 1, complete: 1, ticket: 1 };
 /** A valid HTTP field value for the token: visible ASCII, inner spaces/tabs. */
 const FIELD_VALUE = /^[\x21-\x7e](?:[\x20\x09\x21-\x7e]*[\x21-\x7e])?$/;
 const noop = () => {};
+const hasOwn = Object.prototype.hasOwnProperty;
 // Inputs of Core.put / Core.text (src/wasm/mod.rs `input`).
 const REQ = 0;
 const ADOPT = 1;
@@ -500,13 +501,15 @@ function createManager(o, loading) {
   /** The request the platform gets: the page's options, the URL resolved, the token placed. */
   function placeToken(opts, t, url) {
     const req = {};
-    for (const k of Object.keys(opts)) if (OWN[k] !== 1) req[k] = opts[k];
+    // for-in over own keys (no key array per request; inherited keys are skipped).
+    for (const k in opts) if (OWN[k] !== 1 && hasOwn.call(opts, k)) req[k] = opts[k];
     if (url !== undefined) req.url = url;
     else if (opts.url !== undefined) req.url = opts.url;
     const header = {};
     const own = opts.header;
     if (own !== undefined && own !== null && typeof own === 'object') {
-      for (const k of Object.keys(own)) {
+      for (const k in own) {
+        if (!hasOwn.call(own, k)) continue;
         // The manager owns the token header: a page's own copy never goes out beside it.
         if (t === null || k.toLowerCase() !== wanted) header[k] = own[k];
       }
@@ -544,7 +547,7 @@ function createManager(o, loading) {
     };
     let task;
     try {
-      task = wx[WX_API[channel]](req);
+      task = channel === REQUEST ? wx.request(req) : wx[WX_API[channel]](req);
     } catch (e) {
       feed(text, FAILED, id, send, errMsgOf(e, WX_API[channel] + ':fail'));
       return;
