@@ -19,7 +19,7 @@ const { OPTIONS, ROOT } = require('./bundle');
  * a little. Issue 9's target is TARGET (20,000 B, under the axios stack's 23,146): printed,
  * not yet met.
  */
-const BUDGET = 27000;
+const BUDGET = 28000;
 const TARGET = 20000;
 
 /** The wasm's sections (id → name) with their bytes, headers included: they sum to the file. */
