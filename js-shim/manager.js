@@ -268,7 +268,7 @@ function createManager(o, loading) {
   /** The wasm trapped (a bug) or never loaded: every waiter rejects, none hangs. */
   function fail(err) {
     dead = err instanceof LoginError ? err
-      : new LoginError('INTERNAL', 'weapp-login stopped: ' + errMsgOf(err, String(err)));
+      : new LoginError('INTERNAL', 'weapp-login stopped: ' + errMsgOf(err, 'the wasm core trapped'));
     const all = Array.from(waiters.values());
     waiters.clear();
     for (const w of all) settle(w, false, dead);
@@ -844,7 +844,7 @@ function createManager(o, loading) {
         new Float64Array(o.authFailStatusCodes), new Float64Array(coreNumbers(o)), now(),
         hasStored ? storedToken : undefined, expiresAt);
     } catch (e) {
-      unusable(new LoginError('INVALID_OPTIONS', 'invalid options: ' + errMsgOf(e, String(e))));
+      unusable(new LoginError('INVALID_OPTIONS', 'invalid options: ' + errMsgOf(e, 'unknown error')));
     }
     watchPlatform();
     arm(core.deadline());
@@ -853,7 +853,7 @@ function createManager(o, loading) {
     } finally {
       busy = false;
     }
-  }, (e) => unusable(new LoginError('WASM_LOAD_FAILED', 'could not instantiate the wasm: ' + errMsgOf(e, String(e)),
+  }, (e) => unusable(new LoginError('WASM_LOAD_FAILED', 'could not instantiate the wasm: ' + errMsgOf(e, 'unknown error'),
     { errMsg: get(e, 'errMsg') })));
   ready.catch(noop); // reported through every method; not an unhandled rejection
   manager.ready = ready;
