@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 #[test]
@@ -18,13 +17,9 @@ fn binary_prints_its_address_and_serves_a_login() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let v = common::listening_line(&mut child);
     let base = v["listening"].as_str().unwrap().to_owned();
-    assert!(base.starts_with("http://127.0.0.1:"), "{line}");
+    assert!(base.starts_with("http://127.0.0.1:"), "{v}");
     assert_eq!(v.as_object().unwrap().len(), 1);
 
     let token = common::login_as(&base, "alice");
@@ -84,11 +79,7 @@ fn production_logs_never_contain_the_secret() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let v = common::listening_line(&mut child);
     let base = v["listening"].as_str().unwrap().to_owned();
     let code = common::wx_login_at(&fake.wechat_base, "alice", None);
     let (status, body, raw) = common::login(&base, &code);
@@ -137,11 +128,7 @@ fn spawn_demo(db: &std::path::Path) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let v = common::listening_line(&mut child);
     let base = v["listening"].as_str().unwrap().to_owned();
     Child(child, base)
 }

@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
@@ -124,12 +123,7 @@ fn spawn(wechat_base: &str, redis_url: &str, extra: &[&str]) -> Proc {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let v: serde_json::Value =
-        serde_json::from_str(&line).unwrap_or_else(|_| panic!("no listening line: {line:?}"));
+    let v = common::listening_line(&mut child);
     Proc {
         base: v["listening"].as_str().unwrap().to_owned(),
         child,

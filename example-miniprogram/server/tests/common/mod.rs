@@ -13,6 +13,17 @@ use serde_json::{json, Value};
 use weapp_login_example_server::fake_wechat::FakeWeChat;
 use weapp_login_example_server::{Config, Server};
 
+/// The JSON line a spawned server binary prints once bound (`{"listening": "http://…"}`),
+/// read from its piped stdout. Panics, showing the line, when it is not JSON.
+pub fn listening_line(child: &mut std::process::Child) -> Value {
+    use std::io::{BufRead, BufReader};
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout is piped"))
+        .read_line(&mut line)
+        .expect("read the listening line");
+    serde_json::from_str(&line).unwrap_or_else(|_| panic!("no listening line: {line:?}"))
+}
+
 /// The clock every in-process test server starts at (Unix seconds).
 pub const T0: i64 = 1_700_000_000;
 
