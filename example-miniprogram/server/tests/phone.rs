@@ -24,6 +24,11 @@ fn phone(base: &str, token: &str, code: &str) -> (u16, Value) {
     )
 }
 
+/// `/user/phone` with a fresh code for the sample number (+86 13800138000).
+fn phone_with_new_code(base: &str, token: &str) -> (u16, Value) {
+    phone(base, token, &phone_code(base, "13800138000", "86"))
+}
+
 fn calls(srv: &common::TestServer) -> (u64, u64) {
     let s = srv.stats();
     (
@@ -36,11 +41,7 @@ fn calls(srv: &common::TestServer) -> (u64, u64) {
 fn answers_the_phone_number() {
     let srv = start();
     let token = login_as(&srv.base, "alice");
-    let (status, body) = phone(
-        &srv.base,
-        &token,
-        &phone_code(&srv.base, "13800138000", "86"),
-    );
+    let (status, body) = phone_with_new_code(&srv.base, &token);
     assert_eq!(
         (status, body),
         (
@@ -83,15 +84,7 @@ fn concurrent_callers_with_a_cold_cache_fetch_one_access_token() {
 fn an_expired_access_token_is_refreshed_once_and_the_call_retried() {
     let srv = start();
     let token = login_as(&srv.base, "alice");
-    assert_eq!(
-        phone(
-            &srv.base,
-            &token,
-            &phone_code(&srv.base, "13800138000", "86")
-        )
-        .0,
-        200
-    );
+    assert_eq!(phone_with_new_code(&srv.base, &token).0, 200);
     assert_eq!(calls(&srv), (1, 1));
 
     // WeChat expires the token behind the server's back: 42001, refresh, retry.
@@ -100,15 +93,7 @@ fn an_expired_access_token_is_refreshed_once_and_the_call_retried() {
         &json!({}),
     );
     assert_eq!((s, v), (200, json!({ "expired": 1 })));
-    assert_eq!(
-        phone(
-            &srv.base,
-            &token,
-            &phone_code(&srv.base, "13800138000", "86")
-        )
-        .0,
-        200
-    );
+    assert_eq!(phone_with_new_code(&srv.base, &token).0, 200);
     assert_eq!(calls(&srv), (2, 3), "one refresh, one retried call");
 
     // A token WeChat no longer knows (40001) is refreshed the same way, but only once:
@@ -121,23 +106,11 @@ fn an_expired_access_token_is_refreshed_once_and_the_call_retried() {
         assert_eq!(s, 200);
     };
     fail(40001);
-    assert_eq!(
-        phone(
-            &srv.base,
-            &token,
-            &phone_code(&srv.base, "13800138000", "86")
-        )
-        .0,
-        200
-    );
+    assert_eq!(phone_with_new_code(&srv.base, &token).0, 200);
     assert_eq!(calls(&srv), (3, 5));
     fail(42001);
     fail(42001);
-    let (status, body) = phone(
-        &srv.base,
-        &token,
-        &phone_code(&srv.base, "13800138000", "86"),
-    );
+    let (status, body) = phone_with_new_code(&srv.base, &token);
     assert_eq!((status, &body["errcode"]), (502, &json!(42001)), "{body}");
     assert_eq!(calls(&srv), (4, 7), "one refresh and one retry, no more");
 }
@@ -146,37 +119,13 @@ fn an_expired_access_token_is_refreshed_once_and_the_call_retried() {
 fn the_access_token_is_renewed_before_it_expires() {
     let srv = start(); // margin 300 s of a 7200 s token
     let token = login_as(&srv.base, "alice");
-    assert_eq!(
-        phone(
-            &srv.base,
-            &token,
-            &phone_code(&srv.base, "13800138000", "86")
-        )
-        .0,
-        200
-    );
+    assert_eq!(phone_with_new_code(&srv.base, &token).0, 200);
     srv.advance(7200 - 300 - 1);
     let token = login_as(&srv.base, "alice");
-    assert_eq!(
-        phone(
-            &srv.base,
-            &token,
-            &phone_code(&srv.base, "13800138000", "86")
-        )
-        .0,
-        200
-    );
+    assert_eq!(phone_with_new_code(&srv.base, &token).0, 200);
     assert_eq!(calls(&srv).0, 1, "still fresh");
     srv.advance(1);
-    assert_eq!(
-        phone(
-            &srv.base,
-            &token,
-            &phone_code(&srv.base, "13800138000", "86")
-        )
-        .0,
-        200
-    );
+    assert_eq!(phone_with_new_code(&srv.base, &token).0, 200);
     assert_eq!(
         calls(&srv),
         (2, 3),
@@ -210,11 +159,7 @@ fn wechat_errors_are_mapped() {
         &format!("{}/fake-wechat/fail-next", srv.base),
         &json!({ "api": "stable_token", "errcode": 45009 }),
     );
-    let (status, body) = phone(
-        &srv.base,
-        &token,
-        &phone_code(&srv.base, "13800138000", "86"),
-    );
+    let (status, body) = phone_with_new_code(&srv.base, &token);
     assert_eq!(
         (status, &body["errcode"]),
         (503, &json!(45009)),
