@@ -10,12 +10,13 @@
  * per origin, a login code and token once per login, and error texts.
  *
  * Nothing a host (wx, the clock, a page) hands in can unwind through the wasm: every wx
- * value is read here defensively, every host method swallows what it throws, and calls
+ * value is read defensively (values.js), every host method swallows what it throws, and calls
  * into the Core are queued while one runs (`feed`), so the Core is never re-entered.
  */
 const { LoginError } = require('./errors');
-const { coreNumbers } = require('./options');
+const { coreNumbers, MAX_MS } = require('./options');
 const { resolveUrl, verdictCache, earlyTrust, AMBIGUOUS } = require('./url');
+const { get, atPath, errMsgOf, plainResult, statusOf, quiet, callback, noop } = require('./values');
 
 /** Channels of the Core: each has its own 10-in-flight pool (WECHAT-API.md). */
 const REQUEST = 0;
@@ -24,12 +25,10 @@ const DOWNLOAD = 2;
 const WX_API = ['request', 'uploadFile', 'downloadFile'];
 /** wx.request's own default timeout, ms. */
 const DEFAULT_TIMEOUT_MS = 60000;
-const MAX_MS = 2147483647;
 /** Option keys of ours that never go to wx. */
 const OWN = { url: 1, auth: 1, success: 1, fail: 1, complete: 1, ticket: 1 };
 /** A valid HTTP field value for the token: visible ASCII, inner spaces/tabs. */
 const FIELD_VALUE = /^[\x21-\x7e](?:[\x20\x09\x21-\x7e]*[\x21-\x7e])?$/;
-const noop = () => {};
 const hasOwn = Object.prototype.hasOwnProperty;
 // Inputs of Core.put / Core.text (src/wasm/mod.rs `input`).
 const REQ = 0;
@@ -49,80 +48,6 @@ const CODE = 0;
 const LOGIN_FAILED = 1;
 const POST_FAILED = 2;
 const FAILED = 3;
-
-/** `v[key]` without letting a throwing getter escape; `undefined` for non-objects. */
-function get(v, key) {
-  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return undefined;
-  try {
-    return v[key];
-  } catch (e) {
-    return undefined;
-  }
-}
-
-/** The value at a dotted path (`'data.token'`), read defensively. */
-function atPath(v, path) {
-  const keys = path.split('.');
-  for (let i = 0; i < keys.length && v !== undefined; i++) v = get(v, keys[i]);
-  return v;
-}
-
-/** The `errMsg` of a wx fail result, or the message of a thrown value; never throws. */
-function errMsgOf(e, fallback) {
-  const m = get(e, 'errMsg');
-  if (typeof m === 'string') return m;
-  const msg = get(e, 'message');
-  if (typeof msg === 'string') return msg;
-  return typeof e === 'string' ? e : fallback;
-}
-
-/**
- * A wx success result as page code may receive it: the object itself, unless it is a
- * thenable (which a Promise would adopt instead of resolving with): then a plain copy.
- */
-function plainResult(r) {
-  if (r === null || typeof r !== 'object') return { statusCode: 0, data: r };
-  let then;
-  try {
-    then = r.then;
-  } catch (e) {
-    then = null;
-  }
-  if (then === undefined) return r;
-  const copy = {};
-  for (const k of ['data', 'statusCode', 'header', 'cookies', 'errMsg', 'tempFilePath', 'filePath', 'profile']) {
-    const v = get(r, k);
-    if (v !== undefined) copy[k] = v;
-  }
-  return copy;
-}
-
-function statusOf(r) {
-  const s = get(r, 'statusCode');
-  return typeof s === 'number' && s >= 0 && s <= 999 ? Math.floor(s) : 0;
-}
-
-/** Taro-style Promise returns are never left rejected unhandled (the callback reported it). */
-function quiet(returned) {
-  const then = get(returned, 'then');
-  if (typeof then === 'function') {
-    try {
-      then.call(returned, undefined, noop);
-    } catch (e) {
-      // A broken thenable: nothing to quiet.
-    }
-  }
-}
-
-/** Calls a page's wx-style callback; its bugs stay its own. */
-function callback(fn, arg) {
-  if (typeof fn !== 'function') return;
-  try {
-    fn(arg);
-  } catch (e) {
-    // A page's callback must not break the manager.
-  }
-}
 
 /**
  * @param {object} o validated options (options.js)
@@ -520,7 +445,7 @@ function createManager(o, loading) {
       const d = req.data;
       const plain = d === undefined || d === null
         || (typeof d === 'object' && Object.getPrototypeOf(d) === Object.prototype);
-      if (o.tokenIn === 'data' && method !== 'GET' && method !== 'HEAD' && plain && url !== null) {
+      if (o.tokenIn === 'data' && method !== 'GET' && method !== 'HEAD' && plain) {
         req.data = Object.assign({}, d, { [o.tokenDataField]: t });
       } else {
         header[o.tokenHeader] = o.tokenPrefix + t;
@@ -573,14 +498,7 @@ function createManager(o, loading) {
     if (!current(id, send)) return;
     const r = plainResult(raw);
     w.last = r;
-    let status = 0;
-    try {
-      const s = r.statusCode;
-      if (typeof s === 'number' && s >= 0 && s <= 999) status = Math.floor(s);
-    } catch (e) {
-      // No readable status: 0.
-    }
-    feed(put, RESPONSE, id, send, status, verdictOn(r) ? 1 : 0);
+    feed(put, RESPONSE, id, send, statusOf(r), verdictOn(r) ? 1 : 0);
   }
 
   const verdictOn = o.authFailCodeField === undefined && !o.isAuthFailure ? () => false : isAuthFailure;

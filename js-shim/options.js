@@ -46,7 +46,6 @@ const WX_METHODS = ['login', 'checkSession', 'request', 'getStorageSync', 'setSt
  * Each option: [check, what it must be, default]. Every limit the core enforces is
  * checked here, synchronously, so a bad value never reaches a request.
  */
-
 const SCHEMA = {
   loginUrl: [isHttpUrl, 'an absolute http(s) URL'],
   baseUrl: [isHttpUrl, 'an absolute http(s) URL'],
@@ -137,4 +136,4 @@ function coreNumbers(o) {
   ];
 }
 
-module.exports = { validate, coreNumbers, isHttpUrl, MAX_MS };
+module.exports = { validate, coreNumbers, MAX_MS };
