@@ -32,11 +32,18 @@ const NUMBERS: [f64; 10] = [
     3.0, 10000.0, 60000.0, 1000.0, 60000.0, 300000.0, 5000.0, 0.0, 0.0, 42.0,
 ];
 
-fn core_with(host: &JsValue, numbers: &[f64], stored: Option<&str>) -> Core {
+/// A Core trusting the origins of `login_url` and `base`; the constructor's message on refusal.
+fn try_core(
+    host: &JsValue,
+    login_url: &str,
+    base: Option<&str>,
+    numbers: &[f64],
+    stored: Option<&str>,
+) -> Result<Core, String> {
     Core::new(
         host.clone().unchecked_into::<Host>(),
-        "https://a.com/user/login",
-        Some("https://a.com".into()),
+        login_url,
+        base.map(String::from),
         "",
         false,
         &[401.0],
@@ -45,7 +52,17 @@ fn core_with(host: &JsValue, numbers: &[f64], stored: Option<&str>) -> Core {
         stored.map(String::from),
         -1.0,
     )
-    .map_err(|e| e.as_string())
+    .map_err(|e| e.as_string().unwrap_or_default())
+}
+
+fn core_with(host: &JsValue, numbers: &[f64], stored: Option<&str>) -> Core {
+    try_core(
+        host,
+        "https://a.com/user/login",
+        Some("https://a.com"),
+        numbers,
+        stored,
+    )
     .expect("valid options")
 }
 
@@ -70,7 +87,10 @@ fn concurrent_requests_share_one_login_and_cross_as_numbers() {
         1,
         "one wx.login for three requests: {log}"
     );
-    assert!(log.contains(&format!("[{},1,0,0,0]", op::WX_LOGIN)), "{log}");
+    assert!(
+        log.contains(&format!("[{},1,0,0,0]", op::WX_LOGIN)),
+        "{log}"
+    );
     assert!(log.contains(r#""login:start""#), "{log}");
     c.text(NOW + 5.0, input::WX_LOGIN_OK, 1.0, 0.0, "c0de".into());
     assert_eq!(
@@ -80,7 +100,11 @@ fn concurrent_requests_share_one_login_and_cross_as_numbers() {
     c.login_answered(NOW + 9.0, 1.0, 200.0, Some("t1".into()), Some(7200.0));
     let log = take(&host);
     assert!(
-        log.contains(&format!(r#"[{},1,{},"t1",null,null]"#, op::SESSION, NOW + 9.0 + 7_200_000.0)),
+        log.contains(&format!(
+            r#"[{},1,{},"t1",null,null]"#,
+            op::SESSION,
+            NOW + 9.0 + 7_200_000.0
+        )),
         "session generation 1 with its expiry: {log}"
     );
     for id in 1..=3 {
@@ -104,12 +128,23 @@ fn a_401_renews_once_and_replays_with_the_new_generation() {
     c.put(NOW, input::RESPONSE, 1.0, 1.0, 401.0, 0.0, 0.0);
     c.put(NOW, input::RESPONSE, 2.0, 2.0, 401.0, 0.0, 0.0);
     let log = take(&host);
-    assert_eq!(log.matches(&format!("[{},", op::WX_LOGIN)).count(), 1, "{log}");
+    assert_eq!(
+        log.matches(&format!("[{},", op::WX_LOGIN)).count(),
+        1,
+        "{log}"
+    );
     c.text(NOW, input::WX_LOGIN_OK, 1.0, 0.0, "c1".into());
     c.login_answered(NOW, 1.0, 200.0, Some("new".into()), None);
     let log = take(&host);
-    assert!(log.contains(&format!("[{},3,1,2,0]", op::SEND)) || log.contains(&format!("[{},1,3,2,0]", op::SEND)), "{log}");
-    assert!(log.contains(&format!(r#"[{},2,-1,"new",null,null]"#, op::SESSION)), "{log}");
+    assert!(
+        log.contains(&format!("[{},3,1,2,0]", op::SEND))
+            || log.contains(&format!("[{},1,3,2,0]", op::SEND)),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!(r#"[{},2,-1,"new",null,null]"#, op::SESSION)),
+        "{log}"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -125,8 +160,14 @@ fn a_token_with_a_line_break_is_login_rejected_with_its_attempt() {
         log.contains(&format!(r#"[{},1,1,"LOGIN_REJECTED""#, op::REJECT)),
         "rejected with the attempt whose answer it was: {log}"
     );
-    assert!(!log.contains(&format!("[{},", op::SEND)), "never sent: {log}");
-    assert!(!log.contains(&format!("[{},", op::SESSION)), "never kept: {log}");
+    assert!(
+        !log.contains(&format!("[{},", op::SEND)),
+        "never sent: {log}"
+    );
+    assert!(
+        !log.contains(&format!("[{},", op::SESSION)),
+        "never kept: {log}"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -136,7 +177,10 @@ fn the_login_timeout_is_a_deadline_the_host_wakes_the_core_for() {
     let deadline = request(&c, 1.0);
     assert_eq!(deadline, NOW + 10000.0, "loginTimeoutMs after the start");
     take(&host);
-    assert_eq!(c.put(NOW + 9999.0, input::WAKE, 0.0, 0.0, 0.0, 0.0, 0.0), deadline);
+    assert_eq!(
+        c.put(NOW + 9999.0, input::WAKE, 0.0, 0.0, 0.0, 0.0, 0.0),
+        deadline
+    );
     assert_eq!(take(&host), "[]");
     c.put(NOW + 10000.0, input::WAKE, 0.0, 0.0, 0.0, 0.0, 0.0);
     assert!(take(&host).contains(r#""LOGIN_TIMEOUT""#));
@@ -149,7 +193,10 @@ fn origin_verdicts() {
     assert!(c.trusts("https://a.com/api/x?y=1"));
     assert!(c.trusts("https://A.com:443/x"));
     assert!(!c.trusts("https://b.com/x"));
-    assert!(!c.trusts("https://a.com\\@evil.com/x"), "read as evil.com by RFC 3986");
+    assert!(
+        !c.trusts("https://a.com\\@evil.com/x"),
+        "read as evil.com by RFC 3986"
+    );
     assert!(!c.trusts("https://a.com@evil.com/x"));
     assert!(!c.trusts("/relative"));
 }
@@ -159,36 +206,12 @@ fn bad_options_throw_a_message_naming_them() {
     let host = make_host();
     let mut numbers = NUMBERS;
     numbers[1] = 4_294_967_296.0; // loginTimeoutMs beyond what setTimeout honours
-    let err = Core::new(
-        host.clone().unchecked_into::<Host>(),
-        "https://a.com/user/login",
-        None,
-        "",
-        false,
-        &[401.0],
-        &numbers,
-        NOW,
-        None,
-        -1.0,
-    )
-    .err()
-    .and_then(|e| e.as_string())
-    .expect("refused");
+    let err = try_core(&host, "https://a.com/user/login", None, &numbers, None)
+        .err()
+        .expect("refused");
     assert!(err.contains("loginTimeoutMs"), "{err}");
-    let err = Core::new(
-        host.unchecked_into::<Host>(),
-        "ftp://a.com/login",
-        None,
-        "",
-        false,
-        &[401.0],
-        &NUMBERS,
-        NOW,
-        None,
-        -1.0,
-    )
-    .err()
-    .and_then(|e| e.as_string())
-    .expect("refused");
+    let err = try_core(&host, "ftp://a.com/login", None, &NUMBERS, None)
+        .err()
+        .expect("refused");
     assert!(err.contains("loginUrl"), "{err}");
 }
