@@ -62,7 +62,7 @@ function verdictCache(ask) {
 function earlyTrust(origins) {
   const plain = [];
   for (const o of origins) {
-    const m = /^(https?:\/\/[a-z0-9.-]+(?::\d{1,5})?)(?=[/?#]|$)/i.exec(o);
+    const m = /^([Hh][Tt][Tt][Pp][Ss]?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?)(?=[/?#]|$)/.exec(o);
     if (m) plain.push(m[1].toLowerCase());
   }
   return function trusted(url) {
