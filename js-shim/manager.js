@@ -50,6 +50,45 @@ const POST_FAILED = 2;
 const FAILED = 3;
 
 /**
+ * One pending call: a request (or upload, download), `login()`, `authorize()` or
+ * `check()`. Every field is set here, so that all waiters share one shape and none grows
+ * a property store later (the warm path allocates less).
+ * @param {number} id the Core's waiter id (increasing)
+ * @param {'req'|'login'|'auth'|'check'} kind
+ * @param {object} [opts] the page's options (request, authorize)
+ */
+function Waiter(id, kind, opts) {
+  this.id = id;
+  this.kind = kind;
+  this.opts = opts;
+  this.promise = null;
+  this.resolve = null;
+  this.reject = null;
+  /** The last result (a request's, or the response a `check()` judged). */
+  this.last = undefined;
+  /** The send on the wire: its number, -1 before the first, -2 once answered. */
+  this.send = -1;
+  this.success = undefined;
+  this.fail = undefined;
+  this.complete = undefined;
+  this.channel = REQUEST;
+  /** Wants the token (`auth` is not false). */
+  this.auth = true;
+  /** A path on `baseUrl` ("/x", not "//host"). */
+  this.relative = false;
+  /** The `url` option as given; `url` is it resolved. */
+  this.path = '';
+  this.url = undefined;
+  this.timeout = DEFAULT_TIMEOUT_MS;
+  /** What wx.request (uploadFile, downloadFile) returned: its `abort()` is used. */
+  this.task = undefined;
+  /** Sent before the wasm existed, with the persisted token, and not answered yet. */
+  this.early = false;
+  this.ticket = undefined;
+  this.relogins = 0;
+}
+
+/**
  * @param {object} o validated options (options.js)
  * @param {Promise<Function>} loading resolves with the Core class of the wasm
  * @returns {object} the LoginManager of API.md
@@ -402,26 +441,35 @@ function createManager(o, loading) {
     }
   }
 
+  /**
+   * A new waiter, registered, with its Promise in `w.promise`; after a trap (`dead`) it
+   * is not registered and its Promise is already rejected.
+   */
   function newWaiter(kind, opts) {
-    const w = {
-      id: nextId++, kind: kind, opts: opts, resolve: null, reject: null, last: undefined, send: -1,
-      success: undefined, fail: undefined, complete: undefined,
-    };
-    const p = new Promise((resolve, reject) => {
+    const w = new Waiter(nextId++, kind, opts);
+    w.promise = new Promise((resolve, reject) => {
       w.resolve = resolve;
       w.reject = reject;
     });
-    if (dead) {
-      w.reject(dead);
-      return { w: null, p: p };
-    }
-    waiters.set(w.id, w);
-    return { w: w, p: p };
+    if (dead) w.reject(dead);
+    else waiters.set(w.id, w);
+    return w;
   }
 
   function invalid(message) {
     return Promise.reject(new LoginError('INVALID_OPTIONS', 'invalid options: ' + message));
   }
+
+  // `tokenPrefix` + the token, built once per token rather than once per send.
+  let bearerOf = null;
+  let bearer = '';
+  const bearerFor = (t) => {
+    if (t !== bearerOf) {
+      bearerOf = t;
+      bearer = o.tokenPrefix + t;
+    }
+    return bearer;
+  };
 
   /** The request the platform gets: the page's options, the URL resolved, the token placed. */
   function placeToken(opts, t, url) {
@@ -441,17 +489,22 @@ function createManager(o, loading) {
     }
     req.header = header;
     if (t !== null) {
-      const method = String(req.method || 'GET').toUpperCase();
-      const d = req.data;
-      const plain = d === undefined || d === null
-        || (typeof d === 'object' && Object.getPrototypeOf(d) === Object.prototype);
-      if (o.tokenIn === 'data' && method !== 'GET' && method !== 'HEAD' && plain) {
-        req.data = Object.assign({}, d, { [o.tokenDataField]: t });
+      if (o.tokenIn === 'data' && inData(req)) {
+        req.data = Object.assign({}, req.data, { [o.tokenDataField]: t });
       } else {
-        header[o.tokenHeader] = o.tokenPrefix + t;
+        header[o.tokenHeader] = bearerFor(t);
       }
     }
     return req;
+  }
+
+  /** Whether `tokenIn: 'data'` can put the token in this request's body. */
+  function inData(req) {
+    const method = String(req.method || 'GET').toUpperCase();
+    const d = req.data;
+    const plain = d === undefined || d === null
+      || (typeof d === 'object' && Object.getPrototypeOf(d) === Object.prototype);
+    return method !== 'GET' && method !== 'HEAD' && plain;
   }
 
   function transmit(w, send, t, channel) {
@@ -460,7 +513,7 @@ function createManager(o, loading) {
     let req;
     try {
       req = placeToken(w.opts, channel === REQUEST ? t : null, w.url);
-      if (channel !== REQUEST && t !== null) req.header[o.tokenHeader] = o.tokenPrefix + t; // header only
+      if (channel !== REQUEST && t !== null) req.header[o.tokenHeader] = bearerFor(t); // header only
     } catch (e) {
       // Options whose keys cannot be read (a hostile Proxy): a failed request, not a hang.
       feed(text, FAILED, id, send, WX_API[channel] + ':fail invalid options: ' + errMsgOf(e, 'unreadable'));
@@ -468,7 +521,7 @@ function createManager(o, loading) {
     }
     req.success = (r) => answered(id, send, r);
     req.fail = (e) => {
-      if (current(id, send)) feed(text, FAILED, id, send, errMsgOf(e, WX_API[channel] + ':fail'));
+      if (current(waiters.get(id), send)) feed(text, FAILED, id, send, errMsgOf(e, WX_API[channel] + ':fail'));
     };
     let task;
     try {
@@ -481,9 +534,8 @@ function createManager(o, loading) {
     quiet(task);
   }
 
-  /** Whether `send` is the waiter's current send (a callback called twice is ignored). */
-  function current(id, send) {
-    const w = waiters.get(id);
+  /** Whether `send` is waiter `w`'s current send (a callback called twice is ignored). */
+  function current(w, send) {
     if (w === undefined || w.send !== send) return false;
     w.send = -2; // answered
     if (w.early) {
@@ -495,7 +547,7 @@ function createManager(o, loading) {
 
   function answered(id, send, raw) {
     const w = waiters.get(id);
-    if (!current(id, send)) return;
+    if (!current(w, send)) return;
     const r = plainResult(raw);
     w.last = r;
     feed(put, RESPONSE, id, send, statusOf(r), verdictOn(r) ? 1 : 0);
@@ -549,11 +601,10 @@ function createManager(o, loading) {
     if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0 && timeout <= MAX_MS)) {
       return invalid('timeout must be a positive integer (ms, at most ' + MAX_MS + ')');
     }
-    const { w, p } = newWaiter('req', opts);
-    p.abort = () => {
-      if (w !== null) feed(abortWaiter, w);
-    };
-    if (w === null) return p;
+    const w = newWaiter('req', opts);
+    const p = w.promise;
+    p.abort = () => feed(abortWaiter, w); // a no-op once settled (or after a trap)
+    if (dead) return p;
     w.channel = channel;
     w.auth = auth !== false;
     if (typeof success === 'function') w.success = success;
@@ -603,6 +654,8 @@ function createManager(o, loading) {
     const deadline = put(LOGOUT);
     token = null;
     tokenGen = 0;
+    bearerOf = null; // no copy of the ended token is kept
+    bearer = '';
     if (had !== null && o.logoutUrl !== undefined && trusts(o.logoutUrl)) {
       // Best effort, after the local state is gone: the server revokes the token.
       try {
@@ -653,9 +706,9 @@ function createManager(o, loading) {
     },
     /** Makes sure a valid login state exists; concurrent calls share one login. */
     login() {
-      const { w, p } = newWaiter('login');
-      if (w !== null) feed(put, LOGIN, w.id);
-      return p;
+      const w = newWaiter('login');
+      if (!dead) feed(put, LOGIN, w.id);
+      return w.promise;
     },
     /** Forgets the login state (memory and storage); waiting requests reject LOGGED_OUT. */
     logout() {
@@ -682,14 +735,14 @@ function createManager(o, loading) {
         relogins = get(ticket, 'relogins');
         if (!(Number.isInteger(relogins) && relogins >= 0 && relogins <= 100)) return invalid('ticket is not one authorize() gave');
       }
-      const { w, p } = newWaiter('auth', options);
-      if (w !== null) {
+      const w = newWaiter('auth', options);
+      if (!dead) {
         w.url = resolveUrl(url, o.baseUrl);
         w.relogins = relogins;
         w.auth = get(options, 'auth') !== false;
         feed(authorize, w);
       }
-      return p;
+      return w.promise;
     },
     /**
      * Interceptor primitive: `'ok'` when `response` is not an auth failure; otherwise
@@ -708,13 +761,13 @@ function createManager(o, loading) {
         // Sent without a token: nothing to renew.
         return Promise.resolve('ok');
       }
-      const { w, p } = newWaiter('check');
-      if (w !== null) {
+      const w = newWaiter('check');
+      if (!dead) {
         w.ticket = ticket;
         w.last = r;
         feed(put, CHECK, w.id, gen, relogins, status, verdict ? 1 : 0);
       }
-      return p;
+      return w.promise;
     },
     /** Settles when the wasm is instantiated (rejects WASM_LOAD_FAILED otherwise). */
     ready: null,
