@@ -39,7 +39,10 @@ impl Origin {
             return None;
         }
         let (scheme, rest) = split_scheme(url)?;
-        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let end = rest
+            .bytes()
+            .position(|b| matches!(b, b'/' | b'?' | b'#'))
+            .unwrap_or(rest.len());
         let authority = rest.get(..end)?;
         if authority
             .bytes()
@@ -48,8 +51,8 @@ impl Origin {
             return None;
         }
         let default_port = if scheme == "https" { 443 } else { 80 };
-        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-            let close = v6.find(']')?;
+        let (host, port) = if let Some(v6) = authority.strip_prefix("[") {
+            let close = v6.bytes().position(|b| b == b']')?;
             let address = v6.get(..close)?;
             let ok = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
             if address.is_empty() || !address.bytes().all(ok) {
@@ -57,11 +60,11 @@ impl Origin {
             }
             let port = match v6.get(close + 1..)? {
                 "" => default_port,
-                after => parse_port(after.strip_prefix(':')?, default_port)?,
+                after => parse_port(after.strip_prefix(":")?, default_port)?,
             };
             (authority.get(..close + 2)?, port)
         } else {
-            let (host, port) = match authority.split_once(':') {
+            let (host, port) = match split_byte(authority, b':') {
                 Some((h, p)) => (h, parse_port(p, default_port)?),
                 None => (authority, default_port),
             };
@@ -82,8 +85,11 @@ impl Origin {
 /// Whether WHATWG would parse `host` as an IPv4 address: its last label (a trailing
 /// dot aside) is decimal digits, or `0x` and hex digits.
 fn ipv4_like(host: &str) -> bool {
-    let host = host.strip_suffix('.').unwrap_or(host);
-    let last = host.rsplit('.').next().unwrap_or(host);
+    let host = host.strip_suffix(".").unwrap_or(host);
+    let last = match host.bytes().rposition(|b| b == b'.') {
+        Some(dot) => host.get(dot + 1..).unwrap_or(host),
+        None => host,
+    };
     let hex = last
         .strip_prefix("0x")
         .or_else(|| last.strip_prefix("0X"))
@@ -94,13 +100,13 @@ fn ipv4_like(host: &str) -> bool {
 /// `a.b.c.d`, each 0 to 255 in decimal without leading zeros: read alike by all.
 fn dotted_quad(host: &str) -> bool {
     let mut n = 0;
-    let octets_ok = host.split('.').all(|o| {
+    let octets_ok = host.as_bytes().split(|&b| b == b'.').all(|o| {
         n += 1;
         !o.is_empty()
             && o.len() <= 3
-            && o.bytes().all(|b| b.is_ascii_digit())
-            && (o == "0" || !o.starts_with('0'))
-            && o.bytes().fold(0u32, |v, b| v * 10 + u32::from(b - b'0')) <= 255
+            && o.iter().all(u8::is_ascii_digit)
+            && (o == b"0" || o[0] != b'0')
+            && o.iter().fold(0u32, |v, &b| v * 10 + u32::from(b - b'0')) <= 255
     });
     octets_ok && n == 4
 }
@@ -127,8 +133,15 @@ fn split_scheme(url: &str) -> Option<(&'static str, &str)> {
 /// A scheme never holds a `:`, so this is the split at the first `://` wherever that
 /// split gives a valid scheme (and a substring search is large in wasm).
 fn split_at_scheme(url: &str) -> Option<(&str, &str)> {
-    let (scheme, rest) = url.split_once(':')?;
+    let (scheme, rest) = split_byte(url, b':')?;
     Some((scheme, rest.strip_prefix("//")?))
+}
+
+/// `s` split around its first byte `b`, an ASCII byte (so both sides are whole UTF-8).
+/// Searches bytes rather than chars: the char searcher is large in wasm.
+pub(crate) fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+    let at = s.bytes().position(|c| c == b)?;
+    Some((s.get(..at)?, s.get(at + 1..)?))
 }
 
 /// The port after a `:` (`""`: the default); `None` unless 1 to 5 ASCII digits ≤ 65535.
@@ -149,8 +162,8 @@ pub fn is_absolute(url: &str) -> bool {
         Some((scheme, _)) => {
             !scheme.is_empty()
                 && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
         }
         None => false,
     }
