@@ -89,13 +89,20 @@ impl Config {
             Some(b) => Some(Origin::parse(b).ok_or_else(|| invalid("baseUrl", b))?),
             None => None,
         };
-        let trusted_origins = match trusted_origins {
-            Some(list) => list
-                .iter()
-                .map(|o| Origin::parse(o).ok_or_else(|| invalid("trustedOrigins[]", o)))
-                .collect::<Result<Vec<_>, _>>()?,
-            None => core::iter::once(login_origin).chain(base_origin).collect(),
-        };
+        // Loops rather than iterator adapters: smaller in wasm.
+        let mut origins = Vec::new();
+        match trusted_origins {
+            Some(list) => {
+                for o in list {
+                    origins.push(Origin::parse(o).ok_or_else(|| invalid("trustedOrigins[]", o))?);
+                }
+            }
+            None => {
+                origins.push(login_origin);
+                origins.extend(base_origin);
+            }
+        }
+        let trusted_origins = origins;
         Ok(Config {
             login_url: login_url.to_string(),
             base_url: base_url.map(str::to_string),

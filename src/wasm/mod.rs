@@ -81,11 +81,16 @@ fn config(
     status_codes: &[f64],
     numbers: &[f64],
 ) -> Result<Config, String> {
-    let trusted: Vec<String> = trusted
-        .split('\n')
-        .filter(|o| !o.is_empty())
-        .map(String::from)
-        .collect();
+    let mut list: Vec<String> = Vec::new();
+    let mut rest = trusted;
+    while !rest.is_empty() {
+        let (one, more) = crate::origin::split_byte(rest, b'\n').unwrap_or((rest, ""));
+        if !one.is_empty() {
+            list.push(String::from(one));
+        }
+        rest = more;
+    }
+    let trusted = list;
     let invalid = |e: LoginError| e.message();
     let mut c = Config::new(
         login_url,
@@ -93,14 +98,13 @@ fn config(
         has_trusted.then_some(trusted.as_slice()),
     )
     .map_err(invalid)?;
-    c.auth_fail_status_codes = status_codes
-        .iter()
-        .map(|&s| {
-            ((100.0..=599.0).contains(&s) && s == (s as u16) as f64)
-                .then_some(s as u16)
-                .ok_or_else(|| String::from("authFailStatusCodes must be HTTP statuses"))
-        })
-        .collect::<Result<_, _>>()?;
+    c.auth_fail_status_codes.clear();
+    for &s in status_codes {
+        if !((100.0..=599.0).contains(&s) && s == (s as u16) as f64) {
+            return Err(String::from("authFailStatusCodes must be HTTP statuses"));
+        }
+        c.auth_fail_status_codes.push(s as u16);
+    }
     c.retry_limit = int(numbers, 0, "retryLimit", 100.0)? as u32;
     c.login_timeout_ms = int(numbers, 1, "loginTimeoutMs", MAX_MS)?.max(1);
     c.renew_margin_ms = int(numbers, 2, "renewMarginMs", MAX_MS)?;
