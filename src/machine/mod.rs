@@ -231,24 +231,27 @@ impl Machine {
     /// ever: the earliest of the login's, the checkSession's, the launch network wait's
     /// and every send's deadline. O(number of login POSTs on the wire, at most 10).
     pub fn poll_timeout(&self) -> Option<u64> {
-        let login = match self.login {
-            LoginPhase::Idle => None,
-            LoginPhase::WxLogin { deadline, .. } | LoginPhase::Posting { deadline, .. } => {
-                Some(deadline)
-            }
-        };
-        let sends = self.deadlines.peek().map(|Reverse((d, _, _))| *d);
-        let posts = self.posts_on_wire.iter().map(|&(_, d)| d).min();
-        [
-            login,
-            self.check.map(|c| c.1),
-            self.network_deadline,
-            sends,
-            posts,
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        // Written out (no array of Options to flatten): it runs after every input.
+        let mut t: Option<u64> = None;
+        let mut at = |d: u64| t = Some(t.map_or(d, |t| t.min(d)));
+        if let LoginPhase::WxLogin { deadline, .. } | LoginPhase::Posting { deadline, .. } =
+            self.login
+        {
+            at(deadline);
+        }
+        if let Some((_, d)) = self.check {
+            at(d);
+        }
+        if let Some(d) = self.network_deadline {
+            at(d);
+        }
+        if let Some(Reverse((d, _, _))) = self.deadlines.peek() {
+            at(*d);
+        }
+        for &(_, d) in &self.posts_on_wire {
+            at(d);
+        }
+        t
     }
 
     /// Number of waiters not yet settled.

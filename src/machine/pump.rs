@@ -1,7 +1,7 @@
 //! Moving waiters along: to the wire when a slot is free, to their settlement when the
 //! login state they wait for is there; and the usability of that state.
 
-use alloc::vec::Vec;
+use alloc::collections::VecDeque;
 use core::cmp::Reverse;
 
 use super::{Kind, LoginPhase, Machine, Queue, State, CHANNELS};
@@ -41,14 +41,15 @@ impl Machine {
     pub(super) fn pump(&mut self, now: u64) {
         if !(self.renewals.is_empty() && self.fresh.is_empty()) {
             if let Some(generation) = self.usable(now) {
-                let ids: Vec<WaiterId> = self
-                    .renewals
-                    .drain(..)
-                    .chain(self.fresh.drain(..))
-                    .collect();
-                for id in ids.into_iter().rev() {
+                // Renewals first, then the fresh ones, each in arrival order: dispatched
+                // from the back because each goes to the front of its send queue.
+                let renewals = core::mem::take(&mut self.renewals);
+                let fresh = core::mem::take(&mut self.fresh);
+                for &id in fresh.iter().rev().chain(renewals.iter().rev()) {
                     self.dispatch(id, generation);
                 }
+                reuse(&mut self.renewals, renewals);
+                reuse(&mut self.fresh, fresh);
             }
         }
         if !self.verified.is_empty() {
@@ -196,5 +197,14 @@ impl Machine {
             State::InFlight { send, .. } => Some(send),
             State::Waiting => None,
         }
+    }
+}
+
+/// Gives `queue` (emptied) back to `slot` to keep its allocation, unless `slot` has
+/// entries again.
+pub(super) fn reuse(slot: &mut VecDeque<WaiterId>, mut queue: VecDeque<WaiterId>) {
+    if slot.is_empty() {
+        queue.clear();
+        *slot = queue;
     }
 }

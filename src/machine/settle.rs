@@ -2,9 +2,9 @@
 //! requests (auth failures, renewal, replay, the retry limit), logout.
 
 use alloc::string::String;
-use alloc::vec::Vec;
 use core::cmp::Reverse;
 
+use super::pump::reuse;
 use super::{Kind, LoginPhase, Machine, State, CHANNELS};
 use crate::error::{decimal, LoginError};
 use crate::io::{Command, Event, WaiterId};
@@ -134,8 +134,8 @@ impl Machine {
         // Queued requests were made under the old login state: those that want the
         // token go with it.
         for channel in CHANNELS {
-            let queued: Vec<WaiterId> = self.send_queues[channel.index()].drain(..).collect();
-            for id in queued {
+            let queued = core::mem::take(&mut self.send_queues[channel.index()]);
+            for &id in &queued {
                 match self.waiters.get(id).map(|w| (w.kind, w.state)) {
                     Some((
                         Kind::Request {
@@ -153,15 +153,15 @@ impl Machine {
     /// Rejects every waiter that waits for a login state with `error`: renewals first,
     /// then the rest in arrival order.
     pub(super) fn reject_waiting(&mut self, error: LoginError) {
-        let ids: Vec<WaiterId> = self
-            .renewals
-            .drain(..)
-            .chain(self.fresh.drain(..))
-            .chain(self.verified.drain(..))
-            .collect();
-        for id in ids {
+        let renewals = core::mem::take(&mut self.renewals);
+        let fresh = core::mem::take(&mut self.fresh);
+        let verified = core::mem::take(&mut self.verified);
+        for &id in renewals.iter().chain(&fresh).chain(&verified) {
             self.settle(id, Err(error.clone()));
         }
+        reuse(&mut self.renewals, renewals);
+        reuse(&mut self.fresh, fresh);
+        reuse(&mut self.verified, verified);
     }
 
     pub(super) fn settle(&mut self, id: WaiterId, result: Result<(), LoginError>) {
