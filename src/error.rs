@@ -122,15 +122,17 @@ impl LoginError {
 
 /// `n` in decimal, without `core::fmt` (whose machinery is large in wasm).
 pub(crate) fn decimal(mut n: u64) -> String {
-    let mut digits = Vec::new();
+    let mut digits = [0u8; 20]; // u64::MAX has 20
+    let mut at = digits.len();
     loop {
-        digits.push(b'0' + (n % 10) as u8);
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    digits.iter().rev().map(|&d| char::from(d)).collect()
+    digits[at..].iter().map(|&d| char::from(d)).collect()
 }
 
 #[cfg(test)]
