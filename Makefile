@@ -5,7 +5,7 @@ CARGO_WASM_TEST := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-
 	cargo test -p weapp-login --target wasm32-unknown-unknown --config profile.dev.strip=true
 
 .PHONY: setup build server demo test test-core test-wasm test-wasm-browser test-node \
-	test-types test-engines size reproducible bench
+	test-types test-engines size size-functions reproducible bench
 
 setup:
 	@bash scripts/setup.sh
@@ -49,6 +49,11 @@ test-engines:
 # Raw, gzip and brotli bytes of what ships; fails over the budget.
 size:
 	node scripts/size-budget.js
+
+# The wasm's code bytes by crate and by function (a second build that keeps names, in
+# target/size-names; TOP=n for more rows). Not part of `make test`.
+size-functions: setup
+	bash scripts/size-functions.sh
 
 # A second build from scratch (own cargo target dir) must give byte-identical
 # .wasm, .wasm.br and index.js (45-75 s here, with setup).
