@@ -1,7 +1,6 @@
 //! Typed errors with stable string codes (API.md, "LoginError").
 
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use thiserror::Error;
 
