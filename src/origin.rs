@@ -35,48 +35,61 @@ impl Origin {
     ///   number (`127.1`, `0x7f.1`) unless it is a canonical dotted quad;
     /// - an empty host, a port that is not 1 to 5 digits up to 65535.
     pub fn parse(url: &str) -> Option<Origin> {
-        if url.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        let b = url.as_bytes();
+        if b.iter().any(|&c| c <= b' ' || c == 0x7f) {
             return None;
         }
-        let (scheme, rest) = split_scheme(url)?;
+        let (scheme, start) = scheme_of(b)?;
+        let rest = &b[start..];
         let end = rest
-            .bytes()
-            .position(|b| matches!(b, b'/' | b'?' | b'#'))
+            .iter()
+            .position(|&c| matches!(c, b'/' | b'?' | b'#'))
             .unwrap_or(rest.len());
-        let authority = rest.get(..end)?;
+        let authority = &rest[..end];
         if authority
-            .bytes()
-            .any(|b| matches!(b, b'@' | b'\\' | b'%') || !b.is_ascii())
+            .iter()
+            .any(|&c| matches!(c, b'@' | b'\\' | b'%') || !c.is_ascii())
         {
             return None;
         }
         let default_port = if scheme == "https" { 443 } else { 80 };
-        let (host, port) = if let Some(v6) = authority.strip_prefix("[") {
-            let close = v6.bytes().position(|b| b == b']')?;
-            let address = v6.get(..close)?;
-            let ok = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
-            if address.is_empty() || !address.bytes().all(ok) {
+        let (host_len, port) = if authority.first() == Some(&b'[') {
+            let close = authority.iter().position(|&c| c == b']')?;
+            let address = &authority[1..close];
+            if address.is_empty()
+                || !address
+                    .iter()
+                    .all(|&c| c.is_ascii_hexdigit() || c == b':' || c == b'.')
+            {
                 return None;
             }
-            let port = match v6.get(close + 1..)? {
-                "" => default_port,
-                after => parse_port(after.strip_prefix(":")?, default_port)?,
+            let port = match &authority[close + 1..] {
+                [] => default_port,
+                [b':', p @ ..] => parse_port(p, default_port)?,
+                _ => return None,
             };
-            (authority.get(..close + 2)?, port)
+            (close + 1, port) // the host's length, brackets included
         } else {
-            let (host, port) = match split_byte(authority, b':') {
-                Some((h, p)) => (h, parse_port(p, default_port)?),
+            let (host, port) = match authority.iter().position(|&c| c == b':') {
+                Some(colon) => (
+                    &authority[..colon],
+                    parse_port(&authority[colon + 1..], default_port)?,
+                ),
                 None => (authority, default_port),
             };
-            let ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
-            if host.is_empty() || !host.bytes().all(ok) || (ipv4_like(host) && !dotted_quad(host)) {
+            if host.is_empty()
+                || !host
+                    .iter()
+                    .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_'))
+                || (ipv4_like(host) && !dotted_quad(host))
+            {
                 return None;
             }
-            (host, port)
+            (host.len(), port)
         };
         Some(Origin {
             scheme,
-            host: host.to_ascii_lowercase(),
+            host: url.get(start..start + host_len)?.to_ascii_lowercase(),
             port,
         })
     }
@@ -84,31 +97,38 @@ impl Origin {
 
 /// Whether WHATWG would parse `host` as an IPv4 address: its last label (a trailing
 /// dot aside) is decimal digits, or `0x` and hex digits.
-fn ipv4_like(host: &str) -> bool {
-    let host = host.strip_suffix(".").unwrap_or(host);
-    let last = match host.bytes().rposition(|b| b == b'.') {
-        Some(dot) => host.get(dot + 1..).unwrap_or(host),
+fn ipv4_like(host: &[u8]) -> bool {
+    let host = host.strip_suffix(b".").unwrap_or(host);
+    let last = match host.iter().rposition(|&c| c == b'.') {
+        Some(dot) => &host[dot + 1..],
         None => host,
     };
-    let hex = last
-        .strip_prefix("0x")
-        .or_else(|| last.strip_prefix("0X"))
-        .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
-    hex || (!last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()))
+    let hex = match last {
+        [b'0', b'x' | b'X', h @ ..] => h.iter().all(u8::is_ascii_hexdigit),
+        _ => false,
+    };
+    hex || (!last.is_empty() && last.iter().all(u8::is_ascii_digit))
 }
 
 /// `a.b.c.d`, each 0 to 255 in decimal without leading zeros: read alike by all.
-fn dotted_quad(host: &str) -> bool {
+fn dotted_quad(host: &[u8]) -> bool {
     let mut n = 0;
-    let octets_ok = host.as_bytes().split(|&b| b == b'.').all(|o| {
+    let octets_ok = host.split(|&c| c == b'.').all(|o| {
         n += 1;
         !o.is_empty()
             && o.len() <= 3
             && o.iter().all(u8::is_ascii_digit)
             && (o == b"0" || o[0] != b'0')
-            && o.iter().fold(0u32, |v, &b| v * 10 + u32::from(b - b'0')) <= 255
+            && number(o) <= 255
     });
     octets_ok && n == 4
+}
+
+/// ASCII digits (at most five) as a number.
+fn number(digits: &[u8]) -> u32 {
+    digits
+        .iter()
+        .fold(0u32, |v, &c| v * 10 + u32::from(c - b'0'))
 }
 
 impl core::fmt::Display for Origin {
@@ -117,52 +137,43 @@ impl core::fmt::Display for Origin {
     }
 }
 
-fn split_scheme(url: &str) -> Option<(&'static str, &str)> {
-    let (scheme, rest) = split_at_scheme(url)?;
-    let scheme = if scheme.eq_ignore_ascii_case("http") {
+/// The scheme of `url` (`http`/`https`, any case) and where what follows `://` starts.
+fn scheme_of(url: &[u8]) -> Option<(&'static str, usize)> {
+    let colon = url.iter().position(|&c| c == b':')?;
+    if url.get(colon + 1..colon + 3)? != b"//" {
+        return None;
+    }
+    let scheme = &url[..colon];
+    let scheme = if scheme.eq_ignore_ascii_case(b"http") {
         "http"
-    } else if scheme.eq_ignore_ascii_case("https") {
+    } else if scheme.eq_ignore_ascii_case(b"https") {
         "https"
     } else {
         return None;
     };
-    Some((scheme, rest))
+    Some((scheme, colon + 3))
 }
 
-/// `url` split around its first `:` when `//` follows: `(scheme, what follows "://")`.
-/// A scheme never holds a `:`, so this is the split at the first `://` wherever that
-/// split gives a valid scheme (and a substring search is large in wasm).
-fn split_at_scheme(url: &str) -> Option<(&str, &str)> {
-    let (scheme, rest) = split_byte(url, b':')?;
-    Some((scheme, rest.strip_prefix("//")?))
-}
-
-/// `s` split around its first byte `b`, an ASCII byte (so both sides are whole UTF-8).
-/// Searches bytes rather than chars: the char searcher is large in wasm.
-pub(crate) fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
-    let at = s.bytes().position(|c| c == b)?;
-    Some((s.get(..at)?, s.get(at + 1..)?))
-}
-
-/// The port after a `:` (`""`: the default); `None` unless 1 to 5 ASCII digits ≤ 65535.
-fn parse_port(p: &str, default_port: u16) -> Option<u16> {
+/// The port after a `:` (empty: the default); `None` unless 1 to 5 ASCII digits ≤ 65535.
+fn parse_port(p: &[u8], default_port: u16) -> Option<u16> {
     if p.is_empty() {
         return Some(default_port);
     }
-    if p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
+    if p.len() > 5 || !p.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let n = p.bytes().fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
-    u16::try_from(n).ok()
+    u16::try_from(number(p)).ok()
 }
 
 /// True when `url` is absolute (starts with a scheme followed by `://`).
 pub fn is_absolute(url: &str) -> bool {
-    match split_at_scheme(url) {
-        Some((scheme, _)) => {
-            !scheme.is_empty()
-                && scheme
-                    .bytes()
+    let b = url.as_bytes();
+    match b.iter().position(|&c| c == b':') {
+        Some(colon) => {
+            colon > 0
+                && b.get(colon + 1..colon + 3) == Some(b"//")
+                && b[..colon]
+                    .iter()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
         }
         None => false,
