@@ -5,6 +5,11 @@
  * Core's (src/origin.rs); JS only remembers it per authority, so a URL crosses into the
  * wasm once per origin, not once per request.
  */
+const { authorityStart, authorityEnd, endsAuthority } = require('./options');
+
+/** A host of letters, digits, '.' and '-' only (not '_': see earlyTrust). */
+const isPlainHostChar = (c) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57)
+  || c === 46 || c === 45;
 
 /** `scheme://authority` at the start of an absolute URL (the authority ends at / ? # or \). */
 const PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#\\]*/;
@@ -62,8 +67,9 @@ function verdictCache(ask) {
 function earlyTrust(origins) {
   const plain = [];
   for (const o of origins) {
-    const m = /^([Hh][Tt][Tt][Pp][Ss]?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?)(?=[/?#]|$)/.exec(o);
-    if (m) plain.push(m[1].toLowerCase());
+    const i = authorityStart(o);
+    const j = i < 0 ? -1 : authorityEnd(o, i, isPlainHostChar);
+    if (j >= 0 && (j === o.length || endsAuthority(o.charCodeAt(j)))) plain.push(o.slice(0, j).toLowerCase());
   }
   return function trusted(url) {
     if (AMBIGUOUS.test(url)) return false;

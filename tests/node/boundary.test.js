@@ -110,3 +110,36 @@ test('the fallback codec round-trips any string, surrogates included', () => {
   const view = new Uint8Array(4);
   assert.deepEqual(enc.encodeInto('ab中', view), { read: 2, written: 2 });
 });
+
+test('the URL option check and the cold-start origins agree with the regular expressions they replace', () => {
+  const { isHttpUrl } = require('../../js-shim/options.js');
+  // options.js before the scan (a regex is compiled twice at cold start).
+  const HTTP_URL = /^https?:\/\/(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?(?:[/?#][^\\\s\x00-\x1f\x7f]*)?$/i;
+  const reference = (v) => {
+    const m = typeof v === 'string' && HTTP_URL.exec(v);
+    return !!m && (m[1] === undefined || Number(m[1]) <= 65535);
+  };
+  // url.js's earlyTrust before the scan: the plain `scheme://host[:port]` of an origin.
+  const PLAIN = /^(https?:\/\/[a-z0-9.-]+(?::\d{1,5})?)(?=[/?#]|$)/i;
+  const url = fc.tuple(
+    fc.constantFrom('http://', 'https://', 'HtTpS://', 'http:/', 'https//', 'ftp://', 'ｈttp://', ''),
+    fc.array(fc.constantFrom('a', 'Z', '0', '9', '.', '-', '_', '[', ']', '::1', ':', '%', '@', 'é', '\u212a', '\u017f',
+      '0', '80', '65535', '65536', '123456', '000080'), { maxLength: 8 }).map((a) => a.join('')),
+    fc.constantFrom('', '/', '?q', '#f', '/a\\b', '/a b', '/\u00a0', '/\u2028', '/\ufeff', '/\u3000', '/\ud800', '/中文', ':8080/'),
+  ).map((p) => p.join(''));
+  fc.assert(fc.property(fc.oneof(url, fc.string({ maxLength: 40 })), (s) => {
+    assert.equal(isHttpUrl(s), reference(s), JSON.stringify(s));
+    if (reference(s)) {
+      const m = PLAIN.exec(s);
+      const early = earlyTrust([s]);
+      // The plain origin, if any, is what earlyTrust trusts: a path on it, nothing else.
+      if (m) assert.ok(early(m[1] + '/x'), JSON.stringify(s));
+      else assert.ok(!early(s.replace(/[?#].*$/, '') + '/x'), JSON.stringify(s));
+    }
+  }), { numRuns: 20000 });
+  for (const v of [undefined, null, 7, {}, ['https://a.com']]) assert.equal(isHttpUrl(v), false);
+  for (const s of ['http://a:000080', 'http://a:00080/', 'http://a:65535', 'http://a:65536', 'http://a:', 'https://[::1]:443/x',
+    'https://[]/', 'HTTPS://A.COM?x', 'https://a.com/\\', 'https://a_b.com/', 'https://a.com:8080#f']) {
+    assert.equal(isHttpUrl(s), reference(s), s);
+  }
+});
