@@ -5,9 +5,12 @@ use alloc::string::String;
 use super::{Kind, LoginPhase, Machine, State, Waiter};
 use crate::answer::check_answer;
 use crate::error::{decimal, LoginError};
-use crate::io::{Command, Input, WaiterId};
+use crate::io::{Channel, Command, Input, LoginAnswer, WaiterId};
 
 impl Machine {
+    /// One [`Input`], without the deadlines and the pump around it (see
+    /// [`Machine::handle`]): each variant is one of the `on_*` methods below, which the
+    /// wasm adapter calls directly with the numbers it gets (no `Input` built there).
     pub(super) fn input(&mut self, input: Input, now: u64) {
         match input {
             Input::Request {
@@ -15,151 +18,218 @@ impl Machine {
                 with_token,
                 channel,
                 timeout_ms,
-            } => {
-                let kind = Kind::Request {
-                    with_token,
-                    channel,
-                    timeout_ms,
-                };
-                if self.add_waiter(id, kind, 0) {
-                    if with_token && self.usable(now).is_none() {
-                        self.fresh.push_back(id);
-                    } else {
-                        self.send_queues[channel.index()].push_back(id);
-                    }
-                }
-            }
+            } => self.on_request(id, with_token, channel, timeout_ms, now),
             Input::Adopt {
                 id,
                 channel,
                 timeout_ms,
-            } => {
-                let kind = Kind::Request {
-                    with_token: true,
-                    channel,
-                    timeout_ms,
-                };
-                if self.add_waiter(id, kind, 0) {
-                    let generation = Some(self.adopted_generation);
-                    if let Some(w) = self.waiters.get_mut(id) {
-                        w.state = State::InFlight {
-                            send: 0,
-                            generation,
-                        };
-                    }
-                    self.in_flight[channel.index()] += 1;
-                    let deadline = now
-                        .saturating_add(timeout_ms)
-                        .saturating_add(self.config.request_timeout_margin_ms);
-                    self.deadlines.push(core::cmp::Reverse((deadline, id, 0)));
-                    if self.session.as_ref().is_some_and(|s| s.generation == 1) {
-                        self.check_in_parallel(now); // a use of the restored token
-                    }
-                }
-            }
-            Input::Login { id } => {
-                if self.add_waiter(id, Kind::Login, 0) {
-                    self.verified.push_back(id);
-                }
-            }
-            Input::Authorize { id, relogins } => {
-                if self.add_waiter(id, Kind::Authorize, relogins) {
-                    self.verified.push_back(id);
-                }
-            }
+            } => self.on_adopt(id, channel, timeout_ms, now),
+            Input::Login { id } => self.on_login(id),
+            Input::Authorize { id, relogins } => self.on_authorize(id, relogins),
             Input::Check {
                 id,
                 generation,
                 relogins,
                 status,
                 host_verdict,
-            } => {
-                if self.add_waiter(id, Kind::Check, relogins) {
-                    if self.is_auth_failure(status, host_verdict) {
-                        self.auth_failed(id, generation);
-                    } else {
-                        let verdict = Command::Verdict {
-                            id,
-                            replay: false,
-                            relogins,
-                        };
-                        self.settle_with(id, verdict);
-                    }
-                }
-            }
+            } => self.on_check(id, generation, relogins, status, host_verdict),
             Input::Abort { id } => self.abort(id),
             Input::Logout => self.logout(),
-            Input::WxLoginOk { attempt, code } => {
-                if let LoginPhase::WxLogin {
-                    attempt: a,
-                    deadline,
-                } = self.login
-                {
-                    if a == attempt {
-                        self.login = LoginPhase::Posting { attempt, deadline };
-                        self.code_to_post = Some(code); // POSTed by pump() when a slot is free
-                    }
-                }
-            }
+            Input::WxLoginOk { attempt, code } => self.on_wx_login_ok(attempt, code),
             Input::WxLoginFailed { attempt, err_msg } => {
-                if matches!(self.login, LoginPhase::WxLogin { attempt: a, .. } if a == attempt) {
-                    self.fail_login(LoginError::WxLoginFailed { err_msg }, now);
-                }
+                self.on_wx_login_failed(attempt, err_msg, now)
             }
             Input::LoginAnswered { attempt, answer } => {
-                self.posts_on_wire.retain(|&(a, _)| a != attempt);
-                if self.is_posting(attempt) {
-                    match check_answer(&answer, attempt) {
-                        Ok((token, expires_in_s)) => self.login_succeeded(token, expires_in_s, now),
-                        Err(e) => self.fail_login(e, now),
-                    }
-                }
+                self.on_login_answered(attempt, &answer, now)
             }
             Input::LoginPostFailed { attempt, err_msg } => {
-                self.posts_on_wire.retain(|&(a, _)| a != attempt);
-                if self.is_posting(attempt) {
-                    self.fail_login(LoginError::RequestFailed { err_msg }, now);
-                }
+                self.on_login_post_failed(attempt, err_msg, now)
             }
-            Input::CheckSessionAnswered { check, ok } => {
-                if self.check.is_some_and(|(c, _)| c == check) {
-                    self.check_done(ok);
-                }
-            }
-            Input::Network { online } => {
-                self.network_deadline = None;
-                if online && !self.online {
-                    self.backoff.reset(); // the failures were the network's
-                }
-                self.online = online;
-            }
-            Input::AppHidden => self.hidden_since = Some(now),
-            Input::AppShown => {
-                let hidden_ms = self.hidden_since.take().map(|t| now.saturating_sub(t));
-                if hidden_ms.is_some_and(|h| h >= self.config.recheck_after_hidden_ms) {
-                    if let Some(s) = &mut self.session {
-                        s.checked = false; // checkSession at the next use
-                    }
-                }
-            }
+            Input::CheckSessionAnswered { check, ok } => self.on_check_session(check, ok),
+            Input::Network { online } => self.on_network(online),
+            Input::AppHidden => self.on_app_hidden(now),
+            Input::AppShown => self.on_app_shown(now),
             Input::Response {
                 id,
                 send,
                 status,
                 host_verdict,
-            } => {
-                let auth_failure = self.is_auth_failure(status, host_verdict);
-                match self.take_in_flight(id, send) {
-                    Some(Some(generation)) if auth_failure => self.auth_failed(id, generation),
-                    Some(_) => self.settle(id, Ok(())),
-                    None => {}
-                }
+            } => self.on_response(id, send, status, host_verdict),
+            Input::RequestFailed { id, send, err_msg } => self.on_request_failed(id, send, err_msg),
+        }
+    }
+
+    /// [`Input::Request`].
+    pub(crate) fn on_request(
+        &mut self,
+        id: WaiterId,
+        with_token: bool,
+        channel: Channel,
+        timeout_ms: u64,
+        now: u64,
+    ) {
+        let kind = Kind::Request {
+            with_token,
+            channel,
+            timeout_ms,
+        };
+        if self.add_waiter(id, kind, 0) {
+            if with_token && self.usable(now).is_none() {
+                self.fresh.push_back(id);
+            } else {
+                self.send_queues[channel.index()].push_back(id);
             }
-            Input::RequestFailed { id, send, err_msg } => {
-                if self.take_in_flight(id, send).is_some() {
-                    self.settle(id, Err(LoginError::RequestFailed { err_msg }));
-                }
+        }
+    }
+
+    /// [`Input::Adopt`].
+    pub(crate) fn on_adopt(&mut self, id: WaiterId, channel: Channel, timeout_ms: u64, now: u64) {
+        let kind = Kind::Request {
+            with_token: true,
+            channel,
+            timeout_ms,
+        };
+        if self.add_waiter(id, kind, 0) {
+            let generation = Some(self.adopted_generation);
+            if let Some(w) = self.waiters.get_mut(id) {
+                w.state = State::InFlight {
+                    send: 0,
+                    generation,
+                };
             }
+            self.in_flight[channel.index()] += 1;
+            let deadline = now
+                .saturating_add(timeout_ms)
+                .saturating_add(self.config.request_timeout_margin_ms);
+            self.deadlines.push(core::cmp::Reverse((deadline, id, 0)));
+            if self.session.as_ref().is_some_and(|s| s.generation == 1) {
+                self.check_in_parallel(now); // a use of the restored token
+            }
+        }
+    }
+
+    /// [`Input::Login`].
+    pub(crate) fn on_login(&mut self, id: WaiterId) {
+        if self.add_waiter(id, Kind::Login, 0) {
+            self.verified.push_back(id);
+        }
+    }
+
+    /// [`Input::Authorize`].
+    pub(crate) fn on_authorize(&mut self, id: WaiterId, relogins: u32) {
+        if self.add_waiter(id, Kind::Authorize, relogins) {
+            self.verified.push_back(id);
+        }
+    }
+
+    /// [`Input::Check`].
+    pub(crate) fn on_check(
+        &mut self,
+        id: WaiterId,
+        generation: u64,
+        relogins: u32,
+        status: u16,
+        host_verdict: bool,
+    ) {
+        if self.add_waiter(id, Kind::Check, relogins) {
+            if self.is_auth_failure(status, host_verdict) {
+                self.auth_failed(id, generation);
+            } else {
+                let verdict = Command::Verdict {
+                    id,
+                    replay: false,
+                    relogins,
+                };
+                self.settle_with(id, verdict);
+            }
+        }
+    }
+
+    /// [`Input::WxLoginOk`].
+    pub(crate) fn on_wx_login_ok(&mut self, attempt: u64, code: String) {
+        if let LoginPhase::WxLogin {
+            attempt: a,
+            deadline,
+        } = self.login
+        {
+            if a == attempt {
+                self.login = LoginPhase::Posting { attempt, deadline };
+                self.code_to_post = Some(code); // POSTed by pump() when a slot is free
+            }
+        }
+    }
+
+    /// [`Input::WxLoginFailed`].
+    pub(crate) fn on_wx_login_failed(&mut self, attempt: u64, err_msg: String, now: u64) {
+        if matches!(self.login, LoginPhase::WxLogin { attempt: a, .. } if a == attempt) {
+            self.fail_login(LoginError::WxLoginFailed { err_msg }, now);
+        }
+    }
+
+    /// [`Input::LoginAnswered`].
+    pub(crate) fn on_login_answered(&mut self, attempt: u64, answer: &LoginAnswer, now: u64) {
+        self.posts_on_wire.retain(|&(a, _)| a != attempt);
+        if self.is_posting(attempt) {
+            match check_answer(answer, attempt) {
+                Ok((token, expires_in_s)) => self.login_succeeded(token, expires_in_s, now),
+                Err(e) => self.fail_login(e, now),
+            }
+        }
+    }
+
+    /// [`Input::LoginPostFailed`].
+    pub(crate) fn on_login_post_failed(&mut self, attempt: u64, err_msg: String, now: u64) {
+        self.posts_on_wire.retain(|&(a, _)| a != attempt);
+        if self.is_posting(attempt) {
+            self.fail_login(LoginError::RequestFailed { err_msg }, now);
+        }
+    }
+
+    /// [`Input::CheckSessionAnswered`].
+    pub(crate) fn on_check_session(&mut self, check: u64, ok: bool) {
+        if self.check.is_some_and(|(c, _)| c == check) {
+            self.check_done(ok);
+        }
+    }
+
+    /// [`Input::Network`].
+    pub(crate) fn on_network(&mut self, online: bool) {
+        self.network_deadline = None;
+        if online && !self.online {
+            self.backoff.reset(); // the failures were the network's
+        }
+        self.online = online;
+    }
+
+    /// [`Input::AppHidden`].
+    pub(crate) fn on_app_hidden(&mut self, now: u64) {
+        self.hidden_since = Some(now);
+    }
+
+    /// [`Input::AppShown`].
+    pub(crate) fn on_app_shown(&mut self, now: u64) {
+        let hidden_ms = self.hidden_since.take().map(|t| now.saturating_sub(t));
+        if hidden_ms.is_some_and(|h| h >= self.config.recheck_after_hidden_ms) {
+            if let Some(s) = &mut self.session {
+                s.checked = false; // checkSession at the next use
+            }
+        }
+    }
+
+    /// [`Input::Response`].
+    pub(crate) fn on_response(&mut self, id: WaiterId, send: u64, status: u16, host_verdict: bool) {
+        let auth_failure = self.is_auth_failure(status, host_verdict);
+        match self.take_in_flight(id, send) {
+            Some(Some(generation)) if auth_failure => self.auth_failed(id, generation),
+            Some(_) => self.settle(id, Ok(())),
+            None => {}
+        }
+    }
+
+    /// [`Input::RequestFailed`].
+    pub(crate) fn on_request_failed(&mut self, id: WaiterId, send: u64, err_msg: String) {
+        if self.take_in_flight(id, send).is_some() {
+            self.settle(id, Err(LoginError::RequestFailed { err_msg }));
         }
     }
 
@@ -195,7 +265,7 @@ impl Machine {
 
     /// `abort()`: a waiting waiter is forgotten (queues skip it), one in flight frees
     /// its slot and its send is aborted; both reject `ABORTED`.
-    fn abort(&mut self, id: WaiterId) {
+    pub(crate) fn abort(&mut self, id: WaiterId) {
         let Some(w) = self.waiters.get(id) else {
             return;
         };

@@ -279,8 +279,15 @@ impl Machine {
     /// at most 65536 past the previous one: any other id is rejected at once with
     /// `INVALID_OPTIONS` (a host bug).
     pub fn handle(&mut self, input: Input, now: u64) {
+        self.step(now, |m| m.input(input, now));
+    }
+
+    /// One input at `now` given as a call of the matching `on_*` method (the wasm
+    /// adapter's way of feeding numbers without building an [`Input`]): deadlines that
+    /// passed act first, then `f`, then whatever can move moves.
+    pub(crate) fn step(&mut self, now: u64, f: impl FnOnce(&mut Machine)) {
         self.expire(now);
-        self.input(input, now);
+        f(self);
         self.pump(now);
         self.prune();
     }

@@ -121,7 +121,7 @@ impl Machine {
         self.out.push_back(Command::Event(Event::Renewal));
     }
 
-    pub(super) fn logout(&mut self) {
+    pub(crate) fn logout(&mut self) {
         self.drop_session();
         self.generation += 1;
         self.logged_out_below = self.generation;

@@ -22,7 +22,7 @@ use core::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
-use crate::{Channel, Command, Config, Input, LoginAnswer, LoginError, Machine, StoredSession};
+use crate::{Channel, Command, Config, LoginAnswer, LoginError, Machine, StoredSession};
 pub use host::{op, Host};
 
 /// Longest delay a JS timer honours (2^31 - 1 ms); every ms option is at most this.
@@ -193,82 +193,43 @@ impl Core {
     /// A numeric input (the hot path), `op` one of [`input`]'s constants with its
     /// arguments `a`..`e` (unused ones 0; booleans 0/1; ids and ms whole numbers).
     pub fn put(&self, now: f64, op: u8, a: f64, b: f64, c: f64, d: f64, e: f64) -> f64 {
-        let input = match op {
-            input::REQUEST => Input::Request {
-                id: whole(a),
-                with_token: b != 0.0,
-                channel: channel(c),
-                timeout_ms: whole(d),
-            },
-            input::ADOPT => Input::Adopt {
-                id: whole(a),
-                channel: channel(b),
-                timeout_ms: whole(c),
-            },
-            input::LOGIN => Input::Login { id: whole(a) },
-            input::LOGOUT => Input::Logout,
-            input::AUTHORIZE => Input::Authorize {
-                id: whole(a),
-                relogins: small(b),
-            },
-            input::CHECK => Input::Check {
-                id: whole(a),
-                generation: whole(b),
-                relogins: small(c),
-                status: status(d),
-                host_verdict: e != 0.0,
-            },
-            input::ABORT => Input::Abort { id: whole(a) },
-            input::CHECK_SESSION => Input::CheckSessionAnswered {
-                check: whole(a),
-                ok: b != 0.0,
-            },
-            input::RESPONSE => Input::Response {
-                id: whole(a),
-                send: whole(b),
-                status: status(c),
-                host_verdict: d != 0.0,
-            },
-            input::NETWORK => Input::Network { online: a != 0.0 },
-            input::APP_HIDE => Input::AppHidden,
-            input::APP_SHOW => Input::AppShown,
-            input::WAKE | _ => {
-                // The timer fired (an unknown op does the same): only the clock moves.
-                self.machine.borrow_mut().handle_timeout(whole(now));
-                self.drain();
-                return self.deadline();
-            }
-        };
-        self.feed(now, input)
+        // Each op is the matching `Machine::on_*` call (no `Input` built and matched again).
+        let t = whole(now);
+        self.feed(t, |m| match op {
+            input::REQUEST => m.on_request(whole(a), b != 0.0, channel(c), whole(d), t),
+            input::ADOPT => m.on_adopt(whole(a), channel(b), whole(c), t),
+            input::LOGIN => m.on_login(whole(a)),
+            input::LOGOUT => m.logout(),
+            input::AUTHORIZE => m.on_authorize(whole(a), small(b)),
+            input::CHECK => m.on_check(whole(a), whole(b), small(c), status(d), e != 0.0),
+            input::ABORT => m.abort(whole(a)),
+            input::CHECK_SESSION => m.on_check_session(whole(a), b != 0.0),
+            input::RESPONSE => m.on_response(whole(a), whole(b), status(c), d != 0.0),
+            input::NETWORK => m.on_network(a != 0.0),
+            input::APP_HIDE => m.on_app_hidden(t),
+            input::APP_SHOW => m.on_app_shown(t),
+            // The timer fired (an unknown op does the same): only the clock moves.
+            _ => {}
+        })
     }
 
     /// An input that carries a string `s` (see [`input`]): a wx.login code or errMsg, a
     /// wx.request errMsg.
     pub fn text(&self, now: f64, op: u8, a: f64, b: f64, s: String) -> f64 {
-        let input = match op {
-            input::WX_LOGIN_OK if !s.is_empty() => Input::WxLoginOk {
-                attempt: whole(a),
-                code: s,
-            },
-            input::WX_LOGIN_OK | input::WX_LOGIN_FAILED => Input::WxLoginFailed {
-                attempt: whole(a),
-                err_msg: if s.is_empty() {
+        let t = whole(now);
+        self.feed(t, |m| match op {
+            input::WX_LOGIN_OK if !s.is_empty() => m.on_wx_login_ok(whole(a), s),
+            input::WX_LOGIN_OK | input::WX_LOGIN_FAILED => {
+                let err_msg = if s.is_empty() {
                     "login:fail no code in result".into()
                 } else {
                     s
-                },
-            },
-            input::LOGIN_POST_FAILED => Input::LoginPostFailed {
-                attempt: whole(a),
-                err_msg: s,
-            },
-            input::REQUEST_FAILED | _ => Input::RequestFailed {
-                id: whole(a),
-                send: whole(b),
-                err_msg: s,
-            },
-        };
-        self.feed(now, input)
+                };
+                m.on_wx_login_failed(whole(a), err_msg, t)
+            }
+            input::LOGIN_POST_FAILED => m.on_login_post_failed(whole(a), s, t),
+            _ => m.on_request_failed(whole(a), whole(b), s), // REQUEST_FAILED
+        })
     }
 
     /// The login POST answered: its status, the string at `tokenField` (if one), and
@@ -287,13 +248,8 @@ impl Core {
             token,
             expires_in_s,
         };
-        self.feed(
-            now,
-            Input::LoginAnswered {
-                attempt: whole(attempt),
-                answer,
-            },
-        )
+        let t = whole(now);
+        self.feed(t, |m| m.on_login_answered(whole(attempt), &answer, t))
     }
 }
 
@@ -340,8 +296,10 @@ pub mod input {
 }
 
 impl Core {
-    fn feed(&self, now: f64, input: Input) -> f64 {
-        self.machine.borrow_mut().handle(input, whole(now));
+    /// One input (`f` calls the machine's matching `on_*` method) at `now` (ms), its
+    /// commands carried out; returns the next deadline.
+    fn feed(&self, now: u64, f: impl FnOnce(&mut Machine)) -> f64 {
+        self.machine.borrow_mut().step(now, f);
         self.drain();
         self.deadline()
     }
