@@ -71,13 +71,17 @@ impl Machine {
             }
         }
         for channel in CHANNELS {
-            self.send_from_queue(channel, now);
+            if !self.send_queues[channel.index()].is_empty() {
+                self.send_from_queue(channel, now);
+            }
         }
         // Entries of aborted waiters are skipped lazily; drop those at the fronts so that
         // a queue of aborted waiters alone starts no login (amortised O(1)).
-        let waiting = self.live_front(Queue::Renewals)
-            | self.live_front(Queue::Fresh)
-            | self.live_front(Queue::Verified);
+        let waiting =
+            !(self.renewals.is_empty() && self.fresh.is_empty() && self.verified.is_empty())
+                && (self.live_front(Queue::Renewals)
+                    | self.live_front(Queue::Fresh)
+                    | self.live_front(Queue::Verified));
         if waiting {
             self.obtain_login_state(now);
         }
