@@ -84,6 +84,8 @@ function Waiter(id, kind, opts) {
   this.task = undefined;
   /** Sent before the wasm existed, with the persisted token, and not answered yet. */
   this.early = false;
+  /** `abort()` was called (it waits for the Core when that does not exist yet). */
+  this.aborted = false;
   this.ticket = undefined;
   this.relogins = 0;
 }
@@ -550,7 +552,17 @@ function createManager(o, loading) {
     if (!current(w, send)) return;
     const r = plainResult(raw);
     w.last = r;
-    feed(put, RESPONSE, id, send, statusOf(r), verdictOn(r) ? 1 : 0);
+    const status = statusOf(r);
+    const verdict = verdictOn(r);
+    if (core === null && send === 0 && !w.aborted && !verdict && o.authFailStatusCodes.indexOf(status) < 0) {
+      // An early send (persisted token, before the wasm) answered with no auth failure:
+      // the page gets it now rather than once the wasm is instantiated. The Core, which
+      // still adopts it and reads this answer (queued below), can only resolve it (an
+      // answer that is no auth failure settles an in-flight send; only an abort() queued
+      // before it would win, hence `aborted`), and its Resolve then finds no waiter.
+      settle(take(id), true, r);
+    }
+    feed(put, RESPONSE, id, send, status, verdict ? 1 : 0);
   }
 
   const verdictOn = o.authFailCodeField === undefined && !o.isAuthFailure ? () => false : isAuthFailure;
@@ -603,7 +615,10 @@ function createManager(o, loading) {
     }
     const w = newWaiter('req', opts);
     const p = w.promise;
-    p.abort = () => feed(abortWaiter, w); // a no-op once settled (or after a trap)
+    p.abort = () => { // a no-op once settled (or after a trap)
+      w.aborted = true;
+      feed(abortWaiter, w);
+    };
     if (dead) return p;
     w.channel = channel;
     w.auth = auth !== false;
