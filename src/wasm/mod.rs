@@ -67,7 +67,7 @@ fn status(s: f64) -> u16 {
 
 /// `s` split around its first byte `b`, an ASCII byte (so both sides are whole UTF-8).
 /// Searches bytes rather than chars: the char searcher is large in wasm.
-pub(crate) fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
     let at = s.bytes().position(|c| c == b)?;
     Some((s.get(..at)?, s.get(at + 1..)?))
 }
