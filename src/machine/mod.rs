@@ -268,9 +268,7 @@ impl Machine {
     /// `loginTimeoutMs`, an unanswered checkSession, the launch network wait, sends
     /// with no answer).
     pub fn handle_timeout(&mut self, now: u64) {
-        self.expire(now);
-        self.pump(now);
-        self.prune();
+        self.step(now, |_| {}); // only the clock moves
     }
 
     /// Feeds one event that happened at `now` (ms since the Unix epoch).
