@@ -30,22 +30,24 @@ function authorityStart(v) {
 
 /**
  * The end of `host[:port]` from `i`: a plain host or a bracketed IPv6 address, then an
- * optional port of 1 to 5 digits up to 65535; -1 when there is none.
+ * optional port of 1 to 5 digits up to 65535; -1 when there is none. `narrow` (the
+ * cold-start check, url.js earlyTrust) takes only hosts of letters, digits, '.' and '-':
+ * no '_', no IPv6.
  * @param {string} v
  * @param {number} i where the host starts
- * @param {(c: number) => boolean} hostChar the plain host's characters
+ * @param {boolean} [narrow]
  * @returns {number}
  */
-function authorityEnd(v, i, hostChar) {
+function authorityEnd(v, i, narrow) {
   const n = v.length;
   let j = i;
-  if (v.charCodeAt(j) === 91 && hostChar === isHostChar) { // '[': IPv6
+  if (v.charCodeAt(j) === 91 && !narrow) { // '[': IPv6
     j++;
     while (j < n && isV6Char(v.charCodeAt(j))) j++;
     if (j === i + 1 || v.charCodeAt(j) !== 93) return -1; // ']'
     j++;
   } else {
-    while (j < n && hostChar(v.charCodeAt(j))) j++;
+    while (j < n && isHostChar(v.charCodeAt(j)) && !(narrow && v.charCodeAt(j) === 95)) j++;
     if (j === i) return -1;
   }
   if (v.charCodeAt(j) === 58) { // ':' and a port
@@ -73,7 +75,7 @@ const endsAuthority = (c) => c === 47 || c === 63 || c === 35;
 function isHttpUrl(v) {
   if (typeof v !== 'string') return false;
   const i = authorityStart(v);
-  const j = i < 0 ? -1 : authorityEnd(v, i, isHostChar);
+  const j = i < 0 ? -1 : authorityEnd(v, i);
   if (j < 0) return false;
   if (j === v.length) return true;
   if (!endsAuthority(v.charCodeAt(j))) return false;

@@ -7,10 +7,6 @@
  */
 const { authorityStart, authorityEnd, endsAuthority } = require('./options');
 
-/** A host of letters, digits, '.' and '-' only (not '_': see earlyTrust). */
-const isPlainHostChar = (c) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57)
-  || c === 46 || c === 45;
-
 /** `scheme://authority` at the start of an absolute URL (the authority ends at / ? # or \). */
 const PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#\\]*/;
 /** Characters that two URL parsers may read differently: the verdict is then never cached. */
@@ -68,7 +64,7 @@ function earlyTrust(origins) {
   const plain = [];
   for (const o of origins) {
     const i = authorityStart(o);
-    const j = i < 0 ? -1 : authorityEnd(o, i, isPlainHostChar);
+    const j = i < 0 ? -1 : authorityEnd(o, i, true);
     if (j >= 0 && (j === o.length || endsAuthority(o.charCodeAt(j)))) plain.push(o.slice(0, j).toLowerCase());
   }
   return function trusted(url) {
