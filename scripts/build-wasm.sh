@@ -13,18 +13,16 @@ DIST=${DIST:-pkg/dist}
 BIN=node_modules/.bin
 mkdir -p "$OUT" "$DIST"
 
-# 1. Rust → wasm32 with -C target-cpu=mvp (.cargo/config.toml) and strip (profile.wasm):
-#    without strip wasm-bindgen fails on the reference-types that std advertises.
-#    Panic locations of dependencies hold the cargo home's path: remapped, so the wasm
-#    is the same whoever builds it (rustflags given with --config add to the config's).
-CARGO_HOME_DIR=$(cd "${CARGO_HOME:-$HOME/.cargo}" && pwd)
-#    +bulk-memory: LLVM emits memory.copy/fill inline instead of linking compiler-builtins'
-#    memmove/memcpy/memset (2.6 KB); step 3 lowers them back to MVP as one small loop each
-#    (.wasm.br -715 B). The gate in step 4 still refuses any bulk-memory instruction.
-#    The crate is no_std; `runtime` gives the cdylib its own panic handler (a trap, no
-#    message formatting) and allocator (dlmalloc, as std's), so std is not linked.
+# The rustflags and wasm-opt passes (WASM_RUSTFLAGS, WASM_LOWER, WASM_OPTIMIZE), shared
+# with scripts/size-functions.sh.
+source scripts/wasm-flags.sh
+
+# 1. Rust → wasm32 with strip (profile.wasm): without strip wasm-bindgen fails on the
+#    reference-types that the target advertises. The crate is no_std; `runtime` gives the
+#    cdylib its own panic handler (a trap, no message formatting) and allocator
+#    (lol_alloc's free list), so std is not linked.
 cargo build -p weapp-login --lib --target wasm32-unknown-unknown --profile wasm --features runtime \
-  --config "target.wasm32-unknown-unknown.rustflags=['--remap-path-prefix=$CARGO_HOME_DIR=/cargo','-C','target-feature=+bulk-memory']"
+  --config "$WASM_RUSTFLAGS"
 # 2. Bindings. The bundler target's glue has no WebAssembly, fetch or import.meta.
 wasm-bindgen --target bundler --out-dir "$OUT" --out-name weapp_login \
   "$TARGET_DIR/wasm32-unknown-unknown/wasm/weapp_login.wasm"
@@ -32,13 +30,9 @@ wasm-bindgen --target bundler --out-dir "$OUT" --out-name weapp_login \
 #    Exported Globals (wasm-bindgen's __abort_handler, __instance_terminated) are
 #    rejected by iOS: remove every global export.
 globals=$(wasm-objdump -x -j Export "$OUT/weapp_login_bg.wasm" | sed -n 's/.*global\[[0-9]*\].*-> "\(.*\)"/\1/p' | paste -sd, -)
-"$BIN/wasm-opt" "$OUT/weapp_login_bg.wasm" -o "$OUT/lowered.wasm" --enable-bulk-memory \
-  --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals \
-  --llvm-memory-copy-fill-lowering --signext-lowering --llvm-nontrapping-fptoint-lowering
-#    --converge repeats -Oz while it still shrinks the module; the producers section
-#    (toolchain names) is not needed at run time.
-"$BIN/wasm-opt" "$OUT/lowered.wasm" -o "$OUT/mvp.wasm" --mvp-features -Oz --converge \
-  --strip-producers ${globals:+--remove-exports="$globals"}
+"$BIN/wasm-opt" "$OUT/weapp_login_bg.wasm" -o "$OUT/lowered.wasm" "${WASM_LOWER[@]}"
+"$BIN/wasm-opt" "$OUT/lowered.wasm" -o "$OUT/mvp.wasm" "${WASM_OPTIMIZE[@]}" \
+  ${globals:+--remove-exports="$globals"}
 # 4. The gate: every post-MVP feature disabled, and no exported Global.
 wasm-validate --disable-bulk-memory --disable-reference-types --disable-multi-value \
   --disable-saturating-float-to-int --disable-sign-extension --disable-mutable-globals "$OUT/mvp.wasm"
