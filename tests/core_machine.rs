@@ -1,9 +1,12 @@
 //! The login-state machine driven by a fake host on a virtual clock: each test states
 //! one behaviour a mini-program developer relies on (API.md) and checks the outcome.
 
+#[path = "core/host.rs"]
+mod host;
 #[path = "core/sim.rs"]
 mod sim;
 
+use host::{drain, log_in, respond, sends};
 use sim::{LoginPost, Sim, WxLogin};
 use weapp_login::{Channel, Config, Input, LoginAnswer, StoredSession};
 
@@ -602,11 +605,6 @@ fn back_from_a_long_background_the_session_is_checked_again() {
     assert_all_settled(&s, 1..=3);
 }
 
-/// Drains the machine, returning its commands.
-fn drain(m: &mut weapp_login::Machine) -> Vec<weapp_login::Command> {
-    std::iter::from_fn(|| m.poll_command()).collect()
-}
-
 /// A request as the adapter feeds it: `with_token` already decided, 60 s timeout.
 fn req(id: u64, with_token: bool) -> Input {
     Input::Request {
@@ -615,60 +613,6 @@ fn req(id: u64, with_token: bool) -> Input {
         channel: Channel::Request,
         timeout_ms: 60_000,
     }
-}
-
-/// `(id, send, generation)` of each send.
-fn sends(cmds: &[weapp_login::Command]) -> Vec<(u64, u64, Option<u64>)> {
-    cmds.iter()
-        .filter_map(|c| match c {
-            weapp_login::Command::Send {
-                id,
-                send,
-                generation,
-                ..
-            } => Some((*id, *send, *generation)),
-            _ => None,
-        })
-        .collect()
-}
-
-fn log_in(
-    m: &mut weapp_login::Machine,
-    attempt: u64,
-    token: &str,
-    now: u64,
-) -> Vec<weapp_login::Command> {
-    m.handle(
-        Input::WxLoginOk {
-            attempt,
-            code: format!("c{attempt}"),
-        },
-        now,
-    );
-    drain(m);
-    let answer = LoginAnswer {
-        status: 200,
-        token: Some(token.into()),
-        expires_in_s: None,
-    };
-    m.handle(Input::LoginAnswered { attempt, answer }, now);
-    drain(m)
-}
-
-fn respond(
-    m: &mut weapp_login::Machine,
-    (id, send): (u64, u64),
-    status: u16,
-    now: u64,
-) -> Vec<weapp_login::Command> {
-    let r = Input::Response {
-        id,
-        send,
-        status,
-        host_verdict: false,
-    };
-    m.handle(r, now);
-    drain(m)
 }
 
 #[test]
