@@ -67,6 +67,12 @@ pub struct Config {
     pub recheck_after_hidden_ms: u64,
     /// Seed of the backoff jitter (the host passes a random one).
     pub seed: u64,
+    /// Whether the host takes leases of wx.request slots ([`Command::Lease`](crate::Command::Lease)):
+    /// in the steady state (a verified, fresh login state, nothing waiting) it then
+    /// sends and settles requests itself, without an input per request. False (the
+    /// default): a host that does not know leases never gets one. The wasm adapter
+    /// turns it on.
+    pub lease: bool,
 }
 
 impl Config {
@@ -120,6 +126,7 @@ impl Config {
             login_backoff_max_ms: 60_000,
             seed: 0,
             recheck_after_hidden_ms: 300_000,
+            lease: false,
         })
     }
 

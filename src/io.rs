@@ -184,6 +184,32 @@ pub enum Input {
         /// Whether any network is reported.
         online: bool,
     },
+    /// The host gives request slots of leases back ([`Command::Lease`]): the unused
+    /// slots of lease `lease` when it ends it (on its own, e.g. past `until_ms`, or in
+    /// answer to [`Command::Revoke`]), or, after it ended, the slot of one of its sends
+    /// that was answered with no need of the machine. The lease is over from here on.
+    Release {
+        /// The lease's number.
+        lease: u64,
+        /// Slots given back (more than the host holds count as all it holds).
+        slots: u32,
+    },
+    /// A send the host made under a lease needs the machine after all: it failed, met
+    /// an auth failure, was not answered by its deadline, or its waiter was aborted. It
+    /// becomes waiter `id`, in flight as send `0` in the lease slot it holds (the next
+    /// input gives its answer, if any); from here it is any request's equal (renewal,
+    /// replay, retry limit, deadline). The lease itself goes on.
+    AdoptLeased {
+        /// New id, above every earlier one.
+        id: WaiterId,
+        /// The generation whose token it carried (`None`: sent without one).
+        generation: Option<u64>,
+        /// Its `timeout` option in ms (for the timeout's errMsg).
+        timeout_ms: u64,
+        /// When the machine gives up on its answer (ms since the epoch): the send's
+        /// time plus `timeout_ms` plus [`Config::request_timeout_margin_ms`](crate::Config::request_timeout_margin_ms).
+        deadline_ms: u64,
+    },
     /// The app went to the background (`wx.onAppHide`).
     AppHidden,
     /// The app came back to the foreground (`wx.onAppShow`).
@@ -291,6 +317,36 @@ pub enum Command {
     },
     /// Remove the persisted login state.
     ClearStorage,
+    /// Lease `lease` ([`Config::lease`](crate::Config::lease)): `slots` more
+    /// wx.request slots (on top of those it holds, for a lease already granted) that the
+    /// host fills itself, without an [`Input::Request`], until `until_ms`, with the
+    /// token of `generation` where a request wants it (its URL trusted, `auth` true) or
+    /// without one. Granted only while the login state is verified and fresh and
+    /// nothing waits. Of each leased send's answers, the host settles a success (any
+    /// answer that is no auth failure, or any for a tokenless one) itself and reuses the
+    /// slot; anything else goes to [`Input::AdoptLeased`], and so does a send with no
+    /// answer by its deadline: its time + `timeout` + `margin_ms`. The lease ends with
+    /// [`Command::Revoke`] or when the host gives it up ([`Input::Release`]).
+    Lease {
+        /// The lease's number (increasing).
+        lease: u64,
+        /// The session generation whose token leased sends carry.
+        generation: u64,
+        /// Slots added.
+        slots: u32,
+        /// When the token is due for renewal: no leased send from then (ms since the
+        /// epoch; `None`: no expiry).
+        until_ms: Option<u64>,
+        /// [`Config::request_timeout_margin_ms`](crate::Config::request_timeout_margin_ms).
+        margin_ms: u64,
+    },
+    /// Lease `lease` is over (the login state changed, or requests wait for a slot):
+    /// send nothing more under it, give its unused slots back with [`Input::Release`]
+    /// and hand waiting requests over as [`Input::Request`]s.
+    Revoke {
+        /// The lease's number.
+        lease: u64,
+    },
     /// Tell `onEvent` listeners. Never carries the token.
     Event(Event),
 }

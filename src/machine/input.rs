@@ -56,6 +56,13 @@ impl Machine {
                 host_verdict,
             } => self.on_response(id, send, status, host_verdict),
             Input::RequestFailed { id, send, err_msg } => self.on_request_failed(id, send, err_msg),
+            Input::Release { lease, slots } => self.on_release(lease, slots),
+            Input::AdoptLeased {
+                id,
+                generation,
+                timeout_ms,
+                deadline_ms,
+            } => self.on_adopt_leased(id, generation, timeout_ms, deadline_ms),
         }
     }
 
@@ -243,7 +250,7 @@ impl Machine {
 
     /// Registers a new waiter; `false` (and the id rejected) for an id that is not above
     /// every earlier one.
-    fn add_waiter(&mut self, id: WaiterId, kind: Kind, relogins: u32) -> bool {
+    pub(super) fn add_waiter(&mut self, id: WaiterId, kind: Kind, relogins: u32) -> bool {
         let w = Waiter {
             kind,
             state: State::Waiting,

@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use core::cmp::Reverse;
 
 mod input;
+mod lease;
 mod login;
 mod pump;
 mod settle;
@@ -141,6 +142,12 @@ pub struct Machine {
     /// Answer deadlines of sends `(deadline, id, send)`; entries of answered sends are
     /// dropped lazily from the top.
     deadlines: BinaryHeap<Reverse<(u64, WaiterId, u64)>>,
+    /// The lease the host holds, `(number, generation)` ([`Command::Lease`]).
+    lease: Option<(u64, u64)>,
+    leases: u64,
+    /// wx.request slots the host holds under leases (the current one's, and those of
+    /// ended leases whose sends are still out): counted in `in_flight`.
+    leased: usize,
     out: VecDeque<Command>,
 }
 
@@ -182,6 +189,9 @@ impl Machine {
             in_flight: [0; 3],
             sends: 0,
             deadlines: BinaryHeap::new(),
+            lease: None,
+            leases: 0,
+            leased: 0,
             out: VecDeque::new(),
         };
         let margin = m.config.renew_margin_ms;
@@ -288,5 +298,8 @@ impl Machine {
         f(self);
         self.pump(now);
         self.prune();
+        if self.config.lease {
+            self.lease(now);
+        }
     }
 }
