@@ -7,7 +7,7 @@
 
 use wasm_bindgen::prelude::*;
 
-/// `cmd` operations (arguments `a`, `b`, `c`, `d`; unused ones are 0).
+/// `cmd` operations (arguments `a`, `b`, `c`, `d`, `e`; unused ones are 0).
 pub mod op {
     /// Call `wx.login` for attempt `a`; answers come back as `put(WX_LOGIN_FAILED)` /
     /// `text(WX_LOGIN_OK)`.
@@ -37,6 +37,14 @@ pub mod op {
     pub const REJECT: u8 = 10;
     /// `text`: event `s` for `onEvent` (`t`: its `code`, for `login:failure`).
     pub const EMIT: u8 = 11;
+    /// Lease `a`: `c` more wx.request slots the host fills itself, with the token of
+    /// generation `b` where a request wants it, until `d` (ms since the epoch; < 0: no
+    /// end); a leased send's deadline is its time + `timeout` + `e` ms. Answered with
+    /// `put(RELEASE)` and `put(ADOPT_LEASED)` (see `crate::Command::Lease`).
+    pub const LEASE: u8 = 12;
+    /// Lease `a` is over: give its unused slots back (`put(RELEASE)`), hand waiting
+    /// requests to the Core.
+    pub const REVOKE: u8 = 13;
 }
 
 #[wasm_bindgen]
@@ -46,7 +54,7 @@ extern "C" {
 
     /// A command with numbers only (see [`op`]).
     #[wasm_bindgen(method)]
-    pub fn cmd(this: &Host, op: u8, a: f64, b: f64, c: f64, d: f64);
+    pub fn cmd(this: &Host, op: u8, a: f64, b: f64, c: f64, d: f64, e: f64);
 
     /// A command that carries strings (see [`op`]).
     #[wasm_bindgen(method)]

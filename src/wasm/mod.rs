@@ -122,6 +122,7 @@ fn config(
     c.network_wait_ms = int(numbers, 7, "networkWaitMs", MAX_MS)?;
     c.await_check_session = int(numbers, 8, "awaitCheckSession", 1.0)? == 1;
     c.seed = int(numbers, 9, "seed", 4_294_967_295.0)?;
+    c.lease = true; // the shim takes leases (js-shim/manager.js)
     Ok(c)
 }
 
@@ -208,6 +209,16 @@ impl Core {
             input::NETWORK => m.on_network(a != 0.0),
             input::APP_HIDE => m.on_app_hidden(t),
             input::APP_SHOW => m.on_app_shown(t),
+            input::RELEASE => m.on_release(whole(a), small(b)),
+            input::ADOPT_LEASED => {
+                let generation = whole(b);
+                m.on_adopt_leased(
+                    whole(a),
+                    (generation > 0).then_some(generation),
+                    whole(c),
+                    whole(d),
+                )
+            }
             // The timer fired (an unknown op does the same): only the clock moves.
             _ => {}
         })
@@ -285,6 +296,13 @@ pub mod input {
     pub const APP_SHOW: u8 = 11;
     /// The timer for the last deadline fired.
     pub const WAKE: u8 = 12;
+    /// Lease `a` ([`super::op::LEASE`]): `b` slots given back (its unused ones when the
+    /// host ends it, or one of an ended lease's answered sends).
+    pub const RELEASE: u8 = 13;
+    /// A leased send needs the Core: it becomes waiter `a`, in flight as send 0 with the
+    /// token of generation `b` (0: none), its `timeout` `c` (ms) and deadline `d` (ms
+    /// since the epoch). Its answer follows as `RESPONSE`/`REQUEST_FAILED` of send 0.
+    pub const ADOPT_LEASED: u8 = 14;
     /// `text`: wx.login of attempt `a` gave code `s` (empty: no code, a failure).
     pub const WX_LOGIN_OK: u8 = 0;
     /// `text`: wx.login of attempt `a` failed with errMsg `s`.
@@ -318,11 +336,26 @@ impl Core {
     fn perform(&self, cmd: Command) {
         let h = &self.host;
         let num = |o: u8, a: u64, b: u64, c: u64, d: u64| {
-            h.cmd(o, a as f64, b as f64, c as f64, d as f64)
+            h.cmd(o, a as f64, b as f64, c as f64, d as f64, 0.0)
         };
         match cmd {
             Command::WxLogin { attempt } => num(op::WX_LOGIN, attempt, 0, 0, 0),
             Command::CheckSession { check } => num(op::CHECK_SESSION, check, 0, 0, 0),
+            Command::Lease {
+                lease,
+                generation,
+                slots,
+                until_ms,
+                margin_ms,
+            } => h.cmd(
+                op::LEASE,
+                lease as f64,
+                generation as f64,
+                slots.into(),
+                until_ms.map_or(-1.0, |t| t as f64),
+                margin_ms as f64,
+            ),
+            Command::Revoke { lease } => num(op::REVOKE, lease, 0, 0, 0),
             Command::Send {
                 id,
                 send,
