@@ -13,7 +13,7 @@ export function makeHost() {
   const log = [];
   return {
     log,
-    cmd: (op, a, b, c, d) => { log.push([op, a, b, c, d]); },
+    cmd: (op, a, b, c, d, e) => { log.push(op === 12 ? [op, a, b, c, d, e] : [op, a, b, c, d]); },
     text: (op, a, b, s, t, u) => { log.push([op, a, b, s, t === undefined ? null : t, u === undefined ? null : u]); },
   };
 }
@@ -113,8 +113,58 @@ fn concurrent_requests_share_one_login_and_cross_as_numbers() {
             "request {id} sent as send {id} with generation 1: {log}"
         );
     }
+    // Renewal time: the expiry less renewMarginMs (60 s).
+    let until = NOW + 9.0 + 7_200_000.0 - 60_000.0;
+    assert!(
+        log.ends_with(&format!("[{},1,1,7,{until},5000]]", op::LEASE)),
+        "the 7 free slots leased to the host for generation 1: {log}"
+    );
     c.put(NOW + 20.0, input::RESPONSE, 2.0, 2.0, 200.0, 0.0, 0.0);
-    assert_eq!(take(&host), format!("[[{},2,0,0,0]]", op::RESOLVE));
+    assert_eq!(
+        take(&host),
+        format!("[[{},2,0,0,0],[{},1,1,1,{until},5000]]", op::RESOLVE, op::LEASE),
+        "resolved, and its slot joins the lease"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_leased_401_is_adopted_renews_and_the_lease_comes_back_after_the_release() {
+    let host = make_host();
+    let c = core(&host);
+    c.put(NOW, input::LOGIN, 1.0, 0.0, 0.0, 0.0, 0.0);
+    c.text(NOW, input::WX_LOGIN_OK, 1.0, 0.0, "c".into());
+    c.login_answered(NOW, 1.0, 200.0, Some("t1".into()), None);
+    let log = take(&host);
+    assert!(
+        log.ends_with(&format!("[{},1,1,10,-1,5000]]", op::LEASE)),
+        "every slot leased, no end: {log}"
+    );
+    // The host sent 2 under the lease; one met a 401: it becomes waiter 2, send 0.
+    c.put(NOW + 5.0, input::ADOPT_LEASED, 2.0, 1.0, 60000.0, NOW + 65000.0, 0.0);
+    c.put(NOW + 6.0, input::RESPONSE, 2.0, 0.0, 401.0, 0.0, 0.0);
+    let log = take(&host);
+    assert!(log.contains(&format!("[{},1,0,0,0]", op::REVOKE)), "{log}");
+    assert!(log.contains(&format!("[{},2,0,0,0]", op::WX_LOGIN)), "{log}");
+    // The host gives back its 8 unused slots; the other leased send is still out.
+    c.put(NOW + 7.0, input::RELEASE, 1.0, 8.0, 0.0, 0.0, 0.0);
+    c.text(NOW + 8.0, input::WX_LOGIN_OK, 2.0, 0.0, "c2".into());
+    c.login_answered(NOW + 9.0, 2.0, 200.0, Some("t2".into()), None);
+    let log = take(&host);
+    assert!(
+        log.contains(&format!("[{},2,1,2,0]", op::SEND)),
+        "replayed with generation 2: {log}"
+    );
+    assert!(
+        !log.contains(&format!("[{},", op::LEASE)),
+        "no new lease while a slot of the old one is out: {log}"
+    );
+    c.put(NOW + 10.0, input::RESPONSE, 2.0, 1.0, 200.0, 0.0, 0.0);
+    c.put(NOW + 11.0, input::RELEASE, 1.0, 1.0, 0.0, 0.0, 0.0);
+    let log = take(&host);
+    assert!(
+        log.ends_with(&format!("[{},2,2,10,-1,5000]]", op::LEASE)),
+        "lease 2, for generation 2, once every slot is back: {log}"
+    );
 }
 
 #[wasm_bindgen_test]
