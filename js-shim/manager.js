@@ -203,24 +203,32 @@ function createManager(o, loading) {
     }
     idleAt = -1;
     timerAt = deadline;
+    armedAt = deadline;
+    timer = retime(timer, deadline, onTimer);
+  }
+
+  function onTimer() {
+    timer = null;
+    timerAt = -1;
+    idleAt = -1;
+    feed(wake);
+  }
+
+  /**
+   * Clears timer `old` and returns a new one that calls `fn` at `at` (ms since the
+   * epoch; none for `at` < 0), or null where the clock throws.
+   */
+  function retime(old, at, fn) {
     try {
-      if (timer !== null) clock.clearTimeout(timer);
+      if (old !== null) clock.clearTimeout(old);
     } catch (e) {
       // A clock whose clearTimeout throws: the stale wake is harmless.
     }
-    timer = null;
-    if (deadline < 0) return;
-    const delay = Math.min(Math.max(deadline - now(), 0), MAX_MS);
-    armedAt = deadline;
+    if (at < 0) return null;
     try {
-      timer = clock.setTimeout(() => {
-        timer = null;
-        timerAt = -1;
-        idleAt = -1;
-        feed(wake);
-      }, delay);
+      return clock.setTimeout(fn, Math.min(Math.max(at - now(), 0), MAX_MS));
     } catch (e) {
-      timer = null;
+      return null;
     }
   }
 
@@ -777,20 +785,9 @@ function createManager(o, loading) {
    * it never keeps a process alive on its own.
    */
   function armLease(d) {
-    leaseAt = d;
-    try {
-      if (leaseTimer !== null) clock.clearTimeout(leaseTimer);
-    } catch (e) {
-      // A stale wake is harmless.
-    }
-    leaseTimer = null;
-    try {
-      leaseTimer = clock.setTimeout(leaseWake, Math.min(Math.max(d - now(), 0), MAX_MS));
-      if (clock.idle === true) idle(leaseTimer, true);
-    } catch (e) {
-      leaseTimer = null;
-      leaseAt = -1;
-    }
+    leaseTimer = retime(leaseTimer, d, leaseWake);
+    leaseAt = leaseTimer === null ? -1 : d;
+    if (clock.idle === true) idle(leaseTimer, true);
   }
 
   /** Leased sends past their deadline go to the Core, which rejects them (REQUEST_FAILED). */
