@@ -252,16 +252,20 @@ fn origin_verdicts() {
 }
 
 #[wasm_bindgen_test]
-fn bad_options_throw_a_message_naming_them() {
+fn a_refused_url_throws_a_message_naming_it_and_numbers_out_of_range_are_clamped() {
     let host = make_host();
-    let mut numbers = NUMBERS;
-    numbers[1] = 4_294_967_296.0; // loginTimeoutMs beyond what setTimeout honours
-    let err = try_core(&host, "https://a.com/user/login", None, &numbers, None)
-        .err()
-        .expect("refused");
-    assert!(err.contains("loginTimeoutMs"), "{err}");
     let err = try_core(&host, "ftp://a.com/login", None, &NUMBERS, None)
         .err()
         .expect("refused");
     assert!(err.contains("loginUrl"), "{err}");
+    let err = try_core(&host, "https://a.com\\@b.com/login", None, &NUMBERS, None)
+        .err()
+        .expect("refused: read as two origins");
+    assert!(err.contains("loginUrl"), "{err}");
+    // The shim validates numbers (INVALID_OPTIONS, synchronously); the Core only bounds
+    // them: loginTimeoutMs beyond what setTimeout honours is 2^31 - 1 ms.
+    let mut numbers = NUMBERS;
+    numbers[1] = 4_294_967_296.0;
+    let c = try_core(&host, "https://a.com/user/login", None, &numbers, None).expect("clamped");
+    assert_eq!(request(&c, 1.0), NOW + 2_147_483_647.0, "the login deadline");
 }

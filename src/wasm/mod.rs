@@ -72,12 +72,11 @@ fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
     Some((s.get(..at)?, s.get(at + 1..)?))
 }
 
-/// An integer option from 0 to `max`, or the `INVALID_OPTIONS` text naming it.
-fn int(numbers: &[f64], i: usize, name: &str, max: f64) -> Result<u64, String> {
-    match numbers.get(i) {
-        Some(&v) if (0.0..=max).contains(&v) && v == (v as u64) as f64 => Ok(v as u64),
-        _ => Err(String::from(name) + " must be an integer from 0 to 2147483647"),
-    }
+/// Numeric option `i`, a whole number clamped to 0..=`max` (0 when missing). The shim
+/// has validated every option already (js-shim/options.js throws INVALID_OPTIONS
+/// naming it, synchronously); here a bad number can only bound, never trap.
+fn int(numbers: &[f64], i: usize, max: f64) -> u64 {
+    whole(numbers.get(i).map_or(0.0, |&v| v.min(max)))
 }
 
 fn config(
@@ -107,21 +106,21 @@ fn config(
     .map_err(invalid)?;
     c.auth_fail_status_codes.clear();
     for &s in status_codes {
-        if !((100.0..=599.0).contains(&s) && s == (s as u16) as f64) {
-            return Err(String::from("authFailStatusCodes must be HTTP statuses"));
+        let s = status(s); // the shim checked they are HTTP statuses; never 0 (no status)
+        if s != 0 {
+            c.auth_fail_status_codes.push(s);
         }
-        c.auth_fail_status_codes.push(s as u16);
     }
-    c.retry_limit = int(numbers, 0, "retryLimit", 100.0)? as u32;
-    c.login_timeout_ms = int(numbers, 1, "loginTimeoutMs", MAX_MS)?.max(1);
-    c.renew_margin_ms = int(numbers, 2, "renewMarginMs", MAX_MS)?;
-    c.login_backoff_ms = int(numbers, 3, "loginBackoffMs", MAX_MS)?;
-    c.login_backoff_max_ms = int(numbers, 4, "loginBackoffMaxMs", MAX_MS)?;
-    c.recheck_after_hidden_ms = int(numbers, 5, "recheckAfterHiddenMs", MAX_MS)?;
-    c.check_session_timeout_ms = int(numbers, 6, "checkSessionTimeoutMs", MAX_MS)?.max(1);
-    c.network_wait_ms = int(numbers, 7, "networkWaitMs", MAX_MS)?;
-    c.await_check_session = int(numbers, 8, "awaitCheckSession", 1.0)? == 1;
-    c.seed = int(numbers, 9, "seed", 4_294_967_295.0)?;
+    c.retry_limit = int(numbers, 0, 100.0) as u32;
+    c.login_timeout_ms = int(numbers, 1, MAX_MS).max(1);
+    c.renew_margin_ms = int(numbers, 2, MAX_MS);
+    c.login_backoff_ms = int(numbers, 3, MAX_MS);
+    c.login_backoff_max_ms = int(numbers, 4, MAX_MS);
+    c.recheck_after_hidden_ms = int(numbers, 5, MAX_MS);
+    c.check_session_timeout_ms = int(numbers, 6, MAX_MS).max(1);
+    c.network_wait_ms = int(numbers, 7, MAX_MS);
+    c.await_check_session = int(numbers, 8, 1.0) == 1;
+    c.seed = int(numbers, 9, 4_294_967_295.0);
     c.lease = true; // the shim takes leases (js-shim/manager.js)
     Ok(c)
 }
@@ -136,11 +135,14 @@ impl Core {
     /// - `status_codes`: `authFailStatusCodes`;
     /// - `numbers`: `[retryLimit, loginTimeoutMs, renewMarginMs, loginBackoffMs,
     ///   loginBackoffMaxMs, recheckAfterHiddenMs, checkSessionTimeoutMs, networkWaitMs,
-    ///   awaitCheckSession (0/1), seed]`, every ms value at most 2^31 - 1;
+    ///   awaitCheckSession (0/1), seed]`, every ms value at most 2^31 - 1 (the shim has
+    ///   validated them; out of range, they are clamped);
     /// - `stored_token`, `stored_expires_at`: the persisted session (`expiresAt` in ms
     ///   since the epoch, < 0 or NaN for none), restored as session generation 1.
     ///
-    /// Throws the `INVALID_OPTIONS` message (a string) for a bad option.
+    /// Throws the `INVALID_OPTIONS` message (a string) for a URL the core refuses
+    /// (`loginUrl`, `baseUrl`, a trusted origin: not an absolute http(s) URL, or one two
+    /// standard parsers read differently).
     #[wasm_bindgen(constructor)]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
