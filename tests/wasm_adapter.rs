@@ -122,7 +122,11 @@ fn concurrent_requests_share_one_login_and_cross_as_numbers() {
     c.put(NOW + 20.0, input::RESPONSE, 2.0, 2.0, 200.0, 0.0, 0.0);
     assert_eq!(
         take(&host),
-        format!("[[{},2,0,0,0],[{},1,1,1,{until},5000]]", op::RESOLVE, op::LEASE),
+        format!(
+            "[[{},2,0,0,0],[{},1,1,1,{until},5000]]",
+            op::RESOLVE,
+            op::LEASE
+        ),
         "resolved, and its slot joins the lease"
     );
 }
@@ -140,11 +144,22 @@ fn a_leased_401_is_adopted_renews_and_the_lease_comes_back_after_the_release() {
         "every slot leased, no end: {log}"
     );
     // The host sent 2 under the lease; one met a 401: it becomes waiter 2, send 0.
-    c.put(NOW + 5.0, input::ADOPT_LEASED, 2.0, 1.0, 60000.0, NOW + 65000.0, 0.0);
+    c.put(
+        NOW + 5.0,
+        input::ADOPT_LEASED,
+        2.0,
+        1.0,
+        60000.0,
+        NOW + 65000.0,
+        0.0,
+    );
     c.put(NOW + 6.0, input::RESPONSE, 2.0, 0.0, 401.0, 0.0, 0.0);
     let log = take(&host);
     assert!(log.contains(&format!("[{},1,0,0,0]", op::REVOKE)), "{log}");
-    assert!(log.contains(&format!("[{},2,0,0,0]", op::WX_LOGIN)), "{log}");
+    assert!(
+        log.contains(&format!("[{},2,0,0,0]", op::WX_LOGIN)),
+        "{log}"
+    );
     // The host gives back its 8 unused slots; the other leased send is still out.
     c.put(NOW + 7.0, input::RELEASE, 1.0, 8.0, 0.0, 0.0, 0.0);
     c.text(NOW + 8.0, input::WX_LOGIN_OK, 2.0, 0.0, "c2".into());
@@ -267,5 +282,9 @@ fn a_refused_url_throws_a_message_naming_it_and_numbers_out_of_range_are_clamped
     let mut numbers = NUMBERS;
     numbers[1] = 4_294_967_296.0;
     let c = try_core(&host, "https://a.com/user/login", None, &numbers, None).expect("clamped");
-    assert_eq!(request(&c, 1.0), NOW + 2_147_483_647.0, "the login deadline");
+    assert_eq!(
+        request(&c, 1.0),
+        NOW + 2_147_483_647.0,
+        "the login deadline"
+    );
 }
