@@ -17,6 +17,7 @@ const { LoginError } = require('./errors');
 const { coreNumbers, MAX_MS } = require('./options');
 const { resolveUrl, verdictCache, earlyTrust, AMBIGUOUS } = require('./url');
 const { get, atPath, errMsgOf, plainResult, statusOf, quiet, callback, noop } = require('./values');
+const { createLease } = require('./lease');
 
 /** Channels of the Core: each has its own 10-in-flight pool (WECHAT-API.md). */
 const REQUEST = 0;
@@ -44,8 +45,7 @@ const NETWORK = 9;
 const HIDE = 10;
 const SHOW = 11;
 const WAKE = 12;
-const RELEASE = 13;
-const ADOPT_LEASED = 14;
+// 13 and 14 (RELEASE, ADOPT_LEASED) are the lease's (js-shim/lease.js).
 const CODE = 0;
 const LOGIN_FAILED = 1;
 const POST_FAILED = 2;
@@ -90,15 +90,15 @@ function Waiter(id, kind, opts) {
   this.aborted = false;
   this.ticket = undefined;
   this.relogins = 0;
-  /** The lease whose slot its send holds (0: none; see `sendLeased`). */
+  /** The lease whose slot its send holds (0: none; js-shim/lease.js). */
   this.lease = 0;
   /** The generation of the token a leased send carries (0: none). */
   this.leaseGen = 0;
   /** A leased send's deadline (ms since the epoch). */
   this.deadline = 0;
-  /** Its index in `outs` while leased. */
+  /** Its index among the lease's sends on the wire. */
   this.slot = -1;
-  /** Waiting in `leaseQ` for a leased slot. */
+  /** Waiting in the lease's queue for a slot. */
   this.queued = false;
 }
 
@@ -138,22 +138,6 @@ function createManager(o, loading) {
   };
   let lastNow = 0;
   let earlyInFlight = 0;
-  // The lease (src/machine/lease.rs): while the login state is verified and nothing
-  // waits, the Core lends wx.request slots and requests go out and settle here, with no
-  // call into the wasm; a send that needs the Core (failure, auth failure, deadline,
-  // abort) is adopted by it. Requests that find every leased slot taken wait in `leaseQ`.
-  let leased = false;
-  let leaseNo = 0;
-  let leaseGen = 0;
-  let leaseFree = 0;
-  let leaseUntil = 0;
-  let leaseMargin = 0;
-  const outs = []; // leased sends on the wire (null where one was)
-  const holes = []; // free indices of `outs`
-  const leaseQ = [];
-  let leaseHead = 0;
-  let leaseTimer = null;
-  let leaseAt = -1; // when leaseTimer fires (-1: not armed)
   const authCodes = new Set(o.authFailCodes.map(String));
   const wanted = o.tokenHeader.toLowerCase();
   const base = o.baseUrl === undefined ? undefined : o.baseUrl.replace(/\/+$/, '');
@@ -273,19 +257,7 @@ function createManager(o, loading) {
       : new LoginError('INTERNAL', 'weapp-login stopped: ' + errMsgOf(err, 'the wasm core trapped'));
     const all = Array.from(waiters.values());
     waiters.clear();
-    leased = false;
-    for (const w of outs) {
-      if (w) {
-        unslot(w);
-        all.push(w);
-      }
-    }
-    for (; leaseHead < leaseQ.length; leaseHead++) {
-      const w = leaseQ[leaseHead];
-      if (w !== undefined && w.queued) all.push(w);
-    }
-    leaseQ.length = 0;
-    leaseHead = 0;
+    if (lease !== null) all.push(...lease.drop());
     for (const w of all) settle(w, false, dead);
   }
 
@@ -431,23 +403,11 @@ function createManager(o, loading) {
       emit(type, code == null ? undefined : { code: code });
     },
     lease(n, gen, slots, until, margin) {
-      if (leased && n === leaseNo) {
-        leaseFree += slots; // the lease grows
-      } else if (n > leaseNo) {
-        leased = true;
-        leaseNo = n;
-        leaseGen = gen;
-        leaseFree = slots;
-        leaseUntil = until < 0 ? Infinity : until;
-        leaseMargin = margin;
-      } else {
-        feed(put, RELEASE, n, slots); // for a lease this side ended already
-        return;
-      }
-      pumpLease();
+      if (lease === null) lease = createLease(lent());
+      lease.grant(n, gen, slots, until, margin);
     },
     revoke(n) {
-      if (leased && n === leaseNo) endLease();
+      if (lease !== null) lease.revoke(n);
     },
   };
   // The two methods the Core calls (src/wasm/host.rs `op`): numbers only, or with strings.
@@ -615,7 +575,7 @@ function createManager(o, loading) {
   function failed(w, send, errMsg) {
     if (w.lease !== 0) {
       if (w.send !== 0) return;
-      adoptLeased(w);
+      lease.adopt(w);
     } else if (waiters.get(w.id) !== w) {
       return;
     }
@@ -635,7 +595,7 @@ function createManager(o, loading) {
 
   function answered(w, send, raw) {
     if (w.lease !== 0) {
-      if (w.send === 0) leasedAnswer(w, raw);
+      if (w.send === 0) lease.answer(w, raw);
       return;
     }
     const id = w.id;
@@ -665,144 +625,15 @@ function createManager(o, loading) {
     else waiters.set(w.id, w);
   }
 
-  /** Sends `w` in a leased slot at `t` (ms), with the lease's token if it wants one. */
-  function sendLeased(w, t) {
-    leaseFree--;
-    const gen = toCore(w) ? leaseGen : 0;
-    w.lease = leaseNo;
-    w.leaseGen = gen;
-    const d = t + w.timeout + leaseMargin;
-    w.deadline = d;
-    const i = holes.length > 0 ? holes.pop() : outs.length;
-    outs[i] = w;
-    w.slot = i;
-    if (leaseAt < 0 || d < leaseAt) armLease(d);
-    transmit(w, 0, gen === 0 ? null : tokenOf(gen), REQUEST);
-  }
-
-  /** `w`'s send leaves the lease's books (answered, or adopted by the Core). */
-  function unslot(w) {
-    outs[w.slot] = null;
-    holes.push(w.slot);
-    w.slot = -1;
-    w.lease = 0;
-  }
-
-  /** A leased send's answer: settled here unless it is an auth failure of a token. */
-  function leasedAnswer(w, raw) {
-    const r = plainResult(raw);
-    if (w.leaseGen !== 0) {
-      const status = statusOf(r);
-      const verdict = verdictOn(r);
-      if (verdict || o.authFailStatusCodes.indexOf(status) >= 0) {
-        w.last = r;
-        adoptLeased(w);
-        if (current(w, 0)) feed(put, RESPONSE, w.id, 0, status, verdict ? 1 : 0);
-        return;
-      }
-    }
-    w.send = -2;
-    const n = w.lease;
-    unslot(w);
-    w.last = r;
-    settle(w, true, r);
-    if (leased && n === leaseNo) {
-      leaseFree++;
-      if (leaseHead < leaseQ.length) pumpLease();
-    } else {
-      feed(put, RELEASE, n, 1); // its lease ended meanwhile: the slot goes back
-    }
-  }
-
-  /**
-   * The Core takes over leased send `w` (failed, auth failure, past its deadline,
-   * aborted): it becomes a waiter of the Core in flight as send 0 in the slot it holds.
-   */
-  function adoptLeased(w) {
-    const gen = w.leaseGen;
-    unslot(w);
-    enter(w);
-    feed(put, ADOPT_LEASED, w.id, gen, w.timeout, w.deadline);
-  }
-
-  /** Sends waiting requests into free leased slots, or ends a lease past its time. */
-  function pumpLease() {
-    while (leaseFree > 0 && leaseHead < leaseQ.length) {
-      const t = now();
-      if (t >= leaseUntil) {
-        endLease();
-        return;
-      }
-      const w = leaseQ[leaseHead];
-      leaseQ[leaseHead++] = undefined;
-      if (w.queued) {
-        w.queued = false;
-        sendLeased(w, t);
-      }
-    }
-    if (leaseHead === leaseQ.length && leaseHead > 0) {
-      leaseQ.length = 0;
-      leaseHead = 0;
-    }
-  }
-
-  /**
-   * The requests that wait for a leased slot go to the Core, in order (they wait there
-   * for a slot as they did here). `direct`: called inside a step (a logout, which they
-   * must reach the Core before).
-   */
-  function handOver(direct) {
-    if (leaseHead === leaseQ.length) return;
-    // Taken out first: a submit can end the lease, which hands over again (re-entered).
-    const ws = leaseQ.slice(leaseHead);
-    leaseQ.length = 0;
-    leaseHead = 0;
-    for (const w of ws) {
-      if (!w.queued) continue;
-      w.queued = false;
-      enter(w);
-      if (direct) submit(w);
-      else feed(submit, w);
-    }
-  }
-
-  /**
-   * This side ends the lease (revoked, or past its time): waiting requests go to the
-   * Core, then the unused slots go back (none are unused while requests wait).
-   */
-  function endLease() {
-    if (!leased) return;
-    leased = false;
-    handOver(false);
-    const free = leaseFree;
-    leaseFree = 0;
-    feed(put, RELEASE, leaseNo, free);
-  }
-
-  /**
-   * One timer for the deadlines of leased sends, armed for the earliest known one; a
-   * send answered since only makes it fire early. Unref'd where the host allows (Node):
-   * it never keeps a process alive on its own.
-   */
-  function armLease(d) {
-    leaseTimer = retime(leaseTimer, d, leaseWake);
-    leaseAt = leaseTimer === null ? -1 : d;
-    if (clock.idle === true) idle(leaseTimer, true);
-  }
-
-  /** Leased sends past their deadline go to the Core, which rejects them (REQUEST_FAILED). */
-  function leaseWake() {
-    leaseTimer = null;
-    leaseAt = -1;
-    const t = now();
-    let next = -1;
-    for (let i = 0; i < outs.length; i++) {
-      const w = outs[i];
-      if (!w) continue;
-      if (w.deadline <= t) adoptLeased(w);
-      else if (next < 0 || w.deadline < next) next = w.deadline;
-    }
-    if (next >= 0) armLease(next);
+  /** The lease (js-shim/lease.js), made at the Core's first Command::Lease. */
+  let lease = null;
+  /** What the lease uses of the manager (see createLease). */
+  function lent() {
+    return {
+      feed, put, enter, submit, transmit, current, settle, now, toCore, tokenOf, verdictOn, retime,
+      statusCodes: o.authFailStatusCodes,
+      idle: (t) => clock.idle === true && idle(t, true),
+    };
   }
 
   /** The host's part of the auth-failure verdict: the body code, or `isAuthFailure`. */
@@ -855,13 +686,7 @@ function createManager(o, loading) {
     const p = w.promise;
     p.abort = () => { // a no-op once settled (or after a trap)
       w.aborted = true;
-      if (w.lease !== 0) {
-        adoptLeased(w); // on the wire in a leased slot: the Core takes it over, then aborts it
-      } else if (w.queued) {
-        w.queued = false;
-        enter(w);
-        feed(submit, w);
-      }
+      if (lease !== null) lease.abort(w); // one the lease holds goes to the Core first
       feed(abortWaiter, w);
     };
     if (dead) return p;
@@ -875,19 +700,7 @@ function createManager(o, loading) {
     w.path = url;
     w.url = w.relative ? base + url : resolveUrl(url, o.baseUrl);
     w.timeout = timeout === undefined ? DEFAULT_TIMEOUT_MS : timeout;
-    if (leased && channel === REQUEST) {
-      if (leaseFree === 0 || leaseHead < leaseQ.length) {
-        w.queued = true; // for the next leased slot, in order
-        leaseQ.push(w);
-        return p;
-      }
-      const t = now();
-      if (t < leaseUntil) {
-        sendLeased(w, t);
-        return p;
-      }
-      endLease(); // the token is due for renewal: the Core decides from here
-    }
+    if (lease !== null && channel === REQUEST && lease.take(w)) return p; // sent or queued under the lease
     enter(w);
     if (core === null && channel === REQUEST && w.auth && earlyToken !== null && earlyInFlight < 10
         && early(w.url)) {
@@ -925,7 +738,7 @@ function createManager(o, loading) {
 
   function logout(resolve) {
     const had = token;
-    handOver(true); // requests waiting for a leased slot were made before the logout
+    if (lease !== null) lease.handOver(true); // requests waiting for a leased slot came before the logout
     const deadline = put(LOGOUT);
     token = null;
     tokenGen = 0;

@@ -1,0 +1,261 @@
+'use strict';
+/**
+ * The shim's side of the Core's lease (src/machine/lease.rs, `Command::Lease`).
+ *
+ * While the login state is verified and fresh and nothing waits, the Core lends its free
+ * wx.request slots. Requests then go out and settle here, with no call into the wasm: a
+ * success (any answer that is no auth failure, or any answer to a tokenless request)
+ * resolves at once and its slot serves the next request. A send that needs the Core
+ * (wx `fail`, an auth failure, no answer by its deadline, `abort()`) is adopted by it,
+ * in flight as send 0 in the slot it holds. Requests that find every leased slot taken
+ * wait here in order. The lease ends when the Core revokes it or when its `until`
+ * (the token's renewal time) has passed: unused slots go back (`RELEASE`) and waiting
+ * requests go to the Core.
+ *
+ * Its own module, created at the first lease: nothing of it is compiled on the way from
+ * `require` to a cold start's first request.
+ */
+const { plainResult, statusOf } = require('./values');
+
+// Inputs of Core.put (src/wasm/mod.rs `input`).
+const RESPONSE = 8;
+const RELEASE = 13;
+const ADOPT_LEASED = 14;
+
+/**
+ * @param {object} m what the manager lends it:
+ *   `feed(fn, ...args)` runs `fn` now or after the Core call under way;
+ *   `put(op, a, b, c, d)` a numeric input for the Core;
+ *   `enter(w)` gives `w` a Core waiter id; `submit(w)` hands `w` to the Core as a request;
+ *   `transmit(w, send, token, channel)` calls wx.request; `current(w, send)` marks the
+ *   send answered (false if it was already); `settle(w, ok, value)`;
+ *   `now()` (ms); `toCore(w)` whether `w` wants the token; `tokenOf(generation)`;
+ *   `verdictOn(result)` the host's auth-failure verdict; `statusCodes` authFailStatusCodes;
+ *   `retime(timer, at, fn)` and `idle(timer)` for the deadline timer.
+ * @returns {object} the lease: `take`, `grant`, `revoke`, `answer`, `adopt`, `abort`,
+ *   `handOver`, `drop`
+ */
+function createLease(m) {
+  const { feed, put, enter, submit, transmit, current, settle, now, toCore, tokenOf, verdictOn, retime, idle } = m;
+  const statusCodes = m.statusCodes;
+  let active = false;
+  let no = 0; // the lease's number
+  let gen = 0; // the generation of the token it lends
+  let free = 0; // slots lent and not in use
+  let until = 0; // ms since the epoch
+  let margin = 0; // ms added to a send's timeout for its deadline
+  const outs = []; // leased sends on the wire (null where one was)
+  const holes = []; // free indices of `outs`
+  const queue = [];
+  let head = 0;
+  let timer = null;
+  let timerAt = -1; // when `timer` fires (-1: not armed)
+
+  /** Sends `w` in a leased slot at `t` (ms), with the lease's token if it wants one. */
+  function send(w, t) {
+    free--;
+    const g = toCore(w) ? gen : 0;
+    w.lease = no;
+    w.leaseGen = g;
+    const d = t + w.timeout + margin;
+    w.deadline = d;
+    const i = holes.length > 0 ? holes.pop() : outs.length;
+    outs[i] = w;
+    w.slot = i;
+    if (timerAt < 0 || d < timerAt) arm(d);
+    transmit(w, 0, g === 0 ? null : tokenOf(g), 0);
+  }
+
+  /** `w`'s send leaves the lease's books (answered, or adopted by the Core). */
+  function unslot(w) {
+    outs[w.slot] = null;
+    holes.push(w.slot);
+    w.slot = -1;
+    w.lease = 0;
+  }
+
+  /** The Core takes over leased send `w`: a waiter of its own, in flight as send 0. */
+  function adopt(w) {
+    const g = w.leaseGen;
+    unslot(w);
+    enter(w);
+    feed(put, ADOPT_LEASED, w.id, g, w.timeout, w.deadline);
+  }
+
+  /** Sends waiting requests into free slots, or ends a lease past its time. */
+  function pump() {
+    while (free > 0 && head < queue.length) {
+      const t = now();
+      if (t >= until) {
+        end();
+        return;
+      }
+      const w = queue[head];
+      queue[head++] = undefined;
+      if (w.queued) {
+        w.queued = false;
+        send(w, t);
+      }
+    }
+    if (head === queue.length && head > 0) {
+      queue.length = 0;
+      head = 0;
+    }
+  }
+
+  /**
+   * The requests that wait for a slot go to the Core, in order (they wait there for a
+   * slot as they did here). `direct`: called inside a step (a logout, which they must
+   * reach the Core before).
+   */
+  function handOver(direct) {
+    if (head === queue.length) return;
+    // Taken out first: a submit can end the lease, which hands over again (re-entered).
+    const ws = queue.slice(head);
+    queue.length = 0;
+    head = 0;
+    for (const w of ws) {
+      if (!w.queued) continue;
+      w.queued = false;
+      enter(w);
+      if (direct) submit(w);
+      else feed(submit, w);
+    }
+  }
+
+  /** This side ends the lease: waiting requests go to the Core, then the unused slots. */
+  function end() {
+    if (!active) return;
+    active = false;
+    handOver(false);
+    const n = free;
+    free = 0;
+    feed(put, RELEASE, no, n);
+  }
+
+  /**
+   * One timer for the deadlines of leased sends, armed for the earliest known one; a
+   * send answered since only makes it fire early. Idle (unref'd) where the host allows
+   * (Node): it never keeps a process alive on its own.
+   */
+  function arm(d) {
+    timer = retime(timer, d, wake);
+    timerAt = timer === null ? -1 : d;
+    idle(timer);
+  }
+
+  /** Leased sends past their deadline go to the Core, which rejects them (REQUEST_FAILED). */
+  function wake() {
+    timer = null;
+    timerAt = -1;
+    const t = now();
+    let next = -1;
+    for (let i = 0; i < outs.length; i++) {
+      const w = outs[i];
+      if (!w) continue;
+      if (w.deadline <= t) adopt(w);
+      else if (next < 0 || w.deadline < next) next = w.deadline;
+    }
+    if (next >= 0) arm(next);
+  }
+
+  return {
+    /**
+     * A new request on wx.request: sent in a free slot or queued for one (true), or left
+     * to the Core (false: no lease, or it has just ended at its `until`).
+     */
+    take(w) {
+      if (!active) return false;
+      if (free === 0 || head < queue.length) {
+        w.queued = true; // for the next leased slot, in order
+        queue.push(w);
+        return true;
+      }
+      const t = now();
+      if (t < until) {
+        send(w, t);
+        return true;
+      }
+      end(); // the token is due for renewal: the Core decides from here
+      return false;
+    },
+    /** `Command::Lease`: lease `n` lends `slots` more slots (ms: `until`, `margin`). */
+    grant(n, g, slots, u, ms) {
+      if (active && n === no) {
+        free += slots; // the lease grows
+      } else if (n > no) {
+        active = true;
+        no = n;
+        gen = g;
+        free = slots;
+        until = u < 0 ? Infinity : u;
+        margin = ms;
+      } else {
+        feed(put, RELEASE, n, slots); // for a lease this side ended already
+        return;
+      }
+      pump();
+    },
+    /** `Command::Revoke` of lease `n`. */
+    revoke(n) {
+      if (active && n === no) end();
+    },
+    /** A leased send's answer: settled here unless it is an auth failure of a token. */
+    answer(w, raw) {
+      const r = plainResult(raw);
+      if (w.leaseGen !== 0) {
+        const status = statusOf(r);
+        const verdict = verdictOn(r);
+        if (verdict || statusCodes.indexOf(status) >= 0) {
+          w.last = r;
+          adopt(w);
+          if (current(w, 0)) feed(put, RESPONSE, w.id, 0, status, verdict ? 1 : 0);
+          return;
+        }
+      }
+      w.send = -2;
+      const n = w.lease;
+      unslot(w);
+      w.last = r;
+      settle(w, true, r);
+      if (active && n === no) {
+        free++;
+        if (head < queue.length) pump();
+      } else {
+        feed(put, RELEASE, n, 1); // its lease ended meanwhile: the slot goes back
+      }
+    },
+    adopt,
+    /** `abort()` of a request the lease holds: the Core takes it first (then aborts it). */
+    abort(w) {
+      if (w.lease !== 0) {
+        adopt(w);
+      } else if (w.queued) {
+        w.queued = false;
+        enter(w);
+        feed(submit, w);
+      }
+    },
+    handOver,
+    /** The Core trapped: the lease is gone; returns every request it held. */
+    drop() {
+      active = false;
+      const all = [];
+      for (const w of outs) {
+        if (w) {
+          unslot(w);
+          all.push(w);
+        }
+      }
+      for (; head < queue.length; head++) {
+        const w = queue[head];
+        if (w !== undefined && w.queued) all.push(w);
+      }
+      queue.length = 0;
+      head = 0;
+      return all;
+    },
+  };
+}
+
+module.exports = { createLease };
