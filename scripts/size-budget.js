@@ -15,11 +15,12 @@ const esbuild = require('esbuild');
 const { OPTIONS, ROOT } = require('./bundle');
 
 /**
- * Bytes allowed for .wasm.br + brotli(index.js): a regression guard at today's size
- * (23,807 B on 2026-12-02) plus a little. Issue 9's target is TARGET (20,000 B, under the
- * axios stack's 23,146): printed, not yet met.
+ * Bytes allowed for .wasm.br + brotli(index.js): a regression guard at today's size plus
+ * a little (2026-12-02: 23,807 B; then 25,210 B with the lease of wx.request slots, which
+ * took the warm request from 3.1x to 1.1x the JS baseline). Issue 9's target is TARGET
+ * (20,000 B, under the axios stack's 23,146): printed, not yet met.
  */
-const BUDGET = 25000;
+const BUDGET = 25500;
 const TARGET = 20000;
 
 /** The wasm's sections (id → name) with their bytes, headers included: they sum to the file. */
