@@ -5,7 +5,6 @@
  * 2.14.0+), and `WebAssembly` is never touched there. Elsewhere (Node) it falls back to
  * `WebAssembly` with the file read from disk.
  */
-const bg = require('../target/wasm-bindgen/weapp_login_bg.js');
 
 /** File name of the shipped wasm inside the package folder. */
 const WASM_FILE = 'weapp_login_bg.wasm.br';
@@ -38,6 +37,9 @@ function instantiate(path, imports) {
  * @returns {Promise<Function>} the Core class of the wasm
  */
 function load(wasmPath) {
+  // Required here, not at the top: the glue (with the codec it carries) is parsed and
+  // initialised with the wasm, after the current task, not inside require('weapp-login').
+  const bg = require('../target/wasm-bindgen/weapp_login_bg.js');
   const imports = { './weapp_login_bg.js': bg };
   return instantiate(wasmPath, imports).then((res) => {
     const exports = (res.instance || res).exports;

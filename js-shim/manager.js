@@ -17,7 +17,6 @@ const { LoginError } = require('./errors');
 const { coreNumbers, MAX_MS } = require('./options');
 const { resolveUrl, verdictCache, earlyTrust, AMBIGUOUS } = require('./url');
 const { get, atPath, errMsgOf, plainResult, statusOf, quiet, callback, noop } = require('./values');
-const { createLease } = require('./lease');
 
 /** Channels of the Core: each has its own 10-in-flight pool (WECHAT-API.md). */
 const REQUEST = 0;
@@ -403,7 +402,8 @@ function createManager(o, loading) {
       emit(type, code == null ? undefined : { code: code });
     },
     lease(n, gen, slots, until, margin) {
-      if (lease === null) lease = createLease(lent());
+      // Required at the first lease, not at the top: nothing of it is parsed at cold start.
+      if (lease === null) lease = require('./lease').createLease(lent());
       lease.grant(n, gen, slots, until, margin);
     },
     revoke(n) {
