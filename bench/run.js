@@ -379,31 +379,44 @@ async function main() {
     + 'tick per request (≥1 ms in Node), not only CPU.');
   out('');
 
-  // 3. cold start
+  // 3. cold start: the runs interleaved (each run starts every stack once, in an order
+  // rotated each run), as the warm rounds are, so that a stretch of machine load moves
+  // every stack alike rather than the one whose runs it happened to meet.
   const cold = {};
   const coldRows = [];
+  const coldCases = [];
+  for (const id of WARM) {
+    for (const session of ['stored', 'none']) {
+      if (!(id === 'raw' && session === 'none')) coldCases.push([id, session]);
+    }
+  }
+  const coldRuns = new Map(coldCases.map((c) => [c.join('/'), { runs: [], err: null }]));
+  for (let i = 0; i < COLD_RUNS; i++) {
+    progress(`cold start run ${i + 1}/${COLD_RUNS}`);
+    for (let j = 0; j < coldCases.length; j++) {
+      const [id, session] = coldCases[(j + i) % coldCases.length];
+      const c = coldRuns.get(id + '/' + session);
+      if (c.err) continue;
+      const r = child('cold', [id, session]);
+      if (r.error) c.err = r.error;
+      else c.runs.push(r);
+    }
+  }
   for (const id of WARM) {
     cold[id] = {};
     const cells = [label(id)];
     for (const session of ['stored', 'none']) {
-      if (id === 'raw' && session === 'none') { cells.push('—', '—'); continue; }
-      progress(`cold start ${id} ${session}`);
-      const runs = [];
-      let err = null;
-      for (let i = 0; i < COLD_RUNS; i++) {
-        const r = child('cold', [id, session]);
-        if (r.error) { err = r.error; break; }
-        runs.push(r);
-      }
-      if (err) { cells.push('error: ' + err, ''); continue; }
-      const first = median(runs.map((r) => r.first));
-      const done = median(runs.map((r) => r.done));
+      const c = coldRuns.get(id + '/' + session);
+      if (!c) { cells.push('—', '—'); continue; }
+      if (c.err) { cells.push('error: ' + c.err, ''); continue; }
+      const first = median(c.runs.map((r) => r.first));
+      const done = median(c.runs.map((r) => r.done));
       cold[id][session] = { first, done };
       cells.push(f2(first), f2(done));
     }
     coldRows.push(cells);
   }
-  out(`## 3. Cold start: require → first wx.request / → first response, ms (fresh process each, median of ${COLD_RUNS})`);
+  out(`## 3. Cold start: require → first wx.request / → first response, ms (fresh process each, median of ${COLD_RUNS} interleaved runs)`);
   out('');
   table(['stack', 'stored session: first wx.request', 'stored: first response', 'no session: first wx.request',
     'no session: first response'], coldRows);
