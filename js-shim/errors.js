@@ -1,4 +1,3 @@
-'use strict';
 /**
  * LoginError: every failure the manager reports (API.md, "LoginError").
  *
@@ -25,4 +24,4 @@ class LoginError extends Error {
   }
 }
 
-module.exports = { LoginError };
+export { LoginError };

@@ -1,4 +1,3 @@
-'use strict';
 /**
  * weapp-login: the login-state (登录态) manager for WeChat mini programs.
  *
@@ -9,10 +8,10 @@
  *
  * The public contract is API.md; the types are in index.d.ts.
  */
-const { LoginError } = require('./errors');
-const { validate } = require('./options');
-const { createManager } = require('./manager');
-const { load, WASM_FILE } = require('./loader');
+import { LoginError } from './errors.js';
+import { validate } from './options.js';
+import { createManager } from './manager.js';
+import { load, WASM_FILE } from './loader.js';
 
 /** Where the developer tools' "build npm" puts the wasm of this package. */
 const DEFAULT_WASM_PATH = '/miniprogram_npm/weapp-login/' + WASM_FILE;
@@ -49,4 +48,4 @@ function createLoginManager(options) {
   return createManager(o, loading);
 }
 
-module.exports = { createLoginManager, LoginError };
+export { createLoginManager, LoginError };

@@ -1,4 +1,3 @@
-'use strict';
 /**
  * The shim's side of the Core's lease (src/machine/lease.rs, `Command::Lease`).
  *
@@ -15,7 +14,7 @@
  * Its own module, created at the first lease: nothing of it is compiled on the way from
  * `require` to a cold start's first request.
  */
-const { plainResult, statusOf } = require('./values');
+import { plainResult, statusOf } from './values.js';
 
 // Inputs of Core.put (src/wasm/mod.rs `input`).
 const RESPONSE = 8;
@@ -258,4 +257,4 @@ function createLease(m) {
   };
 }
 
-module.exports = { createLease };
+export { createLease };

@@ -1,10 +1,11 @@
-'use strict';
 /**
  * Instantiates the wasm. In a mini program only `WXWebAssembly.instantiate(path,
  * imports)` exists (a path inside the code package; base library 2.13.0+, `.wasm.br`
  * 2.14.0+), and `WebAssembly` is never touched there. Elsewhere (Node) it falls back to
  * `WebAssembly` with the file read from disk.
  */
+
+import * as bg from '../target/wasm-bindgen/weapp_login_bg.js';
 
 /** File name of the shipped wasm inside the package folder. */
 const WASM_FILE = 'weapp_login_bg.wasm.br';
@@ -37,9 +38,6 @@ function instantiate(path, imports) {
  * @returns {Promise<Function>} the Core class of the wasm
  */
 function load(wasmPath) {
-  // Required here, not at the top: the glue (with the codec it carries) is parsed and
-  // initialised with the wasm, after the current task, not inside require('weapp-login').
-  const bg = require('../target/wasm-bindgen/weapp_login_bg.js');
   const imports = { './weapp_login_bg.js': bg };
   return instantiate(wasmPath, imports).then((res) => {
     const exports = (res.instance || res).exports;
@@ -49,4 +47,4 @@ function load(wasmPath) {
   });
 }
 
-module.exports = { load, WASM_FILE };
+export { load, WASM_FILE };

@@ -1,4 +1,3 @@
-'use strict';
 /**
  * One login manager: the public methods of API.md over the wasm Core.
  *
@@ -13,10 +12,11 @@
  * value is read defensively (values.js), every host method swallows what it throws, and calls
  * into the Core are queued while one runs (`feed`), so the Core is never re-entered.
  */
-const { LoginError } = require('./errors');
-const { coreNumbers, MAX_MS } = require('./options');
-const { resolveUrl, verdictCache, earlyTrust, AMBIGUOUS } = require('./url');
-const { get, atPath, errMsgOf, plainResult, statusOf, quiet, callback, noop } = require('./values');
+import { LoginError } from './errors.js';
+import { coreNumbers, MAX_MS } from './options.js';
+import { resolveUrl, verdictCache, earlyTrust, AMBIGUOUS } from './url.js';
+import { get, atPath, errMsgOf, plainResult, statusOf, quiet, callback, noop } from './values.js';
+import { createLease } from './lease.js';
 
 /** Channels of the Core: each has its own 10-in-flight pool (WECHAT-API.md). */
 const REQUEST = 0;
@@ -402,8 +402,7 @@ function createManager(o, loading) {
       emit(type, code == null ? undefined : { code: code });
     },
     lease(n, gen, slots, until, margin) {
-      // Required at the first lease, not at the top: nothing of it is parsed at cold start.
-      if (lease === null) lease = require('./lease').createLease(lent());
+      if (lease === null) lease = createLease(lent());
       lease.grant(n, gen, slots, until, margin);
     },
     revoke(n) {
@@ -951,4 +950,4 @@ function createManager(o, loading) {
   return manager;
 }
 
-module.exports = { createManager };
+export { createManager };

@@ -1,9 +1,8 @@
-'use strict';
 /**
  * Validation of createLoginManager options (API.md). Unknown or ill-typed options are
  * an INVALID_OPTIONS LoginError, thrown synchronously, never silently ignored.
  */
-const { LoginError } = require('./errors');
+import { LoginError } from './errors.js';
 
 const isDigit = (c) => c >= 48 && c <= 57;
 /** A plain host's characters: letters, digits, '.', '-', '_'. */
@@ -204,4 +203,4 @@ function coreNumbers(o) {
   ];
 }
 
-module.exports = { validate, coreNumbers, MAX_MS, isHttpUrl, authorityStart, authorityEnd, endsAuthority };
+export { validate, coreNumbers, MAX_MS, isHttpUrl, authorityStart, authorityEnd, endsAuthority };

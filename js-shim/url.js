@@ -1,11 +1,10 @@
-'use strict';
 /**
  * Request URLs on the JS side: resolution against `baseUrl`, and the cache of the Core's
  * origin verdicts. The verdict itself ("may this URL carry the token?") is always the
  * Core's (src/origin.rs); JS only remembers it per authority, so a URL crosses into the
  * wasm once per origin, not once per request.
  */
-const { authorityStart, authorityEnd, endsAuthority } = require('./options');
+import { authorityStart, authorityEnd, endsAuthority } from './options.js';
 
 /** `scheme://authority` at the start of an absolute URL (the authority ends at / ? # or \). */
 const PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#\\]*/;
@@ -80,4 +79,4 @@ function earlyTrust(origins) {
   };
 }
 
-module.exports = { resolveUrl, verdictCache, earlyTrust, AMBIGUOUS };
+export { resolveUrl, verdictCache, earlyTrust, AMBIGUOUS };

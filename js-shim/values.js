@@ -1,4 +1,3 @@
-'use strict';
 /**
  * Reading what the host hands in (wx results, thrown values, page options) without
  * letting a throwing getter, a thenable or an odd type escape into the manager, and
@@ -87,4 +86,4 @@ function callback(fn, arg) {
   }
 }
 
-module.exports = { get, atPath, errMsgOf, plainResult, statusOf, quiet, callback, noop };
+export { get, atPath, errMsgOf, plainResult, statusOf, quiet, callback, noop };

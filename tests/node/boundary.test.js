@@ -7,11 +7,13 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('path');
 const fc = require('fast-check');
-const { verdictCache, earlyTrust, resolveUrl } = require('../../js-shim/url.js');
-const { load } = require('../../js-shim/loader.js');
+const { shim } = require('./shim-under-test.js');
+
+const { verdictCache, earlyTrust, resolveUrl } = shim('url.js');
+const { load } = shim('loader.js');
 const { createLoginManager, LoginError } = require('../../pkg/dist/index.js');
 const { createClock, createServer, createFakeWx } = require('../../pkg/testing/index.js');
-const { LinearDecoder, LinearEncoder } = require('./codec-under-test.js');
+const { LinearDecoder, LinearEncoder } = shim('text-codec.js');
 
 const WASM = path.join(__dirname, '../../pkg/dist/weapp_login_bg.wasm.br');
 const TRUSTED = ['https://api.example.com', 'http://127.0.0.1:8080'];
@@ -112,7 +114,7 @@ test('the fallback codec round-trips any string, surrogates included', () => {
 });
 
 test('the URL option check and the cold-start origins agree with the regular expressions they replace', () => {
-  const { isHttpUrl } = require('../../js-shim/options.js');
+  const { isHttpUrl } = shim('options.js');
   // options.js before the scan (a regex is compiled twice at cold start).
   const HTTP_URL = /^https?:\/\/(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?(?:[/?#][^\\\s\x00-\x1f\x7f]*)?$/i;
   const reference = (v) => {
