@@ -459,7 +459,7 @@ async function main() {
   else {
     const sum = (t) => Object.values(t).reduce((a, b) => a + b, 0);
     const top = (t, n) => Object.entries(t).sort((a, b) => b[1] - a[1]).slice(0, 6)
-      .map(([k, v]) => `${k.replace(/^__wbg_|^__wbindgen_/, '').replace(/_[0-9a-f]{16}$/, '')} ${f1(v / n)}`).join(', ');
+      .map(([k, v]) => `${k.replace(/^__wbg_|^__wbindgen_/, '').replace(/_[0-9a-f]{16}$/, '')} ${f1(v / n)}`).join(', ') || '—';
     table(['run', 'JS → wasm', 'wasm → JS', 'total', 'most called (per request)'], [
       [`${x.seqN} sequential`, f1(sum(x.seq.in) / x.seqN), f1(sum(x.seq.out) / x.seqN),
         f1((sum(x.seq.in) + sum(x.seq.out)) / x.seqN), top(x.seq.in, x.seqN) + '; ' + top(x.seq.out, x.seqN)],
