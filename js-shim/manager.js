@@ -743,6 +743,8 @@ function createManager(o, loading) {
     tokenGen = 0;
     bearerOf = null; // no copy of the ended token is kept
     bearer = '';
+    kept = null; // nor the last request, whose header held it
+    keptReq = null;
     if (had !== null && o.logoutUrl !== undefined && trusts(o.logoutUrl)) {
       // Best effort, after the local state is gone: the server revokes the token.
       try {
