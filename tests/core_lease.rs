@@ -76,6 +76,32 @@ fn logged_in(config: Config) -> (Machine, Vec<Command>) {
     (m, cmds)
 }
 
+/// A machine with leases whose `login()` got a token of `expires_in_s`, answered at
+/// `answered_at` (ms), and the commands of that answer.
+fn logged_in_for(expires_in_s: f64, answered_at: u64) -> (Machine, Vec<Command>) {
+    let mut m = Machine::new(lease_config(), None, T0);
+    feed(&mut m, Input::Login { id: 1 }, T0);
+    feed(
+        &mut m,
+        Input::WxLoginOk {
+            attempt: 1,
+            code: "c".into(),
+        },
+        T0,
+    );
+    let answer = LoginAnswer {
+        status: 200,
+        token: Some("tok1".into()),
+        expires_in_s: Some(expires_in_s),
+    };
+    let cmds = feed(
+        &mut m,
+        Input::LoginAnswered { attempt: 1, answer },
+        answered_at,
+    );
+    (m, cmds)
+}
+
 #[test]
 fn a_verified_session_is_leased_every_free_slot_and_leased_requests_need_no_input() {
     let (mut m, cmds) = logged_in(lease_config());
@@ -396,22 +422,7 @@ fn a_long_background_revokes_the_lease_until_check_session_vouches_again() {
 
 #[test]
 fn a_lease_ends_at_the_renewal_time_of_its_token() {
-    let mut m = Machine::new(lease_config(), None, T0);
-    feed(&mut m, Input::Login { id: 1 }, T0);
-    feed(
-        &mut m,
-        Input::WxLoginOk {
-            attempt: 1,
-            code: "c".into(),
-        },
-        T0,
-    );
-    let answer = LoginAnswer {
-        status: 200,
-        token: Some("tok1".into()),
-        expires_in_s: Some(3600.0),
-    };
-    let cmds = feed(&mut m, Input::LoginAnswered { attempt: 1, answer }, T0 + 10);
+    let (mut m, cmds) = logged_in_for(3600.0, T0 + 10);
     // Renewal is due renewMarginMs (60 s) before the expiry.
     let renew_at = T0 + 10 + 3_600_000 - 60_000;
     assert_eq!(leases(&cmds), vec![(1, 1, 10, Some(renew_at))]);
@@ -429,22 +440,7 @@ fn a_lease_ends_at_the_renewal_time_of_its_token() {
 
 #[test]
 fn a_short_lived_token_is_leased_until_half_its_lifetime() {
-    let mut m = Machine::new(lease_config(), None, T0);
-    feed(&mut m, Input::Login { id: 1 }, T0);
-    feed(
-        &mut m,
-        Input::WxLoginOk {
-            attempt: 1,
-            code: "c".into(),
-        },
-        T0,
-    );
-    let answer = LoginAnswer {
-        status: 200,
-        token: Some("tok1".into()),
-        expires_in_s: Some(60.0),
-    };
-    let cmds = feed(&mut m, Input::LoginAnswered { attempt: 1, answer }, T0);
+    let (mut m, cmds) = logged_in_for(60.0, T0);
     assert_eq!(leases(&cmds), vec![(1, 1, 10, Some(T0 + 30_000))]);
     // The host ends it itself at that time: no Revoke is needed, and no new lease.
     let cmds = feed(&mut m, release(1, 10), T0 + 30_000);
