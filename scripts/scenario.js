@@ -118,6 +118,11 @@ async function runScenario(opts) {
     sb2.launch();
     const page2 = sb2.page('pages/index/index');
     await page2.loaded;
+    // The persisted token went out before the wasm, and its answer may reach the page
+    // first; wx.checkSession runs once the Core has adopted that request: count the
+    // launch's calls once the manager is ready and that step has run.
+    await sb2.app().globalData.auth.ready;
+    await new Promise((resolve) => setTimeout(resolve, 0));
     result.second = {
       wxLogin: count(sb2, 'login'), checkSession: count(sb2, 'checkSession'), loginPosts: loginPosts(sb2),
       pageProfile: page2.data.profile || null, pageError: page2.data.error || null,
