@@ -85,6 +85,9 @@ test('second launch: a good checkSession reuses the token; a failed one makes lo
 
   const second = setup({}, storage);
   assert.equal((await second.auth.request({ url: '/api/profile' })).statusCode, 200);
+  // That answer may arrive before the wasm (the request went out with the persisted
+  // token at once); wx.checkSession runs when the Core adopts the request.
+  await second.auth.ready;
   assert.equal(second.sb.calls.counts.login || 0, 0);
   assert.equal(second.sb.calls.counts.checkSession, 1);
   second.sb.close();
