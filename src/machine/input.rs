@@ -91,28 +91,46 @@ impl Machine {
 
     /// [`Input::Adopt`].
     pub(crate) fn on_adopt(&mut self, id: WaiterId, channel: Channel, timeout_ms: u64, now: u64) {
-        let kind = Kind::Request {
-            with_token: true,
-            channel,
-            timeout_ms,
-        };
-        if self.add_waiter(id, kind, 0) {
-            let generation = Some(self.adopted_generation);
-            if let Some(w) = self.waiters.get_mut(id) {
-                w.state = State::InFlight {
-                    send: 0,
-                    generation,
-                };
-            }
+        let deadline = now
+            .saturating_add(timeout_ms)
+            .saturating_add(self.config.request_timeout_margin_ms);
+        let generation = Some(self.adopted_generation);
+        if self.add_in_flight(id, channel, timeout_ms, generation, deadline) {
             self.in_flight[channel.index()] += 1;
-            let deadline = now
-                .saturating_add(timeout_ms)
-                .saturating_add(self.config.request_timeout_margin_ms);
-            self.deadlines.push(core::cmp::Reverse((deadline, id, 0)));
             if self.session.as_ref().is_some_and(|s| s.generation == 1) {
                 self.check_in_parallel(now); // a use of the restored token
             }
         }
+    }
+
+    /// Registers a request the host already sent (an adopted or a leased send): waiter
+    /// `id`, in flight as send 0 with the token of `generation` (`None`: without one),
+    /// given up at `deadline` (ms since the epoch). The caller counts its slot. `false`
+    /// (and the id rejected) for an id that is not above every earlier one.
+    pub(super) fn add_in_flight(
+        &mut self,
+        id: WaiterId,
+        channel: Channel,
+        timeout_ms: u64,
+        generation: Option<u64>,
+        deadline: u64,
+    ) -> bool {
+        let kind = Kind::Request {
+            with_token: generation.is_some(),
+            channel,
+            timeout_ms,
+        };
+        if !self.add_waiter(id, kind, 0) {
+            return false;
+        }
+        if let Some(w) = self.waiters.get_mut(id) {
+            w.state = State::InFlight {
+                send: 0,
+                generation,
+            };
+        }
+        self.deadlines.push(core::cmp::Reverse((deadline, id, 0)));
+        true
     }
 
     /// [`Input::Login`].
@@ -250,7 +268,7 @@ impl Machine {
 
     /// Registers a new waiter; `false` (and the id rejected) for an id that is not above
     /// every earlier one.
-    pub(super) fn add_waiter(&mut self, id: WaiterId, kind: Kind, relogins: u32) -> bool {
+    fn add_waiter(&mut self, id: WaiterId, kind: Kind, relogins: u32) -> bool {
         let w = Waiter {
             kind,
             state: State::Waiting,

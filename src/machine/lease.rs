@@ -1,9 +1,7 @@
 //! Leases of wx.request slots ([`Command::Lease`]): in the steady state the host sends
 //! and settles requests itself, and the machine only hears of those that need it.
 
-use core::cmp::Reverse;
-
-use super::{Kind, LoginPhase, Machine, State};
+use super::{LoginPhase, Machine};
 use crate::io::{Channel, Command, WaiterId};
 
 const REQUEST: usize = Channel::Request as usize;
@@ -73,28 +71,16 @@ impl Machine {
         timeout_ms: u64,
         deadline_ms: u64,
     ) {
-        // The slot moves from the lease to the waiter (a host that holds none gets one
-        // counted, so that the answer's release balances).
+        let adopted = self.add_in_flight(id, Channel::Request, timeout_ms, generation, deadline_ms);
+        // The slot moves from the lease to the waiter, or is freed if the id was refused
+        // (a host that holds none gets one counted, so that the answer's release balances).
         if self.leased > 0 {
             self.leased -= 1;
-        } else {
+            if !adopted {
+                self.in_flight[REQUEST] -= 1;
+            }
+        } else if adopted {
             self.in_flight[REQUEST] += 1;
         }
-        let kind = Kind::Request {
-            with_token: generation.is_some(),
-            channel: Channel::Request,
-            timeout_ms,
-        };
-        if !self.add_waiter(id, kind, 0) {
-            self.in_flight[REQUEST] -= 1;
-            return;
-        }
-        if let Some(w) = self.waiters.get_mut(id) {
-            w.state = State::InFlight {
-                send: 0,
-                generation,
-            };
-        }
-        self.deadlines.push(Reverse((deadline_ms, id, 0)));
     }
 }
