@@ -29,14 +29,15 @@ const ADOPT_LEASED = 14;
  *   `transmit(w, send, token, channel)` calls wx.request; `current(w, send)` marks the
  *   send answered (false if it was already); `settle(w, ok, value)`;
  *   `now()` (ms); `toCore(w)` whether `w` wants the token; `tokenOf(generation)`;
- *   `verdictOn(result)` the host's auth-failure verdict; `statusCodes` authFailStatusCodes;
+ *   `verdictOn(result)` the host's auth-failure verdict; `authFailure(status, verdict)`
+ *   whether an answer is an auth failure (as the Core judges it);
  *   `retime(timer, at, fn)` and `idle(timer)` for the deadline timer.
  * @returns {object} the lease: `take`, `grant`, `revoke`, `answer`, `adopt`, `abort`,
  *   `handOver`, `drop`
  */
 function createLease(m) {
-  const { feed, put, enter, submit, transmit, current, settle, now, toCore, tokenOf, verdictOn, retime, idle } = m;
-  const statusCodes = m.statusCodes;
+  const { feed, put, enter, submit, transmit, current, settle, now, toCore, tokenOf, verdictOn, authFailure } = m;
+  const { retime, idle } = m;
   let active = false;
   let no = 0; // the lease's number
   let gen = 0; // the generation of the token it lends
@@ -205,7 +206,7 @@ function createLease(m) {
       if (w.leaseGen !== 0) {
         const status = statusOf(r);
         const verdict = verdictOn(r);
-        if (verdict || statusCodes.indexOf(status) >= 0) {
+        if (authFailure(status, verdict)) {
           w.last = r;
           adopt(w);
           if (current(w, 0)) feed(put, RESPONSE, w.id, 0, status, verdict ? 1 : 0);

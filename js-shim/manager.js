@@ -603,7 +603,7 @@ function createManager(o, loading) {
     w.last = r;
     const status = statusOf(r);
     const verdict = verdictOn(r);
-    if (core === null && send === 0 && !w.aborted && !verdict && o.authFailStatusCodes.indexOf(status) < 0) {
+    if (core === null && send === 0 && !w.aborted && !authFailure(status, verdict)) {
       // An early send (persisted token, before the wasm) answered with no auth failure:
       // the page gets it now rather than once the wasm is instantiated. The Core, which
       // still adopts it and reads this answer (queued below), can only resolve it (an
@@ -615,6 +615,8 @@ function createManager(o, loading) {
   }
 
   const verdictOn = o.authFailCodeField === undefined && !o.isAuthFailure ? () => false : isAuthFailure;
+  /** An auth failure, as the Core judges one: the host's verdict, or a status of authFailStatusCodes. */
+  const authFailure = (status, verdict) => verdict || o.authFailStatusCodes.indexOf(status) >= 0;
 
   // ------------------------------------------------------------------ the lease
   /** `w` enters the Core's books: an id above every earlier one, and the waiter map. */
@@ -629,8 +631,7 @@ function createManager(o, loading) {
   /** What the lease uses of the manager (see createLease). */
   function lent() {
     return {
-      feed, put, enter, submit, transmit, current, settle, now, toCore, tokenOf, verdictOn, retime,
-      statusCodes: o.authFailStatusCodes,
+      feed, put, enter, submit, transmit, current, settle, now, toCore, tokenOf, verdictOn, authFailure, retime,
       idle: (t) => clock.idle === true && idle(t, true),
     };
   }
@@ -659,7 +660,6 @@ function createManager(o, loading) {
     }
     return false;
   }
-
 
   // ------------------------------------------------------------------ public methods
   function start(opts, channel) {
