@@ -108,9 +108,15 @@ test('the fallback codec round-trips any string, surrogates included', () => {
     assert.deepEqual(Array.from(bytes), Array.from(Buffer.from(s, 'utf8')));
     assert.equal(dec.decode(bytes), s);
   }), { numRuns: 1000 });
-  // encodeInto stops at whole characters when the view is full.
-  const view = new Uint8Array(4);
-  assert.deepEqual(enc.encodeInto('ab中', view), { read: 2, written: 2 });
+  // Lone surrogates become U+FFFD, as TextEncoder makes them; a huge string is one pass.
+  for (const s of ['\ud800', 'a\udc00\udc00b', '\ud83d\ude00\ud83d', '\udbff\udfff\udc00']) {
+    assert.deepEqual(Array.from(enc.encode(s)), Array.from(new TextEncoder().encode(s)), JSON.stringify(s));
+  }
+  const big = 'é中\ud83d\ude00a'.repeat(200000);
+  assert.equal(dec.decode(enc.encode(big)), big);
+  assert.equal(dec.decode(), '');
+  // Bytes that are not UTF-8 (the wasm never sends them) come back, never a throw.
+  assert.equal(dec.decode(new Uint8Array([0x61, 0xff, 0x62])), 'a\u00ffb');
 });
 
 test('the URL option check and the cold-start origins agree with the regular expressions they replace', () => {
