@@ -6,6 +6,7 @@
  */
 
 import * as bg from '../target/wasm-bindgen/weapp_login_bg.js';
+import { register, free } from './hosts.js';
 
 /** File name of the shipped wasm inside the package folder. */
 const WASM_FILE = 'weapp_login_bg.wasm.br';
@@ -35,7 +36,9 @@ function instantiate(path, imports) {
 
 /**
  * @param {string|undefined} wasmPath code-package path of the .wasm/.wasm.br
- * @returns {Promise<Function>} the Core class of the wasm
+ * @returns {Promise<object>} the Core's functions (src/wasm/mod.rs), each taking the
+ *   manager's number `h` first: newCore, freeCore, put, text, loginAnswered, trusts,
+ *   deadline
  */
 function load(wasmPath) {
   const imports = { './weapp_login_bg.js': bg };
@@ -43,8 +46,11 @@ function load(wasmPath) {
     const exports = (res.instance || res).exports;
     bg.__wbg_set_wasm(exports);
     if (typeof exports.__wbindgen_start === 'function') exports.__wbindgen_start();
-    return bg.Core;
+    return {
+      newCore: bg.newCore, freeCore: bg.freeCore, put: bg.put, text: bg.text,
+      loginAnswered: bg.loginAnswered, trusts: bg.trusts, deadline: bg.deadline,
+    };
   });
 }
 
-export { load, WASM_FILE };
+export { load, register, free, WASM_FILE };

@@ -17,6 +17,7 @@ import { coreNumbers, MAX_MS } from './options.js';
 import { resolveUrl, verdictCache, earlyTrust, AMBIGUOUS } from './url.js';
 import { get, atPath, errMsgOf, plainResult, statusOf, quiet, callback, noop } from './values.js';
 import { createLease } from './lease.js';
+import { register, free } from './hosts.js';
 
 /** Channels of the Core: each has its own 10-in-flight pool (WECHAT-API.md). */
 const REQUEST = 0;
@@ -103,7 +104,7 @@ function Waiter(id, kind, opts) {
 
 /**
  * @param {object} o validated options (options.js)
- * @param {Promise<Function>} loading resolves with the Core class of the wasm
+ * @param {Promise<object>} loading resolves with the wasm Core's functions (loader.js)
  * @returns {object} the LoginManager of API.md
  */
 function createManager(o, loading) {
@@ -111,7 +112,8 @@ function createManager(o, loading) {
   const clock = o.clock;
   const waiters = new Map();
   let nextId = 1;
-  let core = null;
+  let core = null; // the wasm's functions, once loaded (loader.js); this manager is `h`
+  let h = -1;
   let dead = null; // the error every call gets after the wasm trapped or failed to load
   // Inputs for the Core wait here while it runs (a synchronous wx callback) or before it
   // exists: [fn, a, b, c, d, e] records, run in order.
@@ -262,11 +264,11 @@ function createManager(o, loading) {
 
   // ------------------------------------------------------------------ inputs to the Core
   /** A numeric input for the Core (`put`); returns its next deadline. */
-  const put = (op, a, b, c, d, e) => core.put(now(), op, a || 0, b || 0, c || 0, d || 0, e || 0);
+  const put = (op, a, b, c, d, e) => core.put(h, now(), op, a || 0, b || 0, c || 0, d || 0, e || 0);
   /** An input that carries a string (`text`). */
-  const text = (op, a, b, str) => core.text(now(), op, a, b, str);
+  const text = (op, a, b, str) => core.text(h, now(), op, a, b, str);
   const wake = () => put(WAKE);
-  const trusts = verdictCache((url) => core.trusts(url));
+  const trusts = verdictCache((url) => core.trusts(h, url));
   const early = earlyTrust(o.trustedOrigins || [o.loginUrl].concat(o.baseUrl === undefined ? [] : [o.baseUrl]));
 
   function toCore(w) {
@@ -280,7 +282,7 @@ function createManager(o, loading) {
   let baseVerdict;
   function trustsBase(w) {
     if (AMBIGUOUS.test(w.path)) return trusts(w.url);
-    if (baseVerdict === undefined) baseVerdict = core.trusts(base + '/');
+    if (baseVerdict === undefined) baseVerdict = core.trusts(h, base + '/');
     return baseVerdict;
   }
 
@@ -422,7 +424,8 @@ function createManager(o, loading) {
     },
     text(op, a, b, s, t, u) {
       try {
-        if (op === 8) hostFns.postCode(a, s);
+        if (op === 14) refused = s; // newCore's INVALID_OPTIONS detail
+        else if (op === 8) hostFns.postCode(a, s);
         else if (op === 9) hostFns.session(a, b, s);
         else if (op === 10) hostFns.reject(a, b, s, t, u);
         else hostFns.emit(a, b, s, t);
@@ -447,7 +450,7 @@ function createManager(o, loading) {
     const expires = e === undefined || e === null ? undefined : typeof e === 'number' ? e : NaN;
     feeding = { attempt: attempt, result: plainResult(r) };
     try {
-      return core.loginAnswered(now(), attempt, statusOf(r), typeof t === 'string' ? t : undefined, expires);
+      return core.loginAnswered(h, now(), attempt, statusOf(r), typeof t === 'string' ? t : undefined, expires);
     } finally {
       feeding = null;
     }
@@ -898,16 +901,24 @@ function createManager(o, loading) {
     throw err;
   }
 
-  const ready = loading.then((Core) => {
+  let refused = 'refused';
+  const ready = loading.then((wasm) => {
+    let made = false;
     try {
-      core = new Core(host, o.loginUrl, o.baseUrl, (o.trustedOrigins || []).join('\n'), o.trustedOrigins !== undefined,
+      h = register(host);
+      made = wasm.newCore(h, o.loginUrl, o.baseUrl, (o.trustedOrigins || []).join('\n'), o.trustedOrigins !== undefined,
         new Float64Array(o.authFailStatusCodes), new Float64Array(coreNumbers(o)), now(),
         hasStored ? storedToken : undefined, expiresAt);
     } catch (e) {
-      unusable(new LoginError('INVALID_OPTIONS', 'invalid options: ' + errMsgOf(e, 'unknown error')));
+      refused = errMsgOf(e, 'unknown error');
     }
+    if (!made) {
+      if (h >= 0) free(h);
+      unusable(new LoginError('INVALID_OPTIONS', 'invalid options: ' + refused));
+    }
+    core = wasm;
     watchPlatform();
-    arm(core.deadline());
+    arm(core.deadline(h));
     try {
       drainQueue(); // what waited for the wasm, in order
     } finally {

@@ -182,7 +182,7 @@ function validate(options, defaultWx) {
 }
 
 /**
- * The numeric settings of the wasm Core, in the order `Core`'s constructor reads them
+ * The numeric settings of the wasm Core, in the order `newCore` reads them
  * (src/wasm/mod.rs): retryLimit, loginTimeoutMs, renewMarginMs, loginBackoffMs,
  * loginBackoffMaxMs, recheckAfterHiddenMs, checkSessionTimeoutMs, networkWaitMs (0 where
  * the platform cannot tell its network state), awaitCheckSession (0/1), the backoff

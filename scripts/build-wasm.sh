@@ -26,6 +26,12 @@ cargo build -p weapp-login --lib --target wasm32-unknown-unknown --profile wasm 
 # 2. Bindings. The bundler target's glue has no WebAssembly, fetch or import.meta.
 wasm-bindgen --target bundler --out-dir "$OUT" --out-name weapp_login \
   "$TARGET_DIR/wasm32-unknown-unknown/wasm/weapp_login.wasm"
+#    The glue imports the hosts (src/wasm/host.rs) from wasm-bindgen's copy of
+#    js-shim/hosts.js: make that copy a link to the file itself, so that the bundle (and
+#    a test that bundles js-shim/loader.js) holds one module, one registry.
+for copy in "$OUT"/snippets/*/js-shim/hosts.js; do
+  ln -sf "$PWD/js-shim/hosts.js" "$copy"
+done
 # 3. Lower what LLVM may still emit beyond MVP, then optimise for size as MVP.
 #    Exported Globals (wasm-bindgen's __abort_handler, __instance_terminated) are
 #    rejected by iOS: remove every global export.

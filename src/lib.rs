@@ -84,4 +84,7 @@ pub use origin::{is_absolute, resolve, Origin};
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 #[cfg(target_arch = "wasm32")]
-pub use wasm::{input as wasm_input, op, Core, Host};
+pub use wasm::{
+    deadline, free_core, input as wasm_input, login_answered, new_core, op, put, register_host,
+    text, trusts,
+};

@@ -1,12 +1,13 @@
-//! The wasm adapter under wasm-bindgen-test (Node and headless Chromium): a JS fake host
-//! records the commands the Core gives through `cmd`/`text`, the test answers as the shim
-//! would, and only numbers (and, on rare paths, strings) cross the boundary.
+//! The wasm adapter under wasm-bindgen-test (Node and headless Chromium): a JS fake host,
+//! registered in js-shim/hosts.js like the shim's, records the commands the Core gives
+//! through `cmd`/`text`, the test answers as the shim would, and only numbers (and, on
+//! rare paths, strings) cross the boundary.
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test;
 use weapp_login::wasm_input as input;
-use weapp_login::{op, Core, Host};
+use weapp_login::{op, register_host};
 
 #[wasm_bindgen(inline_js = r#"
 export function makeHost() {
@@ -32,7 +33,35 @@ const NUMBERS: [f64; 10] = [
     3.0, 10000.0, 60000.0, 1000.0, 60000.0, 300000.0, 5000.0, 0.0, 0.0, 42.0,
 ];
 
-/// A Core trusting the origins of `login_url` and `base`; the constructor's message on refusal.
+/// Manager `h`'s Core, through the exported functions (the shim's calls, by number).
+struct Core {
+    h: u32,
+}
+
+impl Core {
+    #[allow(clippy::too_many_arguments)]
+    fn put(&self, now: f64, op: u8, a: f64, b: f64, c: f64, d: f64, e: f64) -> f64 {
+        weapp_login::put(self.h, now, op, a, b, c, d, e)
+    }
+    fn text(&self, now: f64, op: u8, a: f64, b: f64, s: String) -> f64 {
+        weapp_login::text(self.h, now, op, a, b, s)
+    }
+    fn login_answered(
+        &self,
+        now: f64,
+        attempt: f64,
+        status: f64,
+        token: Option<String>,
+        expires: Option<f64>,
+    ) -> f64 {
+        weapp_login::login_answered(self.h, now, attempt, status, token, expires)
+    }
+    fn trusts(&self, url: &str) -> bool {
+        weapp_login::trusts(self.h, url)
+    }
+}
+
+/// A Core trusting the origins of `login_url` and `base`; on refusal, what the host got.
 fn try_core(
     host: &JsValue,
     login_url: &str,
@@ -40,8 +69,9 @@ fn try_core(
     numbers: &[f64],
     stored: Option<&str>,
 ) -> Result<Core, String> {
-    Core::new(
-        host.clone().unchecked_into::<Host>(),
+    let h = register_host(host.clone());
+    let made = weapp_login::new_core(
+        h,
         login_url,
         base.map(String::from),
         "",
@@ -51,8 +81,12 @@ fn try_core(
         NOW,
         stored.map(String::from),
         -1.0,
-    )
-    .map_err(|e| e.as_string().unwrap_or_default())
+    );
+    if made {
+        Ok(Core { h })
+    } else {
+        Err(take(host))
+    }
 }
 
 fn core_with(host: &JsValue, numbers: &[f64], stored: Option<&str>) -> Core {
@@ -267,12 +301,15 @@ fn origin_verdicts() {
 }
 
 #[wasm_bindgen_test]
-fn a_refused_url_throws_a_message_naming_it_and_numbers_out_of_range_are_clamped() {
+fn a_refused_url_is_no_core_and_its_detail_names_it_and_numbers_out_of_range_are_clamped() {
     let host = make_host();
     let err = try_core(&host, "ftp://a.com/login", None, &NUMBERS, None)
         .err()
         .expect("refused");
-    assert!(err.contains("loginUrl"), "{err}");
+    assert!(
+        err.starts_with(&format!(r#"[[{},0,0,"loginUrl must be"#, op::INVALID)),
+        "the detail, as text(INVALID): {err}"
+    );
     let err = try_core(&host, "https://a.com\\@b.com/login", None, &NUMBERS, None)
         .err()
         .expect("refused: read as two origins");
@@ -287,4 +324,27 @@ fn a_refused_url_throws_a_message_naming_it_and_numbers_out_of_range_are_clamped
         NOW + 2_147_483_647.0,
         "the login deadline"
     );
+}
+
+#[wasm_bindgen_test]
+fn managers_are_numbers_each_with_its_own_core_and_a_freed_one_does_nothing() {
+    let (one, two) = (make_host(), make_host());
+    let a = core(&one);
+    let b = core_with(&two, &NUMBERS, Some("old"));
+    assert_ne!(a.h, b.h);
+    request(&a, 1.0);
+    request(&b, 1.0);
+    assert!(
+        take(&one).contains(&format!("[{},1,0,0,0]", op::WX_LOGIN)),
+        "a logs in"
+    );
+    assert!(
+        take(&two).contains(&format!("[{},1,1,1,0]", op::SEND)),
+        "b sends with its restored token, no login"
+    );
+    weapp_login::free_core(a.h);
+    assert_eq!(request(&a, 2.0), -1.0, "no Core: no deadline");
+    assert_eq!(take(&one), "[]", "and no command");
+    assert!(!a.trusts("https://a.com/x"));
+    assert_eq!(weapp_login::deadline(u32::MAX), -1.0, "an unknown number");
 }

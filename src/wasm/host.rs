@@ -1,9 +1,9 @@
 //! The host: the JS object the shim builds around the platform's `wx`
-//! (`js-shim/manager.js`). Two methods carry every [`crate::Command`]: `cmd` with numbers
-//! only (the hot path: send, resolve), `text` where a string must go along (the login
-//! code, a new token, an error). Neither ever throws into the wasm (the shim swallows
-//! what the platform throws and reports it as a later input), so no JS exception unwinds
-//! through Rust.
+//! (`js-shim/manager.js`), registered under its manager's number in `js-shim/hosts.js`.
+//! Two methods carry every [`crate::Command`]: `cmd` with numbers only (the hot path:
+//! send, resolve), `text` where a string must go along (the login code, a new token, an
+//! error). Neither ever throws into the wasm (the shim swallows what the platform throws
+//! and reports it as a later input), so no JS exception unwinds through Rust.
 
 use wasm_bindgen::prelude::*;
 
@@ -45,18 +45,29 @@ pub mod op {
     /// Lease `a` is over: give its unused slots back (`put(RELEASE)`), hand waiting
     /// requests to the Core.
     pub const REVOKE: u8 = 13;
+    /// `text`: `newCore` refuses the options: `s` says which and why (the
+    /// `INVALID_OPTIONS` detail, e.g. `loginUrl must be an absolute http(s) URL, got "…"`).
+    pub const INVALID: u8 = 14;
 }
 
-#[wasm_bindgen]
+#[wasm_bindgen(module = "/js-shim/hosts.js")]
 extern "C" {
-    /// The host object.
-    pub type Host;
+    /// A command with numbers only (see [`op`]) for the host of manager `h`.
+    #[wasm_bindgen(js_name = hostCmd)]
+    pub(super) fn cmd(h: u32, op: u8, a: f64, b: f64, c: f64, d: f64, e: f64);
 
-    /// A command with numbers only (see [`op`]).
-    #[wasm_bindgen(method)]
-    pub fn cmd(this: &Host, op: u8, a: f64, b: f64, c: f64, d: f64, e: f64);
+    /// A command that carries strings (see [`op`]) for the host of manager `h`.
+    #[wasm_bindgen(js_name = hostText)]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn text(h: u32, op: u8, a: f64, b: f64, s: &str, t: Option<&str>, u: Option<&str>);
 
-    /// A command that carries strings (see [`op`]).
-    #[wasm_bindgen(method)]
-    pub fn text(this: &Host, op: u8, a: f64, b: f64, s: &str, t: Option<&str>, u: Option<&str>);
+    #[wasm_bindgen(js_name = register)]
+    fn register(host: JsValue) -> u32;
+}
+
+/// Registers `host` (an object with `cmd(op, a, b, c, d, e)` and `text(op, a, b, s, t,
+/// u)`) in `js-shim/hosts.js` and returns its manager number, for [`super::new_core`].
+/// The shim registers its hosts itself; this is for Rust callers (the adapter's tests).
+pub fn register_host(host: JsValue) -> u32 {
+    register(host)
 }

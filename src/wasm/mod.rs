@@ -1,16 +1,22 @@
-//! The wasm adapter: the exported `Core` class that `js-shim/manager.js` drives.
+//! The wasm adapter: the exported functions that `js-shim/manager.js` drives.
 //!
 //! The boundary is built so that data stays in JS and only ids and verdicts cross:
 //! request options, URLs, results and the token live in JS; a request enters as
 //! `(id, with_token, channel, timeout)` and leaves as `send(id, send, generation,
-//! channel)`. Every input method takes `now` (ms since the Unix epoch, from the shim's
-//! clock) first and returns the next deadline at which `wake` must be called (ms since
-//! the epoch, or -1 for none), so the Core reads no clock and arms no timer itself.
+//! channel)`. Every input function takes the manager's number `h` and `now` (ms since
+//! the Unix epoch, from the shim's clock) first and returns the next deadline at which
+//! `wake` must be called (ms since the epoch, or -1 for none), so the Core reads no clock
+//! and arms no timer itself.
 //!
-//! The shim guarantees that no JS exception unwinds through these methods (every host
-//! method swallows what the platform throws) and that they are never re-entered (inputs
+//! A manager is a number, not a wasm-bindgen class: `h` names both its host object in
+//! `js-shim/hosts.js` (which the Core's commands reach) and its [`Machine`] here. So no
+//! JS object is held in the wasm, and neither a class wrapper (Rc, RefCell, a
+//! FinalizationRegistry) nor an object heap ships; only numbers and, rarely, strings cross.
+//!
+//! The shim guarantees that no JS exception unwinds through these functions (every host
+//! method swallows what the platform throws) and that inputs are never re-entered (inputs
 //! that arrive while one runs are queued JS-side); `trusts` alone, a pure query, may be
-//! called at any time.
+//! called at any time. The machines' lock is never held while a host method runs.
 
 mod host;
 #[cfg(feature = "runtime")]
@@ -18,23 +24,28 @@ mod runtime;
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::RefCell;
 
+use spin::mutex::SpinMutex;
 use wasm_bindgen::prelude::*;
 
 use crate::{Channel, Command, Config, LoginAnswer, LoginError, Machine, StoredSession};
-pub use host::{op, Host};
+pub use host::{op, register_host};
 
 /// Longest delay a JS timer honours (2^31 - 1 ms); every ms option is at most this.
 const MAX_MS: f64 = 2_147_483_647.0;
 
-/// The login manager inside the wasm. JS: `new Core(host, loginUrl, ...)`, see [`Core::new`].
-#[wasm_bindgen]
-pub struct Core {
-    machine: RefCell<Machine>,
-    host: Host,
-}
+/// The machines of the page's managers, by manager number (`None`: never made, or freed).
+static MACHINES: SpinMutex<Vec<Option<Machine>>> = SpinMutex::new(Vec::new());
 
+/// Runs `f` on manager `h`'s machine, if it exists; the lock is held only meanwhile.
+fn with<R>(h: u32, f: impl FnOnce(&mut Machine) -> R) -> Option<R> {
+    // Never contended: the wasm is single-threaded and no host method runs under the
+    // lock. A failed try_lock would be a re-entry bug: trap, as a RefCell would.
+    let Some(mut machines) = MACHINES.try_lock() else {
+        core::arch::wasm32::unreachable()
+    };
+    machines.get_mut(h as usize)?.as_mut().map(f)
+}
 /// A whole, non-negative JS number as u64 (ids, send numbers, times); anything else 0.
 fn whole(v: f64) -> u64 {
     if v.is_finite() && v > 0.0 {
@@ -97,7 +108,11 @@ fn config(
         rest = more;
     }
     let trusted = list;
-    let invalid = |e: LoginError| e.message();
+    // The detail only ("loginUrl must be ..."): the shim adds "invalid options: ".
+    let invalid = |e: LoginError| match e {
+        LoginError::InvalidOptions { message } => message,
+        _ => String::new(), // Config::new gives no other error
+    };
     let mut c = Config::new(
         login_url,
         base_url.as_deref(),
@@ -125,148 +140,174 @@ fn config(
     Ok(c)
 }
 
-#[wasm_bindgen]
-impl Core {
-    /// A Core at launch.
-    ///
-    /// - `login_url`, `base_url`: absolute http(s) URLs (`loginUrl`, `baseUrl`);
-    /// - `trusted`: `trustedOrigins` joined with `'\n'`, used when `has_trusted` (else the
-    ///   origins of `loginUrl` and `baseUrl`);
-    /// - `status_codes`: `authFailStatusCodes`;
-    /// - `numbers`: `[retryLimit, loginTimeoutMs, renewMarginMs, loginBackoffMs,
-    ///   loginBackoffMaxMs, recheckAfterHiddenMs, checkSessionTimeoutMs, networkWaitMs,
-    ///   awaitCheckSession (0/1), seed]`, every ms value at most 2^31 - 1 (the shim has
-    ///   validated them; out of range, they are clamped);
-    /// - `stored_token`, `stored_expires_at`: the persisted session (`expiresAt` in ms
-    ///   since the epoch, < 0 or NaN for none), restored as session generation 1.
-    ///
-    /// Throws the `INVALID_OPTIONS` message (a string) for a URL the core refuses
-    /// (`loginUrl`, `baseUrl`, a trusted origin: not an absolute http(s) URL, or one two
-    /// standard parsers read differently).
-    #[wasm_bindgen(constructor)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        host: Host,
-        login_url: &str,
-        base_url: Option<String>,
-        trusted: &str,
-        has_trusted: bool,
-        status_codes: &[f64],
-        numbers: &[f64],
-        now: f64,
-        stored_token: Option<String>,
-        stored_expires_at: f64,
-    ) -> Result<Core, JsValue> {
-        let c = config(
-            login_url,
-            base_url,
-            trusted,
-            has_trusted,
-            status_codes,
-            numbers,
-        )
-        .map_err(|m| JsValue::from_str(&m))?;
-        let stored = stored_token.map(|token| StoredSession {
-            token,
-            expires_at_ms: (stored_expires_at >= 0.0).then(|| whole(stored_expires_at)),
-        });
-        let core = Core {
-            machine: RefCell::new(Machine::new(c, stored, whole(now))),
-            host,
+/// A Core at launch, for manager `h` (its host registered in `js-shim/hosts.js`);
+/// a manager made again under the same number replaces the old one.
+///
+/// - `login_url`, `base_url`: absolute http(s) URLs (`loginUrl`, `baseUrl`);
+/// - `trusted`: `trustedOrigins` joined with `'\n'`, used when `has_trusted` (else the
+///   origins of `loginUrl` and `baseUrl`);
+/// - `status_codes`: `authFailStatusCodes`;
+/// - `numbers`: `[retryLimit, loginTimeoutMs, renewMarginMs, loginBackoffMs,
+///   loginBackoffMaxMs, recheckAfterHiddenMs, checkSessionTimeoutMs, networkWaitMs,
+///   awaitCheckSession (0/1), seed]`, every ms value at most 2^31 - 1 (the shim has
+///   validated them; out of range, they are clamped);
+/// - `stored_token`, `stored_expires_at`: the persisted session (`expiresAt` in ms
+///   since the epoch, < 0 or NaN for none), restored as session generation 1.
+///
+/// Returns false, and makes no Core, for a URL the core refuses (`loginUrl`,
+/// `baseUrl`, a trusted origin: not an absolute http(s) URL, or one two standard
+/// parsers read differently); the host first gets the `INVALID_OPTIONS` detail as
+/// `text(op::INVALID)`.
+#[wasm_bindgen(js_name = newCore)]
+#[allow(clippy::too_many_arguments)]
+pub fn new_core(
+    h: u32,
+    login_url: &str,
+    base_url: Option<String>,
+    trusted: &str,
+    has_trusted: bool,
+    status_codes: &[f64],
+    numbers: &[f64],
+    now: f64,
+    stored_token: Option<String>,
+    stored_expires_at: f64,
+) -> bool {
+    let c = match config(
+        login_url,
+        base_url,
+        trusted,
+        has_trusted,
+        status_codes,
+        numbers,
+    ) {
+        Ok(c) => c,
+        Err(detail) => {
+            host::text(h, op::INVALID, 0.0, 0.0, &detail, None, None);
+            return false;
+        }
+    };
+    let stored = stored_token.map(|token| StoredSession {
+        token,
+        expires_at_ms: (stored_expires_at >= 0.0).then(|| whole(stored_expires_at)),
+    });
+    let machine = Machine::new(c, stored, whole(now));
+    {
+        let Some(mut machines) = MACHINES.try_lock() else {
+            core::arch::wasm32::unreachable()
         };
-        core.drain();
-        Ok(core)
+        let i = h as usize;
+        if machines.len() <= i {
+            machines.resize_with(i + 1, || None);
+        }
+        machines[i] = Some(machine);
     }
+    drain(h);
+    true
+}
 
-    /// The next deadline (ms since the epoch) at which `wake` must be called, or -1.
-    pub fn deadline(&self) -> f64 {
-        self.machine
-            .borrow()
-            .poll_timeout()
-            .map_or(-1.0, |t| t as f64)
-    }
-
-    /// Whether a request to `url` (absolute, already resolved against `baseUrl`) may carry
-    /// the token: its origin is one of `trustedOrigins`, read alike by every standard URL
-    /// parser (src/origin.rs). A pure query.
-    pub fn trusts(&self, url: &str) -> bool {
-        self.machine.borrow().config().is_trusted(url)
-    }
-
-    /// A numeric input (the hot path), `op` one of [`input`]'s constants with its
-    /// arguments `a`..`e` (unused ones 0; booleans 0/1; ids and ms whole numbers).
-    pub fn put(&self, now: f64, op: u8, a: f64, b: f64, c: f64, d: f64, e: f64) -> f64 {
-        // Each op is the matching `Machine::on_*` call (no `Input` built and matched again).
-        let t = whole(now);
-        self.feed(t, |m| match op {
-            input::REQUEST => m.on_request(whole(a), b != 0.0, channel(c), whole(d), t),
-            input::ADOPT => m.on_adopt(whole(a), channel(b), whole(c), t),
-            input::LOGIN => m.on_login(whole(a)),
-            input::LOGOUT => m.logout(),
-            input::AUTHORIZE => m.on_authorize(whole(a), small(b)),
-            input::CHECK => m.on_check(whole(a), whole(b), small(c), status(d), e != 0.0),
-            input::ABORT => m.abort(whole(a)),
-            input::CHECK_SESSION => m.on_check_session(whole(a), b != 0.0),
-            input::RESPONSE => m.on_response(whole(a), whole(b), status(c), d != 0.0),
-            input::NETWORK => m.on_network(a != 0.0),
-            input::APP_HIDE => m.on_app_hidden(t),
-            input::APP_SHOW => m.on_app_shown(t),
-            input::RELEASE => m.on_release(whole(a), small(b)),
-            input::ADOPT_LEASED => {
-                let generation = whole(b);
-                m.on_adopt_leased(
-                    whole(a),
-                    (generation > 0).then_some(generation),
-                    whole(c),
-                    whole(d),
-                )
-            }
-            // The timer fired (an unknown op does the same): only the clock moves.
-            _ => {}
-        })
-    }
-
-    /// An input that carries a string `s` (see [`input`]): a wx.login code or errMsg, a
-    /// wx.request errMsg.
-    pub fn text(&self, now: f64, op: u8, a: f64, b: f64, s: String) -> f64 {
-        let t = whole(now);
-        self.feed(t, |m| match op {
-            input::WX_LOGIN_OK if !s.is_empty() => m.on_wx_login_ok(whole(a), s),
-            input::WX_LOGIN_OK | input::WX_LOGIN_FAILED => {
-                let err_msg = if s.is_empty() {
-                    "login:fail no code in result".into()
-                } else {
-                    s
-                };
-                m.on_wx_login_failed(whole(a), err_msg, t)
-            }
-            input::LOGIN_POST_FAILED => m.on_login_post_failed(whole(a), s, t),
-            _ => m.on_request_failed(whole(a), whole(b), s), // REQUEST_FAILED
-        })
-    }
-
-    /// The login POST answered: its status, the string at `tokenField` (if one), and
-    /// `expiresIn` (`undefined` when absent, NaN when present but not a number).
-    #[wasm_bindgen(js_name = loginAnswered)]
-    pub fn login_answered(
-        &self,
-        now: f64,
-        attempt: f64,
-        status_code: f64,
-        token: Option<String>,
-        expires_in_s: Option<f64>,
-    ) -> f64 {
-        let answer = LoginAnswer {
-            status: status(status_code),
-            token,
-            expires_in_s,
-        };
-        let t = whole(now);
-        self.feed(t, |m| m.on_login_answered(whole(attempt), &answer, t))
+/// Forgets manager `h`'s Core (its memory is reused); later inputs for `h` do nothing.
+#[wasm_bindgen(js_name = freeCore)]
+pub fn free_core(h: u32) {
+    let Some(mut machines) = MACHINES.try_lock() else {
+        core::arch::wasm32::unreachable()
+    };
+    if let Some(m) = machines.get_mut(h as usize) {
+        *m = None;
     }
 }
 
-/// The `op` of [`Core::put`] and [`Core::text`] (js-shim/manager.js names them alike).
+/// The next deadline (ms since the epoch) at which `wake` must be called, or -1.
+#[wasm_bindgen]
+pub fn deadline(h: u32) -> f64 {
+    with(h, |m| m.poll_timeout())
+        .flatten()
+        .map_or(-1.0, |t| t as f64)
+}
+
+/// Whether a request to `url` (absolute, already resolved against `baseUrl`) may carry
+/// the token: its origin is one of `trustedOrigins`, read alike by every standard URL
+/// parser (src/origin.rs). A pure query.
+#[wasm_bindgen]
+pub fn trusts(h: u32, url: &str) -> bool {
+    with(h, |m| m.config().is_trusted(url)) == Some(true)
+}
+
+/// A numeric input (the hot path), `op` one of [`input`]'s constants with its
+/// arguments `a`..`e` (unused ones 0; booleans 0/1; ids and ms whole numbers).
+#[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
+pub fn put(h: u32, now: f64, op: u8, a: f64, b: f64, c: f64, d: f64, e: f64) -> f64 {
+    // Each op is the matching `Machine::on_*` call (no `Input` built and matched again).
+    let t = whole(now);
+    feed(h, t, |m| match op {
+        input::REQUEST => m.on_request(whole(a), b != 0.0, channel(c), whole(d), t),
+        input::ADOPT => m.on_adopt(whole(a), channel(b), whole(c), t),
+        input::LOGIN => m.on_login(whole(a)),
+        input::LOGOUT => m.logout(),
+        input::AUTHORIZE => m.on_authorize(whole(a), small(b)),
+        input::CHECK => m.on_check(whole(a), whole(b), small(c), status(d), e != 0.0),
+        input::ABORT => m.abort(whole(a)),
+        input::CHECK_SESSION => m.on_check_session(whole(a), b != 0.0),
+        input::RESPONSE => m.on_response(whole(a), whole(b), status(c), d != 0.0),
+        input::NETWORK => m.on_network(a != 0.0),
+        input::APP_HIDE => m.on_app_hidden(t),
+        input::APP_SHOW => m.on_app_shown(t),
+        input::RELEASE => m.on_release(whole(a), small(b)),
+        input::ADOPT_LEASED => {
+            let generation = whole(b);
+            m.on_adopt_leased(
+                whole(a),
+                (generation > 0).then_some(generation),
+                whole(c),
+                whole(d),
+            )
+        }
+        // The timer fired (an unknown op does the same): only the clock moves.
+        _ => {}
+    })
+}
+
+/// An input that carries a string `s` (see [`input`]): a wx.login code or errMsg, a
+/// wx.request errMsg.
+#[wasm_bindgen]
+pub fn text(h: u32, now: f64, op: u8, a: f64, b: f64, s: String) -> f64 {
+    let t = whole(now);
+    feed(h, t, |m| match op {
+        input::WX_LOGIN_OK if !s.is_empty() => m.on_wx_login_ok(whole(a), s),
+        input::WX_LOGIN_OK | input::WX_LOGIN_FAILED => {
+            let err_msg = if s.is_empty() {
+                "login:fail no code in result".into()
+            } else {
+                s
+            };
+            m.on_wx_login_failed(whole(a), err_msg, t)
+        }
+        input::LOGIN_POST_FAILED => m.on_login_post_failed(whole(a), s, t),
+        _ => m.on_request_failed(whole(a), whole(b), s), // REQUEST_FAILED
+    })
+}
+
+/// The login POST answered: its status, the string at `tokenField` (if one), and
+/// `expiresIn` (`undefined` when absent, NaN when present but not a number).
+#[wasm_bindgen(js_name = loginAnswered)]
+pub fn login_answered(
+    h: u32,
+    now: f64,
+    attempt: f64,
+    status_code: f64,
+    token: Option<String>,
+    expires_in_s: Option<f64>,
+) -> f64 {
+    let answer = LoginAnswer {
+        status: status(status_code),
+        token,
+        expires_in_s,
+    };
+    let t = whole(now);
+    feed(h, t, |m| m.on_login_answered(whole(attempt), &answer, t))
+}
+
+/// The `op` of [`put`] and [`text`] (js-shim/manager.js names them alike).
 pub mod input {
     /// `request`/`uploadFile`/`downloadFile`: waiter `a` (increasing), wants the token
     /// (`b`: `auth` and a trusted URL), channel `c` (0 request, 1 upload, 2 download),
@@ -315,103 +356,99 @@ pub mod input {
     pub const REQUEST_FAILED: u8 = 3;
 }
 
-impl Core {
-    /// One input (`f` calls the machine's matching `on_*` method) at `now` (ms), its
-    /// commands carried out; returns the next deadline.
-    fn feed(&self, now: u64, f: impl FnOnce(&mut Machine)) -> f64 {
-        self.machine.borrow_mut().step(now, f);
-        self.drain();
-        self.deadline()
-    }
+/// One input (`f` calls the machine's matching `on_*` method) at `now` (ms), its
+/// commands carried out; returns the next deadline.
+fn feed(h: u32, now: u64, f: impl FnOnce(&mut Machine)) -> f64 {
+    with(h, |m| m.step(now, f));
+    drain(h);
+    deadline(h)
+}
 
-    /// Carries out every command. The machine is not borrowed while a host method runs.
-    fn drain(&self) {
-        loop {
-            let next = self.machine.borrow_mut().poll_command();
-            match next {
-                Some(cmd) => self.perform(cmd),
-                None => break,
-            }
+/// Carries out every command. The machine is not borrowed while a host method runs.
+fn drain(h: u32) {
+    while let Some(Some(cmd)) = with(h, Machine::poll_command) {
+        perform(h, cmd);
+    }
+}
+
+fn perform(h: u32, cmd: Command) {
+    let num = |o: u8, a: u64, b: u64, c: u64, d: u64| {
+        host::cmd(h, o, a as f64, b as f64, c as f64, d as f64, 0.0)
+    };
+    match cmd {
+        Command::WxLogin { attempt } => num(op::WX_LOGIN, attempt, 0, 0, 0),
+        Command::CheckSession { check } => num(op::CHECK_SESSION, check, 0, 0, 0),
+        Command::Lease {
+            lease,
+            generation,
+            slots,
+            until_ms,
+            margin_ms,
+        } => host::cmd(
+            h,
+            op::LEASE,
+            lease as f64,
+            generation as f64,
+            slots.into(),
+            until_ms.map_or(-1.0, |t| t as f64),
+            margin_ms as f64,
+        ),
+        Command::Revoke { lease } => num(op::REVOKE, lease, 0, 0, 0),
+        Command::Send {
+            id,
+            send,
+            generation,
+            channel,
+        } => num(op::SEND, id, send, generation.unwrap_or(0), channel as u64),
+        Command::AbortSend { id, .. } => num(op::ABORT_SEND, id, 0, 0, 0),
+        Command::Resolve { id } => num(op::RESOLVE, id, 0, 0, 0),
+        Command::Authorized {
+            id,
+            generation,
+            relogins,
+        } => num(op::AUTHORIZED, id, generation, relogins.into(), 0),
+        Command::Verdict {
+            id,
+            replay,
+            relogins,
+        } => num(op::VERDICT, id, replay.into(), relogins.into(), 0),
+        Command::ClearStorage => num(op::CLEAR, 0, 0, 0, 0),
+        Command::PostCode { attempt, code } => {
+            host::text(h, op::POST_CODE, attempt as f64, 0.0, &code, None, None)
         }
-    }
-
-    fn perform(&self, cmd: Command) {
-        let h = &self.host;
-        let num = |o: u8, a: u64, b: u64, c: u64, d: u64| {
-            h.cmd(o, a as f64, b as f64, c as f64, d as f64, 0.0)
-        };
-        match cmd {
-            Command::WxLogin { attempt } => num(op::WX_LOGIN, attempt, 0, 0, 0),
-            Command::CheckSession { check } => num(op::CHECK_SESSION, check, 0, 0, 0),
-            Command::Lease {
-                lease,
-                generation,
-                slots,
-                until_ms,
-                margin_ms,
-            } => h.cmd(
-                op::LEASE,
-                lease as f64,
-                generation as f64,
-                slots.into(),
-                until_ms.map_or(-1.0, |t| t as f64),
-                margin_ms as f64,
-            ),
-            Command::Revoke { lease } => num(op::REVOKE, lease, 0, 0, 0),
-            Command::Send {
-                id,
-                send,
-                generation,
-                channel,
-            } => num(op::SEND, id, send, generation.unwrap_or(0), channel as u64),
-            Command::AbortSend { id, .. } => num(op::ABORT_SEND, id, 0, 0, 0),
-            Command::Resolve { id } => num(op::RESOLVE, id, 0, 0, 0),
-            Command::Authorized {
-                id,
-                generation,
-                relogins,
-            } => num(op::AUTHORIZED, id, generation, relogins.into(), 0),
-            Command::Verdict {
-                id,
-                replay,
-                relogins,
-            } => num(op::VERDICT, id, replay.into(), relogins.into(), 0),
-            Command::ClearStorage => num(op::CLEAR, 0, 0, 0, 0),
-            Command::PostCode { attempt, code } => {
-                h.text(op::POST_CODE, attempt as f64, 0.0, &code, None, None)
-            }
-            Command::Persist {
-                session,
-                generation,
-            } => h.text(
-                op::SESSION,
-                generation as f64,
-                session.expires_at_ms.map_or(-1.0, |t| t as f64),
-                &session.token,
-                None,
-                None,
-            ),
-            Command::Reject { id, error } => {
-                let attempt = match &error {
-                    LoginError::LoginRejected { attempt, .. } => *attempt as f64,
-                    _ => -1.0,
-                };
-                h.text(
-                    op::REJECT,
-                    id as f64,
-                    attempt,
-                    error.code(),
-                    Some(&error.message()),
-                    error.err_msg(),
-                );
-            }
-            Command::Event(e) => {
-                let code = match &e {
-                    crate::Event::LoginFailure { code } => Some(*code),
-                    _ => None,
-                };
-                h.text(op::EMIT, 0.0, 0.0, e.name(), code, None);
-            }
+        Command::Persist {
+            session,
+            generation,
+        } => host::text(
+            h,
+            op::SESSION,
+            generation as f64,
+            session.expires_at_ms.map_or(-1.0, |t| t as f64),
+            &session.token,
+            None,
+            None,
+        ),
+        Command::Reject { id, error } => {
+            let attempt = match &error {
+                LoginError::LoginRejected { attempt, .. } => *attempt as f64,
+                _ => -1.0,
+            };
+            host::text(
+                h,
+                op::REJECT,
+                id as f64,
+                attempt,
+                error.code(),
+                Some(&error.message()),
+                error.err_msg(),
+            );
+        }
+        Command::Event(e) => {
+            let code = match &e {
+                crate::Event::LoginFailure { code } => Some(*code),
+                _ => None,
+            };
+            host::text(h, op::EMIT, 0.0, 0.0, e.name(), code, None);
         }
     }
 }

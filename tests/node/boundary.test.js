@@ -10,7 +10,7 @@ const fc = require('fast-check');
 const { shim } = require('./shim-under-test.js');
 
 const { verdictCache, earlyTrust, resolveUrl } = shim('url.js');
-const { load } = shim('loader.js');
+const { load, register } = shim('loader.js');
 const { createLoginManager, LoginError } = require('../../pkg/dist/index.js');
 const { createClock, createServer, createFakeWx } = require('../../pkg/testing/index.js');
 const { LinearDecoder, LinearEncoder } = shim('text-codec.js');
@@ -19,12 +19,13 @@ const WASM = path.join(__dirname, '../../pkg/dist/weapp_login_bg.wasm.br');
 const TRUSTED = ['https://api.example.com', 'http://127.0.0.1:8080'];
 const NUMBERS = [3, 10000, 60000, 1000, 60000, 300000, 5000, 0, 0, 1];
 
-/** A Core with TRUSTED as its trustedOrigins and a host that ignores every command. */
+/** A Core with TRUSTED as its trustedOrigins and a host that ignores every command: its `trusts`. */
 async function core() {
-  const Core = await load(WASM);
-  const host = { cmd() {}, text() {} };
-  return new Core(host, TRUSTED[0] + '/user/login', undefined, TRUSTED.join('\n'), true,
-    new Float64Array([401]), new Float64Array(NUMBERS), Date.now(), undefined, -1);
+  const wasm = await load(WASM);
+  const h = register({ cmd() {}, text() {} });
+  assert.ok(wasm.newCore(h, TRUSTED[0] + '/user/login', undefined, TRUSTED.join('\n'), true,
+    new Float64Array([401]), new Float64Array(NUMBERS), Date.now(), undefined, -1));
+  return { trusts: (url) => wasm.trusts(h, url) };
 }
 
 /** URLs built from the pieces that make parsers disagree. */
