@@ -450,7 +450,7 @@ function createManager(o, loading) {
     const expires = e === undefined || e === null ? undefined : typeof e === 'number' ? e : NaN;
     feeding = { attempt: attempt, result: plainResult(r) };
     try {
-      return core.loginAnswered(h, now(), attempt, statusOf(r), typeof t === 'string' ? t : undefined, expires);
+      return core.loginAnswered(h, now(), attempt, statusOf(r), typeof t === 'string' ? t : '', expires);
     } finally {
       feeding = null;
     }
@@ -906,9 +906,10 @@ function createManager(o, loading) {
     let made = false;
     try {
       h = register(host);
-      made = wasm.newCore(h, o.loginUrl, o.baseUrl, (o.trustedOrigins || []).join('\n'), o.trustedOrigins !== undefined,
-        new Float64Array(o.authFailStatusCodes), new Float64Array(coreNumbers(o)), now(),
-        hasStored ? storedToken : undefined, expiresAt);
+      // Lines (no URL, token or status list holds a control character: options.js)
+      // and numbers only, as src/wasm/mod.rs `new_core` reads them.
+      made = wasm.newCore(h, [o.loginUrl, o.baseUrl || '', hasStored ? storedToken : '', o.authFailStatusCodes.join(' ')]
+        .concat(o.trustedOrigins || []).join('\n'), ...coreNumbers(o), o.trustedOrigins !== undefined, now(), expiresAt);
     } catch (e) {
       refused = errMsgOf(e, 'unknown error');
     }

@@ -44,7 +44,7 @@ impl Core {
         weapp_login::put(self.h, now, op, a, b, c, d, e)
     }
     fn text(&self, now: f64, op: u8, a: f64, b: f64, s: String) -> f64 {
-        weapp_login::text(self.h, now, op, a, b, s)
+        weapp_login::text(self.h, now, op, a, b, &s)
     }
     fn login_answered(
         &self,
@@ -54,7 +54,8 @@ impl Core {
         token: Option<String>,
         expires: Option<f64>,
     ) -> f64 {
-        weapp_login::login_answered(self.h, now, attempt, status, token, expires)
+        let token = token.unwrap_or_default(); // none is sent as ""
+        weapp_login::login_answered(self.h, now, attempt, status, &token, expires)
     }
     fn trusts(&self, url: &str) -> bool {
         weapp_login::trusts(self.h, url)
@@ -70,17 +71,11 @@ fn try_core(
     stored: Option<&str>,
 ) -> Result<Core, String> {
     let h = register_host(host.clone());
+    // newCore's lines: loginUrl, baseUrl, the stored token, authFailStatusCodes.
+    let strings = [login_url, base.unwrap_or(""), stored.unwrap_or(""), "401"].join("\n");
+    let n = numbers;
     let made = weapp_login::new_core(
-        h,
-        login_url,
-        base.map(String::from),
-        "",
-        false,
-        &[401.0],
-        numbers,
-        NOW,
-        stored.map(String::from),
-        -1.0,
+        h, &strings, n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9], false, NOW, -1.0,
     );
     if made {
         Ok(Core { h })

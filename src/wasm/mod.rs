@@ -83,59 +83,69 @@ fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
     Some((s.get(..at)?, s.get(at + 1..)?))
 }
 
-/// Numeric option `i`, a whole number clamped to 0..=`max` (0 when missing). The shim
-/// has validated every option already (js-shim/options.js throws INVALID_OPTIONS
-/// naming it, synchronously); here a bad number can only bound, never trap.
-fn int(numbers: &[f64], i: usize, max: f64) -> u64 {
-    whole(numbers.get(i).map_or(0.0, |&v| v.min(max)))
+/// `v` as a whole number clamped to 0..=`max`. The shim has validated every option
+/// already (js-shim/options.js throws INVALID_OPTIONS naming it, synchronously); here a
+/// bad number can only bound, never trap.
+fn int(v: f64, max: f64) -> u64 {
+    whole(v.min(max))
 }
 
+/// The next line of `rest` (up to `'\n'`, which no URL, token or status list holds:
+/// the shim refuses control characters in each), `rest` moved past it.
+fn line<'a>(rest: &mut &'a str) -> &'a str {
+    let (one, more) = split_byte(rest, b'\n').unwrap_or((rest, ""));
+    *rest = more;
+    one
+}
+
+/// The Config of `newCore`: its URLs, the rest of its `strings` (the status codes, then
+/// the trusted origins) and its numbers.
 fn config(
     login_url: &str,
-    base_url: Option<String>,
-    trusted: &str,
+    base_url: &str,
+    mut strings: &str,
+    n: &[f64; 10],
     has_trusted: bool,
-    status_codes: &[f64],
-    numbers: &[f64],
 ) -> Result<Config, String> {
+    let base_url = Some(base_url).filter(|b| !b.is_empty());
+    let codes = line(&mut strings);
     let mut list: Vec<String> = Vec::new();
-    let mut rest = trusted;
-    while !rest.is_empty() {
-        let (one, more) = split_byte(rest, b'\n').unwrap_or((rest, ""));
+    while !strings.is_empty() {
+        let one = line(&mut strings);
         if !one.is_empty() {
             list.push(String::from(one));
         }
-        rest = more;
     }
-    let trusted = list;
     // The detail only ("loginUrl must be ..."): the shim adds "invalid options: ".
     let invalid = |e: LoginError| match e {
         LoginError::InvalidOptions { message } => message,
         _ => String::new(), // Config::new gives no other error
     };
-    let mut c = Config::new(
-        login_url,
-        base_url.as_deref(),
-        has_trusted.then_some(trusted.as_slice()),
-    )
-    .map_err(invalid)?;
+    let mut c = Config::new(login_url, base_url, has_trusted.then_some(list.as_slice()))
+        .map_err(invalid)?;
     c.auth_fail_status_codes.clear();
-    for &s in status_codes {
-        let s = status(s); // the shim checked they are HTTP statuses; never 0 (no status)
-        if s != 0 {
-            c.auth_fail_status_codes.push(s);
+    // Space-separated decimals (the shim checked they are HTTP statuses).
+    let mut code = 0u16;
+    for b in codes.bytes().chain(Some(b' ')) {
+        if b.is_ascii_digit() {
+            code = code.saturating_mul(10).saturating_add((b - b'0').into());
+        } else {
+            if (100..=599).contains(&code) {
+                c.auth_fail_status_codes.push(code);
+            }
+            code = 0;
         }
     }
-    c.retry_limit = int(numbers, 0, 100.0) as u32;
-    c.login_timeout_ms = int(numbers, 1, MAX_MS).max(1);
-    c.renew_margin_ms = int(numbers, 2, MAX_MS);
-    c.login_backoff_ms = int(numbers, 3, MAX_MS);
-    c.login_backoff_max_ms = int(numbers, 4, MAX_MS);
-    c.recheck_after_hidden_ms = int(numbers, 5, MAX_MS);
-    c.check_session_timeout_ms = int(numbers, 6, MAX_MS).max(1);
-    c.network_wait_ms = int(numbers, 7, MAX_MS);
-    c.await_check_session = int(numbers, 8, 1.0) == 1;
-    c.seed = int(numbers, 9, 4_294_967_295.0);
+    c.retry_limit = int(n[0], 100.0) as u32;
+    c.login_timeout_ms = int(n[1], MAX_MS).max(1);
+    c.renew_margin_ms = int(n[2], MAX_MS);
+    c.login_backoff_ms = int(n[3], MAX_MS);
+    c.login_backoff_max_ms = int(n[4], MAX_MS);
+    c.recheck_after_hidden_ms = int(n[5], MAX_MS);
+    c.check_session_timeout_ms = int(n[6], MAX_MS).max(1);
+    c.network_wait_ms = int(n[7], MAX_MS);
+    c.await_check_session = int(n[8], 1.0) == 1;
+    c.seed = int(n[9], 4_294_967_295.0);
     c.lease = true; // the shim takes leases (js-shim/manager.js)
     Ok(c)
 }
@@ -143,16 +153,19 @@ fn config(
 /// A Core at launch, for manager `h` (its host registered in `js-shim/hosts.js`);
 /// a manager made again under the same number replaces the old one.
 ///
-/// - `login_url`, `base_url`: absolute http(s) URLs (`loginUrl`, `baseUrl`);
-/// - `trusted`: `trustedOrigins` joined with `'\n'`, used when `has_trusted` (else the
-///   origins of `loginUrl` and `baseUrl`);
-/// - `status_codes`: `authFailStatusCodes`;
-/// - `numbers`: `[retryLimit, loginTimeoutMs, renewMarginMs, loginBackoffMs,
+/// - `strings`: lines joined with `'\n'`: `loginUrl`, `baseUrl` (empty for none), the
+///   persisted token (empty for none), `authFailStatusCodes` (space-separated), then
+///   `trustedOrigins`, used when `has_trusted` (else the origins of `loginUrl` and
+///   `baseUrl`);
+/// - `n0`..`n9`: `retryLimit, loginTimeoutMs, renewMarginMs, loginBackoffMs,
 ///   loginBackoffMaxMs, recheckAfterHiddenMs, checkSessionTimeoutMs, networkWaitMs,
-///   awaitCheckSession (0/1), seed]`, every ms value at most 2^31 - 1 (the shim has
+///   awaitCheckSession (0/1), seed`, every ms value at most 2^31 - 1 (the shim has
 ///   validated them; out of range, they are clamped);
-/// - `stored_token`, `stored_expires_at`: the persisted session (`expiresAt` in ms
-///   since the epoch, < 0 or NaN for none), restored as session generation 1.
+/// - `now` (ms since the epoch); `stored_expires_at`: the persisted token's `expiresAt`
+///   (ms since the epoch, < 0 or NaN for none); it is restored as session generation 1.
+///
+/// Every argument is a number or a borrowed string: nothing is handed over to the wasm
+/// that it must free, and the glue stays small.
 ///
 /// Returns false, and makes no Core, for a URL the core refuses (`loginUrl`,
 /// `baseUrl`, a trusted origin: not an absolute http(s) URL, or one two standard
@@ -162,32 +175,35 @@ fn config(
 #[allow(clippy::too_many_arguments)]
 pub fn new_core(
     h: u32,
-    login_url: &str,
-    base_url: Option<String>,
-    trusted: &str,
+    strings: &str,
+    n0: f64,
+    n1: f64,
+    n2: f64,
+    n3: f64,
+    n4: f64,
+    n5: f64,
+    n6: f64,
+    n7: f64,
+    n8: f64,
+    n9: f64,
     has_trusted: bool,
-    status_codes: &[f64],
-    numbers: &[f64],
     now: f64,
-    stored_token: Option<String>,
     stored_expires_at: f64,
 ) -> bool {
-    let c = match config(
-        login_url,
-        base_url,
-        trusted,
-        has_trusted,
-        status_codes,
-        numbers,
-    ) {
+    let mut rest = strings;
+    let login_url = line(&mut rest);
+    let base_url = line(&mut rest);
+    let stored_token = line(&mut rest);
+    let numbers = [n0, n1, n2, n3, n4, n5, n6, n7, n8, n9];
+    let c = match config(login_url, base_url, rest, &numbers, has_trusted) {
         Ok(c) => c,
         Err(detail) => {
             host::text(h, op::INVALID, 0.0, 0.0, &detail, None, None);
             return false;
         }
     };
-    let stored = stored_token.map(|token| StoredSession {
-        token,
+    let stored = (!stored_token.is_empty()).then(|| StoredSession {
+        token: stored_token.into(),
         expires_at_ms: (stored_expires_at >= 0.0).then(|| whole(stored_expires_at)),
     });
     let machine = Machine::new(c, stored, whole(now));
@@ -270,8 +286,9 @@ pub fn put(h: u32, now: f64, op: u8, a: f64, b: f64, c: f64, d: f64, e: f64) -> 
 /// An input that carries a string `s` (see [`input`]): a wx.login code or errMsg, a
 /// wx.request errMsg.
 #[wasm_bindgen]
-pub fn text(h: u32, now: f64, op: u8, a: f64, b: f64, s: String) -> f64 {
+pub fn text(h: u32, now: f64, op: u8, a: f64, b: f64, s: &str) -> f64 {
     let t = whole(now);
+    let s = String::from(s);
     feed(h, t, |m| match op {
         input::WX_LOGIN_OK if !s.is_empty() => m.on_wx_login_ok(whole(a), s),
         input::WX_LOGIN_OK | input::WX_LOGIN_FAILED => {
@@ -287,20 +304,21 @@ pub fn text(h: u32, now: f64, op: u8, a: f64, b: f64, s: String) -> f64 {
     })
 }
 
-/// The login POST answered: its status, the string at `tokenField` (if one), and
-/// `expiresIn` (`undefined` when absent, NaN when present but not a number).
+/// The login POST answered: its status, the string at `tokenField` (empty when there is
+/// none: both are refused alike), and `expiresIn` (`undefined` when absent, NaN when
+/// present but not a number).
 #[wasm_bindgen(js_name = loginAnswered)]
 pub fn login_answered(
     h: u32,
     now: f64,
     attempt: f64,
     status_code: f64,
-    token: Option<String>,
+    token: &str,
     expires_in_s: Option<f64>,
 ) -> f64 {
     let answer = LoginAnswer {
         status: status(status_code),
-        token,
+        token: (!token.is_empty()).then(|| token.into()),
         expires_in_s,
     };
     let t = whole(now);

@@ -23,8 +23,8 @@ const NUMBERS = [3, 10000, 60000, 1000, 60000, 300000, 5000, 0, 0, 1];
 async function core() {
   const wasm = await load(WASM);
   const h = register({ cmd() {}, text() {} });
-  assert.ok(wasm.newCore(h, TRUSTED[0] + '/user/login', undefined, TRUSTED.join('\n'), true,
-    new Float64Array([401]), new Float64Array(NUMBERS), Date.now(), undefined, -1));
+  assert.ok(wasm.newCore(h, [TRUSTED[0] + '/user/login', '', '', '401'].concat(TRUSTED).join('\n'), ...NUMBERS, true,
+    Date.now(), -1));
   return { trusts: (url) => wasm.trusts(h, url) };
 }
 
