@@ -6,7 +6,7 @@
  */
 
 import * as bg from '../target/wasm-bindgen/weapp_login_bg.js';
-import { register, free } from './hosts.js';
+import { register } from './hosts.js'; // re-exported for tests that drive the Core themselves
 
 /** File name of the shipped wasm inside the package folder. */
 const WASM_FILE = 'weapp_login_bg.wasm.br';
@@ -37,8 +37,7 @@ function instantiate(path, imports) {
 /**
  * @param {string|undefined} wasmPath code-package path of the .wasm/.wasm.br
  * @returns {Promise<object>} the Core's functions (src/wasm/mod.rs), each taking the
- *   manager's number `h` first: newCore, freeCore, put, text, loginAnswered, trusts,
- *   deadline
+ *   manager's number `h` first: newCore, put, text, loginAnswered, trusts, deadline
  */
 function load(wasmPath) {
   const imports = { './weapp_login_bg.js': bg };
@@ -47,10 +46,10 @@ function load(wasmPath) {
     bg.__wbg_set_wasm(exports);
     if (typeof exports.__wbindgen_start === 'function') exports.__wbindgen_start();
     return {
-      newCore: bg.newCore, freeCore: bg.freeCore, put: bg.put, text: bg.text,
+      newCore: bg.newCore, put: bg.put, text: bg.text,
       loginAnswered: bg.loginAnswered, trusts: bg.trusts, deadline: bg.deadline,
     };
   });
 }
 
-export { load, register, free, WASM_FILE };
+export { load, register, WASM_FILE };

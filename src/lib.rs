@@ -85,6 +85,5 @@ pub use origin::{is_absolute, resolve, Origin};
 mod wasm;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::{
-    deadline, free_core, input as wasm_input, login_answered, new_core, op, put, register_host,
-    text, trusts,
+    deadline, input as wasm_input, login_answered, new_core, op, put, register_host, text, trusts,
 };

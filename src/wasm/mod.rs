@@ -34,7 +34,10 @@ pub use host::{op, register_host};
 /// Longest delay a JS timer honours (2^31 - 1 ms); every ms option is at most this.
 const MAX_MS: f64 = 2_147_483_647.0;
 
-/// The machines of the page's managers, by manager number (`None`: never made, or freed).
+/// The machines of the page's managers, by manager number (`None`: never made). A
+/// manager lives as long as the page (a mini program makes one per app): nothing frees
+/// its machine, since freeing it once the page drops the manager could strand an answer
+/// still on the wire, and its Promise with it.
 static MACHINES: SpinMutex<Vec<Option<Machine>>> = SpinMutex::new(Vec::new());
 
 /// Runs `f` on manager `h`'s machine, if it exists; the lock is held only meanwhile.
@@ -219,17 +222,6 @@ pub fn new_core(
     }
     drain(h);
     true
-}
-
-/// Forgets manager `h`'s Core (its memory is reused); later inputs for `h` do nothing.
-#[wasm_bindgen(js_name = freeCore)]
-pub fn free_core(h: u32) {
-    let Some(mut machines) = MACHINES.try_lock() else {
-        core::arch::wasm32::unreachable()
-    };
-    if let Some(m) = machines.get_mut(h as usize) {
-        *m = None;
-    }
 }
 
 /// The next deadline (ms since the epoch) at which `wake` must be called, or -1.
