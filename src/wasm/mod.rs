@@ -49,6 +49,7 @@ fn with<R>(h: u32, f: impl FnOnce(&mut Machine) -> R) -> Option<R> {
     };
     machines.get_mut(h as usize)?.as_mut().map(f)
 }
+
 /// A whole, non-negative JS number as u64 (ids, send numbers, times); anything else 0.
 fn whole(v: f64) -> u64 {
     if v.is_finite() && v > 0.0 {
