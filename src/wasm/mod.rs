@@ -40,14 +40,19 @@ const MAX_MS: f64 = 2_147_483_647.0;
 /// still on the wire, and its Promise with it.
 static MACHINES: SpinMutex<Vec<Option<Machine>>> = SpinMutex::new(Vec::new());
 
-/// Runs `f` on manager `h`'s machine, if it exists; the lock is held only meanwhile.
-fn with<R>(h: u32, f: impl FnOnce(&mut Machine) -> R) -> Option<R> {
+/// The machines, locked until the guard drops.
+fn machines() -> spin::mutex::SpinMutexGuard<'static, Vec<Option<Machine>>> {
     // Never contended: the wasm is single-threaded and no host method runs under the
     // lock. A failed try_lock would be a re-entry bug: trap, as a RefCell would.
-    let Some(mut machines) = MACHINES.try_lock() else {
+    let Some(machines) = MACHINES.try_lock() else {
         core::arch::wasm32::unreachable()
     };
-    machines.get_mut(h as usize)?.as_mut().map(f)
+    machines
+}
+
+/// Runs `f` on manager `h`'s machine, if it exists; the lock is held only meanwhile.
+fn with<R>(h: u32, f: impl FnOnce(&mut Machine) -> R) -> Option<R> {
+    machines().get_mut(h as usize)?.as_mut().map(f)
 }
 
 /// A whole, non-negative JS number as u64 (ids, send numbers, times); anything else 0.
@@ -212,9 +217,7 @@ pub fn new_core(
     });
     let machine = Machine::new(c, stored, whole(now));
     {
-        let Some(mut machines) = MACHINES.try_lock() else {
-            core::arch::wasm32::unreachable()
-        };
+        let mut machines = machines();
         let i = h as usize;
         if machines.len() <= i {
             machines.resize_with(i + 1, || None);
