@@ -114,13 +114,15 @@ function createLease(m) {
     const ws = queue.slice(head);
     queue.length = 0;
     head = 0;
-    for (const w of ws) {
-      if (!w.queued) continue;
-      w.queued = false;
-      enter(w);
-      if (direct) submit(w);
-      else feed(submit, w);
-    }
+    for (const w of ws) if (w.queued) unqueue(w, direct);
+  }
+
+  /** Queued request `w` goes to the Core as a request of its own (`direct`: see handOver). */
+  function unqueue(w, direct) {
+    w.queued = false;
+    enter(w);
+    if (direct) submit(w);
+    else feed(submit, w);
   }
 
   /** This side ends the lease: waiting requests go to the Core, then the unused slots. */
@@ -228,13 +230,8 @@ function createLease(m) {
     adopt,
     /** `abort()` of a request the lease holds: the Core takes it first (then aborts it). */
     abort(w) {
-      if (w.lease !== 0) {
-        adopt(w);
-      } else if (w.queued) {
-        w.queued = false;
-        enter(w);
-        feed(submit, w);
-      }
+      if (w.lease !== 0) adopt(w);
+      else if (w.queued) unqueue(w, false);
     },
     handOver,
     /** The Core trapped: the lease is gone; returns every request it held. */
