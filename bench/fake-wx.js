@@ -12,11 +12,65 @@
  * getStorageSync('') for a missing key, storage values copied through JSON.
  *
  * Scheduling, per world:
- *   'virtual'   answers after `latency()` ms of a VirtualClock (concurrency section);
+ *   'virtual'   answers after `latency(api)` ms of a VirtualClock (concurrency section);
  *   'microtask' answers in a promise reaction (warm cost, cold start, memory): no timer,
- *               so what is measured is the stack, not the fake;
+ *               so what is measured is the stack, not the fake (the "instant" network);
+ *   'network'   answers after `latency(api)` ms of real time (host timers), for the
+ *               realistic cold start: see NETWORK below;
  *   hold        (microtask worlds) wx.request is not answered until release().
+ *
+ * In-flight limits: wx.request runs at most 10 and queues the rest in order, in every
+ * mode (WECHAT-API.md: "At most 10 request/uploadFile/downloadFile in flight at once").
+ * With `o.limitAll` (the realistic network) wx.login and wx.checkSession are held to 10
+ * in flight the same way (no limit is documented for them; the bench assumes WeChat's
+ * one, so that no stack gains from calling them more often). Whatever a stack asks is
+ * recorded: `stats.asked[api]` is the most calls made and not yet answered, queued ones
+ * included, so a stack that exceeds 10 is visible even though the fake holds it to 10.
  */
+
+/**
+ * The realistic network (issue 20), per wx API, in ms, each API its own seeded stream
+ * (so in one run the k-th wx.login of every stack takes the same time):
+ *   wx.login         30–150: a round trip to WeChat's servers, which issue the code;
+ *   wx.request       30–150: a round trip to the developer server (the login POST too);
+ *   wx.checkSession  30–150: WeChat checks the session_key on its side;
+ *   wx.getNetworkType 1–5:   a local bridge call, no network;
+ *   storage (…Sync)   0:     synchronous, as in WeChat.
+ */
+const NETWORK = { login: [30, 150], request: [30, 150], checkSession: [30, 150], getNetworkType: [1, 5] };
+const APIS = Object.keys(NETWORK);
+
+/** `(api) => ms` drawing from NETWORK with one seeded stream per API. */
+function networkLatency(seed) {
+  const streams = {};
+  APIS.forEach((api, i) => { streams[api] = rng(seed * 7 + i + 1); });
+  return (api) => {
+    const [lo, hi] = NETWORK[api];
+    return lo + Math.floor(streams[api]() * (hi - lo + 1));
+  };
+}
+
+/** WeChat's queue: at most `limit` started, the rest started in order as others finish. */
+function createGate(limit) {
+  let running = 0;
+  const queue = [];
+  return {
+    get running() { return running; },
+    enter(start) {
+      if (running < limit) {
+        running += 1;
+        start();
+      } else queue.push(start);
+    },
+    leave() {
+      running -= 1;
+      if (queue.length > 0 && running < limit) {
+        running += 1;
+        queue.shift()();
+      }
+    },
+  };
+}
 
 const MAX_RUNNING = 10; // WeChat runs at most 10 wx.request and queues the rest
 const ORIGIN = 'https://api.example.com';
@@ -110,11 +164,16 @@ function headerValue(header, name) {
  * One app launch's world: a fake wx (`world.wx`), its storage and the developer server.
  *
  * @param {object} o
- * @param {'virtual'|'microtask'} o.mode
+ * @param {'virtual'|'microtask'|'network'} o.mode
  * @param {object} [o.clock] a createVirtualClock() (virtual mode)
- * @param {function(): number} [o.latency] ms per wx answer (virtual mode; default 0)
+ * @param {function(string): number} [o.latency] ms per wx answer, given the API name
+ *   ('login', 'request', 'checkSession', 'getNetworkType'); virtual and network modes; default 0
+ * @param {function(function, number)} [o.setTimeout] network mode: the real timer to answer with
+ * @param {boolean} [o.limitAll] hold wx.login and wx.checkSession to 10 in flight too
  * @param {boolean} [o.hold] microtask mode: hold every wx.request until release()
  * @param {function(string): void} [o.onRequest] called with the URL of every wx.request
+ * @param {function(string, string=): void} [o.onCall] called with the API name (and the
+ *   URL, for wx.request) of every wx.login, wx.checkSession and wx.request, when it is made
  */
 function createWorld(o) {
   const clock = o.clock;
@@ -123,17 +182,40 @@ function createWorld(o) {
   const valid = new Set(); // tokens the server accepts
   const codes = new Map(); // code -> used
   let issued = 0;
-  const queue = []; // started later: WeChat's queue beyond MAX_RUNNING
   const held = [];
   let hold = !!o.hold;
   const stats = {
     login: 0, checkSession: 0, request: 0, loginPosts: 0, running: 0,
     outstanding: 0, maxOutstanding: 0, lastActivity: 0,
+    // per API: calls made and not yet answered (queued included), and the most of them
+    pending: { login: 0, checkSession: 0, request: 0 },
+    asked: { login: 0, checkSession: 0, request: 0 },
   };
+  const gates = { request: createGate(MAX_RUNNING) };
+  if (o.limitAll) {
+    gates.login = createGate(MAX_RUNNING);
+    gates.checkSession = createGate(MAX_RUNNING);
+  }
   const touch = () => { if (clock) stats.lastActivity = clock.now(); };
-  const later = o.mode === 'virtual'
-    ? (fn) => { clock.setTimeout(fn, latency()); }
-    : (fn) => { Promise.resolve().then(fn); };
+  const later = o.mode === 'virtual' ? (api, fn) => { clock.setTimeout(fn, latency(api)); }
+    : o.mode === 'network' ? (api, fn) => { o.setTimeout(fn, latency(api)); }
+      : (api, fn) => { Promise.resolve().then(fn); };
+
+  /** A call of `api` is made: counted, and `start` runs now or when the gate lets it. */
+  function call(api, start, url) {
+    stats[api] += 1;
+    stats.pending[api] += 1;
+    if (stats.pending[api] > stats.asked[api]) stats.asked[api] = stats.pending[api];
+    touch();
+    if (o.onCall) o.onCall(api, url);
+    if (gates[api]) gates[api].enter(start); else start();
+  }
+  /** The call of `api` is answered: its slot goes to the next queued call. */
+  function leave(api) {
+    stats.pending[api] -= 1;
+    touch();
+    if (gates[api]) gates[api].leave();
+  }
 
   /** The developer server: login route and one authed API route. */
   function serve(method, url, header, data) {
@@ -158,10 +240,8 @@ function createWorld(o) {
   }
 
   function request(opts) {
-    stats.request += 1;
     stats.outstanding += 1;
     if (stats.outstanding > stats.maxOutstanding) stats.maxOutstanding = stats.outstanding;
-    touch();
     const method = String(opts.method || 'GET').toUpperCase();
     if (method === 'POST' && String(opts.url).endsWith(LOGIN_PATH)) stats.loginPosts += 1;
     if (o.onRequest) o.onRequest(opts.url);
@@ -171,19 +251,17 @@ function createWorld(o) {
       done = true;
       stats.running -= 1;
       stats.outstanding -= 1;
-      touch();
       const r = serve(method, String(opts.url), opts.header, opts.data);
-      if (queue.length > 0 && stats.running < MAX_RUNNING) queue.shift()();
+      leave('request');
       const res = { data: r.data, statusCode: r.statusCode, header: { 'Content-Type': 'application/json' },
         cookies: [], errMsg: 'request:ok' };
       if (typeof opts.success === 'function') opts.success(res);
       if (typeof opts.complete === 'function') opts.complete(res);
     };
-    const start = () => {
+    call('request', () => {
       stats.running += 1;
-      if (hold) held.push(finish); else later(finish);
-    };
-    if (stats.running < MAX_RUNNING) start(); else queue.push(start);
+      if (hold) held.push(finish); else later('request', finish);
+    }, String(opts.url));
     return { abort() {}, onHeadersReceived() {}, offHeadersReceived() {} };
   }
 
@@ -194,16 +272,20 @@ function createWorld(o) {
   };
   const wx = {
     login(opts) {
-      stats.login += 1;
-      touch();
-      later(() => {
+      call('login', () => later('login', () => {
         const code = 'code-' + (++issued);
         codes.set(code, false);
+        leave('login');
         ok(opts, { code, errMsg: 'login:ok' });
-      });
+      }));
     },
-    checkSession(opts) { stats.checkSession += 1; touch(); later(() => ok(opts, { errMsg: 'checkSession:ok' })); },
-    getNetworkType(opts) { later(() => ok(opts, { networkType: 'wifi', errMsg: 'getNetworkType:ok' })); },
+    checkSession(opts) {
+      call('checkSession', () => later('checkSession', () => {
+        leave('checkSession');
+        ok(opts, { errMsg: 'checkSession:ok' });
+      }));
+    },
+    getNetworkType(opts) { later('getNetworkType', () => ok(opts, { networkType: 'wifi', errMsg: 'getNetworkType:ok' })); },
     request,
     getStorageSync(key) { const v = storage.get(String(key)); return v === undefined ? '' : JSON.parse(v); },
     setStorageSync(key, value) { storage.set(String(key), JSON.stringify(value === undefined ? '' : value)); },
@@ -223,7 +305,7 @@ function createWorld(o) {
     /** Answers every held wx.request and stops holding. */
     release() {
       hold = false;
-      for (const f of held.splice(0)) later(f);
+      for (const f of held.splice(0)) later('request', f);
     },
   };
 }
@@ -244,4 +326,5 @@ function createWxFacade() {
   return { wx: facade, use(w) { world = w; } };
 }
 
-module.exports = { createVirtualClock, createWorld, createWxFacade, rng, ORIGIN, LOGIN_PATH, MAX_RUNNING };
+module.exports = { createVirtualClock, createWorld, createWxFacade, rng, networkLatency, NETWORK, ORIGIN, LOGIN_PATH,
+  MAX_RUNNING };

@@ -26,6 +26,12 @@ const { host, drain } = realm;
 const ROOT = path.join(__dirname, '..');
 const DIST = path.resolve(process.env.WEAPP_LOGIN_DIST || path.join(ROOT, 'pkg/dist'));
 const QUICK = process.env.BENCH_QUICK === '1';
+const envInt = (name, dflt) => {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  if (!/^[1-9][0-9]*$/.test(v)) { console.error(`bench: ${name} must be a positive integer, not ${JSON.stringify(v)}`); process.exit(1); }
+  return Number(v);
+};
 const BUILD = path.join(__dirname, '.build');
 const BASE_URL = fake.ORIGIN;
 const LOGIN_URL = fake.ORIGIN + fake.LOGIN_PATH;
@@ -34,11 +40,15 @@ const MANAGERS = ['weapp-login', 'axios', 'alova', 'flyio', 'baseline'];
 const JS_MANAGERS = ['axios', 'alova', 'flyio'];
 const WARM = ['raw', 'baseline', 'weapp-login', 'axios', 'alova', 'flyio'];
 const NS = [1, 10, 100, 1000];
+const LATENCIES = ['immediate', 'random', 'network'];
+const LATENCY_LABEL = { immediate: 'immediate answers', random: 'random 1–20 ms latency (seeded)',
+  network: 'realistic network: 30–150 ms per wx.login / wx.request / wx.checkSession (seeded), 10 in flight per API' };
 const HANG_MS = 30000; // hung: still pending 30 s (virtual) after the last wx activity
-const ROUNDS = QUICK ? 3 : 25;
+const ROUNDS = envInt('BENCH_ROUNDS', QUICK ? 3 : 25);
 const SEQ = QUICK ? 100 : 300;
 const BATCHES = QUICK ? 3 : 10;
-const COLD_RUNS = QUICK ? 3 : 15;
+const COLD_RUNS = envInt('BENCH_COLD_RUNS', QUICK ? 3 : 15);
+const NET_RUNS = envInt('BENCH_NET_RUNS', QUICK ? 3 : 15);
 const PENDING = 10000;
 const NOT_RUN = [
   ['weRequest 1.8.1', 'not run: the npm registry this machine reaches answers 404 Not Found for `we-request` '
@@ -74,8 +84,9 @@ function table(head, rows) {
 async function concurrency(stack, facade, n, state, latency) {
   const clock = fake.createVirtualClock();
   const r = fake.rng(n * 7919 + (state === 'expiry' ? 17 : 0) + (latency === 'random' ? 1 : 0));
-  const world = fake.createWorld({ mode: 'virtual', clock,
-    latency: latency === 'random' ? () => 1 + Math.floor(r() * 20) : () => 0 });
+  const world = fake.createWorld({ mode: 'virtual', clock, limitAll: latency === 'network',
+    latency: latency === 'random' ? () => 1 + Math.floor(r() * 20)
+      : latency === 'network' ? fake.networkLatency(n * 7919 + (state === 'expiry' ? 17 : 0)) : () => 0 });
   facade.use(world);
   if (state === 'expiry') seed(stack.id, world.wx, 'tok-stale', clock.now()); // the server answers 401 to it
   globalThis.setTimeout = clock.setTimeout;
@@ -106,7 +117,7 @@ async function concurrency(stack, facade, n, state, latency) {
     globalThis.clearTimeout = host.clearTimeout;
   }
   return Object.assign(res, { login: world.stats.login, posts: world.stats.loginPosts,
-    inFlight: world.stats.maxOutstanding, requests: world.stats.request });
+    inFlight: world.stats.maxOutstanding, requests: world.stats.request, loginsAsked: world.stats.asked.login });
 }
 
 // ------------------------------------------------------------------ section 2
@@ -169,10 +180,26 @@ function child(kind, args, flags) {
   return JSON.parse(line);
 }
 
-/** In a fresh process: require → first wx.request, and → first response. */
-async function childCold(id, session) {
-  let first = null;
-  const world = fake.createWorld({ mode: 'microtask', onRequest: () => { if (first === null) first = host.now(); } });
+/**
+ * In a fresh process: from require to the first wx.login, the first wx.request (the login
+ * POST or a business one), the first business wx.request and the first response, in ms.
+ * `net` 'instant': every wx answer in a promise reaction; 'network': the realistic
+ * network of fake-wx.js NETWORK, seeded with `runSeed` (the same for every stack in one run).
+ * `ready`: weapp-login's `ready`, awaited after the response (it never delays `done`).
+ */
+async function childCold(id, session, net, runSeed) {
+  const t = { login: null, first: null, business: null };
+  const onCall = (api, url) => {
+    const at = host.now();
+    if (api === 'login' && t.login === null) t.login = at;
+    if (api !== 'request') return;
+    if (t.first === null) t.first = at;
+    if (t.business === null && url.split('?')[0] !== LOGIN_URL) t.business = at;
+  };
+  const world = net === 'network'
+    ? fake.createWorld({ mode: 'network', setTimeout: host.setTimeout, latency: fake.networkLatency(Number(runSeed)),
+      limitAll: true, onCall })
+    : fake.createWorld({ mode: 'microtask', onCall });
   const facade = fake.createWxFacade();
   facade.use(world);
   if (session === 'stored') { world.accept('tok-stored'); seed(id, world.wx, 'tok-stored', Date.now()); }
@@ -180,9 +207,14 @@ async function childCold(id, session) {
   const t0 = host.now();
   const stack = require(path.join(BUILD, id + '.js'));
   const client = stack.create({ wx: facade.wx, baseUrl: BASE_URL, loginUrl: LOGIN_URL });
+  let ready = null;
+  if (client.ready) client.ready.then(() => { ready = host.now() - t0; }, () => {});
   const status = await client.request('/api/data?i=0');
   const done = host.now();
-  return { first: first - t0, done: done - t0, status };
+  if (client.ready) await client.ready.catch(() => {});
+  const rel = (x) => (x === null ? null : x - t0);
+  return { login: rel(t.login), first: rel(t.first), business: rel(t.business), done: done - t0, ready, status,
+    asked: world.stats.asked };
 }
 
 /** In a fresh process with --expose-gc: heap (and wasm memory) around 10k pending. */
@@ -243,7 +275,7 @@ async function childCrossings() {
 
 async function runChild(kind, args) {
   let r;
-  if (kind === 'cold') r = await childCold(args[0], args[1]);
+  if (kind === 'cold') r = await childCold(args[0], args[1], args[2], args[3]);
   else if (kind === 'memory') r = await childMemory(args[0]);
   else if (kind === 'crossings') r = await childCrossings();
   host.process.stdout.write(JSON.stringify(r) + '\n');
@@ -311,24 +343,25 @@ async function main() {
   out('');
   out('The N requests (distinct URLs) are made in one synchronous loop on a fresh app launch. "max wx.request '
     + 'outstanding": the most wx.request calls made and not yet answered, the login POST included (WeChat runs 10 '
-    + 'and queues the rest).');
+    + 'and queues the rest); "max wx.login outstanding" likewise. The realistic network holds wx.login and '
+    + 'wx.checkSession to 10 running too (bench/fake-wx.js NETWORK); what a stack asked beyond 10 waited in the queue.');
   out('');
   for (const state of ['cold', 'expiry']) {
-    for (const latency of ['immediate', 'random']) {
+    for (const latency of LATENCIES) {
       const rows = [];
       for (const n of NS) {
         for (const id of MANAGERS) {
           progress(`concurrency ${state} ${latency} N=${n} ${id}`);
           const r = await concurrency(stacks[id], facade, n, state, latency);
           conc[[state, latency, n, id].join('/')] = r;
-          rows.push([n, label(id), r.login, r.posts, r.requests, r.inFlight, r.ok, r.other, r.rejected,
+          rows.push([n, label(id), r.login, r.loginsAsked, r.posts, r.requests, r.inFlight, r.ok, r.other, r.rejected,
             r.hung + (r.runaway ? ' (runaway)' : '')]);
         }
       }
       out(`### ${state === 'cold' ? 'Cold (no login state)' : 'On expiry (a stored token the server answers 401 to)'}, `
-        + `${latency === 'random' ? 'random 1–20 ms latency (seeded)' : 'immediate answers'}`);
+        + `${LATENCY_LABEL[latency]}`);
       out('');
-      table(['N', 'stack', 'wx.login', 'login POSTs', 'wx.request calls', 'max wx.request outstanding', 'resolved 200',
+      table(['N', 'stack', 'wx.login', 'max wx.login outstanding', 'login POSTs', 'wx.request calls', 'max wx.request outstanding', 'resolved 200',
         'resolved other', 'rejected', 'hung'], rows);
     }
   }
@@ -381,47 +414,117 @@ async function main() {
 
   // 3. cold start: the runs interleaved (each run starts every stack once, in an order
   // rotated each run), as the warm rounds are, so that a stretch of machine load moves
-  // every stack alike rather than the one whose runs it happened to meet.
-  const cold = {};
-  const coldRows = [];
+  // every stack alike rather than the one whose runs it happened to meet. Both networks'
+  // cases are in one rotation; run i of the realistic network is seeded i + 1 for every
+  // stack, so in one run each stack meets the same latencies.
+  const NETS = ['instant', 'network'];
+  const NET_LABEL = { instant: 'instant', network: 'realistic' };
+  const runsOf = { instant: COLD_RUNS, network: NET_RUNS };
   const coldCases = [];
-  for (const id of WARM) {
-    for (const session of ['stored', 'none']) {
-      if (!(id === 'raw' && session === 'none')) coldCases.push([id, session]);
+  for (const net of NETS) {
+    for (const id of WARM) {
+      for (const session of ['stored', 'none']) {
+        if (!(id === 'raw' && session === 'none')) coldCases.push([net, id, session]);
+      }
     }
   }
   const coldRuns = new Map(coldCases.map((c) => [c.join('/'), { runs: [], err: null }]));
-  for (let i = 0; i < COLD_RUNS; i++) {
-    progress(`cold start run ${i + 1}/${COLD_RUNS}`);
+  const coldTotal = Math.max(COLD_RUNS, NET_RUNS);
+  for (let i = 0; i < coldTotal; i++) {
+    progress(`cold start run ${i + 1}/${coldTotal}`);
     for (let j = 0; j < coldCases.length; j++) {
-      const [id, session] = coldCases[(j + i) % coldCases.length];
-      const c = coldRuns.get(id + '/' + session);
-      if (c.err) continue;
-      const r = child('cold', [id, session]);
+      const [net, id, session] = coldCases[(j + i) % coldCases.length];
+      const c = coldRuns.get([net, id, session].join('/'));
+      if (c.err || i >= runsOf[net]) continue;
+      const r = child('cold', [id, session, net, String(i + 1)]);
       if (r.error) c.err = r.error;
       else c.runs.push(r);
     }
   }
-  for (const id of WARM) {
-    cold[id] = {};
+  const KEYS = ['login', 'first', 'business', 'done', 'ready'];
+  /** Median of a figure over the runs that have it (null: none had it, e.g. no wx.login). */
+  const med = (runs, k) => {
+    const v = runs.map((r) => r[k]).filter((x) => x !== null && x !== undefined);
+    return v.length ? median(v) : null;
+  };
+  const cold = {}; // cold[net][id][session] = { login, first, business, done, ready } | { err }
+  const asked = []; // stacks that asked a wx API for more than 10 at once
+  for (const net of NETS) {
+    cold[net] = {};
+    for (const id of WARM) {
+      cold[net][id] = {};
+      for (const session of ['stored', 'none']) {
+        const c = coldRuns.get([net, id, session].join('/'));
+        if (!c) continue;
+        if (c.err) { cold[net][id][session] = { err: c.err }; continue; }
+        const m = {};
+        for (const k of KEYS) m[k] = med(c.runs, k);
+        cold[net][id][session] = m;
+        for (const api of ['login', 'checkSession', 'request']) {
+          const most = Math.max(...c.runs.map((r) => r.asked[api]));
+          if (most > fake.MAX_RUNNING) asked.push(`${label(id)} (${net}, ${session}) wx.${api} ${most}`);
+        }
+      }
+    }
+  }
+  const ms = (x) => (x === null ? '—' : f2(x));
+  const coldRows = WARM.map((id) => {
     const cells = [label(id)];
     for (const session of ['stored', 'none']) {
-      const c = coldRuns.get(id + '/' + session);
-      if (!c) { cells.push('—', '—'); continue; }
-      if (c.err) { cells.push('error: ' + c.err, ''); continue; }
-      const first = median(c.runs.map((r) => r.first));
-      const done = median(c.runs.map((r) => r.done));
-      cold[id][session] = { first, done };
-      cells.push(f2(first), f2(done));
+      const c = cold.instant[id][session];
+      if (!c) cells.push('—', '—');
+      else if (c.err) cells.push('error: ' + c.err, '');
+      else cells.push(ms(c.first), ms(c.done));
     }
-    coldRows.push(cells);
-  }
+    return cells;
+  });
   out(`## 3. Cold start: require → first wx.request / → first response, ms (fresh process each, median of ${COLD_RUNS} interleaved runs)`);
   out('');
   table(['stack', 'stored session: first wx.request', 'stored: first response', 'no session: first wx.request',
     'no session: first response'], coldRows);
   out('With no session the first wx.request is the login POST (weapp-login, flyio, baseline) or the request sent '
-    + 'without a token that draws the 401 (axios-auth-refresh and alova log in only on a 401).');
+    + 'without a token that draws the 401 (axios-auth-refresh and alova log in only on a 401). Instant network: '
+    + 'every wx answer in a promise reaction.');
+  out('');
+
+  // 3b. cold start by milestone, both networks, ratios to the fastest JS manager (issue 20)
+  const COLS = [['stored', 'login'], ['stored', 'business'], ['stored', 'done'],
+    ['none', 'login'], ['none', 'business'], ['none', 'done']];
+  const NAME = { login: 'first wx.login', business: 'first business wx.request', done: 'first request done' };
+  /** The fastest JS manager's figure and id for one column (null when none measured it). */
+  const fastestCold = (net, session, k) => JS_MANAGERS.reduce((best, id) => {
+    const c = cold[net][id][session];
+    if (!c || c.err || c[k] === null) return best;
+    return best === null || c[k] < best.v ? { id, v: c[k] } : best;
+  }, null);
+  out('## 3b. Cold start by milestone, ms from require, and × the fastest JS manager (axios, alova, flyio) of the same column (issue 20)');
+  out('');
+  out('"business": the first wx.request that is not the login POST. Fresh process per run; instant network: median of '
+    + `${COLD_RUNS} runs; realistic network (30–150 ms per wx.login / wx.request / wx.checkSession, seeded per run, `
+    + `10 in flight per API): median of ${NET_RUNS} runs. Ratios are within one run of make bench: compare them, `
+    + 'not the ms, across machines.');
+  out('');
+  for (const net of NETS) {
+    out(`### ${net === 'instant' ? 'Instant network (wx answers in a promise reaction)' : 'Realistic network (bench/fake-wx.js NETWORK)'}`);
+    out('');
+    const fast = COLS.map(([session, k]) => fastestCold(net, session, k));
+    const rows = WARM.map((id) => [label(id)].concat(COLS.map(([session, k], i) => {
+      const c = cold[net][id][session];
+      if (!c) return '—';
+      if (c.err) return 'error';
+      if (c[k] === null) return '—';
+      return `${f2(c[k])} (${fast[i] ? ratio(c[k], fast[i].v) : '—'})`;
+    })));
+    rows.push(['fastest JS manager'].concat(fast.map((f) => (f ? label(f.id) : '—'))));
+    table(['stack'].concat(COLS.map(([session, k]) => `${session === 'stored' ? 'stored session' : 'no session'}: ${NAME[k]}`)), rows);
+    const wl = cold[net]['weapp-login'];
+    const rd = ['stored', 'none'].filter((s) => wl[s] && wl[s].ready !== null && wl[s].ready !== undefined)
+      .map((s) => `${s === 'stored' ? 'stored session' : 'no session'} ${f2(wl[s].ready)} ms`);
+    if (rd.length) out(`weapp-login \`ready\` (the wasm instantiated and the Core made), median: ${rd.join(', ')}.`);
+    out('');
+  }
+  out(asked.length ? `Asked for more than ${fake.MAX_RUNNING} in flight (the fake queued the rest): ${asked.join('; ')}.`
+    : `No stack asked any wx API for more than ${fake.MAX_RUNNING} in flight during cold start.`);
   out('');
 
   // 4. memory
@@ -482,19 +585,33 @@ async function main() {
     line(w <= 1.5 * b, `warm request (${what}) ≤ 1.5× the JS baseline: ${f1(w)} µs vs ${f1(b)} µs (${ratio(w, b)})`);
     line(w <= warm[fid][key], `warm request (${what}) ≤ the fastest JS manager (${label(fid)}, ${f1(warm[fid][key])} µs): ${f1(w)} µs`);
   }
-  const coldMgr = JS_MANAGERS.filter((id) => cold[id].stored);
-  if (cold['weapp-login'].stored && coldMgr.length) {
-    const fid = coldMgr.reduce((best, id) => (cold[id].stored.first < cold[best].stored.first ? id : best));
-    const w = cold['weapp-login'].stored.first;
-    line(w <= 1.2 * cold[fid].stored.first, `cold start with a stored session ≤ 1.2× the fastest JS manager `
-      + `(${label(fid)}, ${f2(cold[fid].stored.first)} ms): ${f2(w)} ms (${ratio(w, cold[fid].stored.first)})`);
+  const ci = cold.instant;
+  const coldMgr = JS_MANAGERS.filter((id) => ci[id].stored && !ci[id].stored.err);
+  if (ci['weapp-login'].stored && !ci['weapp-login'].stored.err && coldMgr.length) {
+    const fid = coldMgr.reduce((best, id) => (ci[id].stored.first < ci[best].stored.first ? id : best));
+    const w = ci['weapp-login'].stored.first;
+    line(w <= 1.2 * ci[fid].stored.first, `cold start with a stored session ≤ 1.2× the fastest JS manager `
+      + `(${label(fid)}, ${f2(ci[fid].stored.first)} ms): ${f2(w)} ms (${ratio(w, ci[fid].stored.first)})`);
   } else line(false, 'cold start: not measured (see the error above)');
   line(size['weapp-login'].br <= 20000, `shipped ≤ 20,000 B brotli: ${num(size['weapp-login'].br)} B`);
   for (const state of ['cold', 'expiry']) {
-    for (const latency of ['immediate', 'random']) {
+    for (const latency of LATENCIES) {
       const r = conc[[state, latency, 1000, 'weapp-login'].join('/')];
       line(r.login === 1 && r.inFlight <= 10 && r.hung === 0,
         `N=1000 ${state}, ${latency}: exactly 1 wx.login (${r.login}), ≤ 10 in flight (${r.inFlight}), all settled (${r.hung} hung)`);
+    }
+  }
+  out('');
+  out('## Targets (issue 20: cold start, ratios from this run)');
+  out('');
+  for (const net of NETS) {
+    for (const [session, k, what] of [['stored', 'done', 'stored session: first request done'],
+      ['none', 'login', 'no session: first wx.login']]) {
+      const f = fastestCold(net, session, k);
+      const c = cold[net]['weapp-login'][session];
+      if (!f || !c || c.err || c[k] === null) { line(false, `${NET_LABEL[net]} network, ${what}: not measured`); continue; }
+      line(c[k] <= 1.2 * f.v, `${NET_LABEL[net]} network, ${what} ≤ 1.2× the fastest JS manager (${label(f.id)}, ${f2(f.v)} ms): `
+        + `${f2(c[k])} ms (${ratio(c[k], f.v)})`);
     }
   }
   out('');
