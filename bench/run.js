@@ -3,11 +3,19 @@
  * make bench: weapp-login's shipped bundle against the JS login managers mini programs
  * use, on one fake wx (bench/fake-wx.js), in one Node process (fresh child processes for
  * cold start, memory and the instrumented crossing count). Prints Markdown tables and a
- * PASS/FAIL line per target of issue 9; never fails the process on a target.
+ * PASS/FAIL line per target of issues 9 and 20; never fails the process on a target.
+ * Two networks: the instant one (wx answers in a promise reaction, or after 0–20 ms of
+ * virtual time) and the realistic one of bench/fake-wx.js NETWORK (30–150 ms per wx.login,
+ * wx.request and wx.checkSession, seeded, 10 in flight per API): concurrency and cold
+ * start run on both; warm cost and memory on the instant one (they measure the stack).
  *
  *   node --expose-gc bench/run.js
  *   WEAPP_LOGIN_DIST=/other/pkg/dist   the weapp-login build to measure (default pkg/dist)
  *   BENCH_QUICK=1                       fewer rounds and runs (for development)
+ *   BENCH_ROUNDS=n                      warm rounds (default 25; 3 with BENCH_QUICK)
+ *   BENCH_COLD_RUNS=n                   cold-start processes per stack and session, instant
+ *                                       network (default 15; 3 with BENCH_QUICK)
+ *   BENCH_NET_RUNS=n                    the same on the realistic network (default 15; 3)
  *
  * Stacks (bench/stacks/*.js, each `{id, label, create({wx, clock, baseUrl, loginUrl})
  * → {ready?, request(path) → Promise<statusCode>}}`, bundled by bench/build.js):
@@ -117,7 +125,7 @@ async function concurrency(stack, facade, n, state, latency) {
     globalThis.clearTimeout = host.clearTimeout;
   }
   return Object.assign(res, { login: world.stats.login, posts: world.stats.loginPosts,
-    inFlight: world.stats.maxOutstanding, requests: world.stats.request, loginsAsked: world.stats.asked.login });
+    inFlight: world.stats.maxOutstanding, requests: world.stats.request, loginsAsked: world.stats.asked.login, checksAsked: world.stats.asked.checkSession });
 }
 
 // ------------------------------------------------------------------ section 2
@@ -366,6 +374,13 @@ async function main() {
     }
   }
 
+  const checks = MANAGERS.map((id) => {
+    const most = Math.max(...Object.keys(conc).filter((k) => k.endsWith('/' + id)).map((k) => conc[k].checksAsked));
+    return `${label(id)} ${most}`;
+  });
+  out(`Most wx.checkSession outstanding in any of these runs: ${checks.join(', ')}.`);
+  out('');
+
   // 2. warm
   progress('warm: logging in each stack');
   const clients = {};
@@ -499,7 +514,8 @@ async function main() {
   }, null);
   out('## 3b. Cold start by milestone, ms from require, and × the fastest JS manager (axios, alova, flyio) of the same column (issue 20)');
   out('');
-  out('"business": the first wx.request that is not the login POST. Fresh process per run; instant network: median of '
+  out('"business": the first wx.request that is not the login POST (with no session, axios-auth-refresh and alova send '
+    + 'it first, without a token, and log in on its 401). Fresh process per run; instant network: median of '
     + `${COLD_RUNS} runs; realistic network (30–150 ms per wx.login / wx.request / wx.checkSession, seeded per run, `
     + `10 in flight per API): median of ${NET_RUNS} runs. Ratios are within one run of make bench: compare them, `
     + 'not the ms, across machines.');
