@@ -29,6 +29,8 @@ const zlib = require('zlib');
 const cp = require('child_process');
 const realm = require('./realm');
 const fake = require('./fake-wx');
+const cold = require('./cold');
+const { median, f1, f2, ratio, num, out, progress, table } = require('./format');
 
 const { host, drain } = realm;
 const ROOT = path.join(__dirname, '..');
@@ -67,24 +69,6 @@ const NOT_RUN = [
 function seed(id, wx, token, now) {
   if (id === 'weapp-login') wx.setStorageSync('weapp_login_session', { token, expiresAt: now + 7200 * 1000 });
   else wx.setStorageSync('token', token);
-}
-
-const median = (xs) => {
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const f1 = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
-const f2 = (x) => x.toFixed(2);
-const ratio = (a, b) => (b > 0 ? (a / b).toFixed(2) + '×' : '—');
-const num = (x) => x.toLocaleString('en-US');
-const out = (line) => { host.process.stdout.write(line + '\n'); };
-const progress = (line) => { host.process.stderr.write('# ' + line + '\n'); };
-function table(head, rows) {
-  out('| ' + head.join(' | ') + ' |');
-  out('|' + head.map((h, i) => (i === 0 ? '---' : '--:')).join('|') + '|');
-  for (const r of rows) out('| ' + r.join(' | ') + ' |');
-  out('');
 }
 
 // ------------------------------------------------------------------ section 1
@@ -188,43 +172,6 @@ function child(kind, args, flags) {
   return JSON.parse(line);
 }
 
-/**
- * In a fresh process: from require to the first wx.login, the first wx.request (the login
- * POST or a business one), the first business wx.request and the first response, in ms.
- * `net` 'instant': every wx answer in a promise reaction; 'network': the realistic
- * network of fake-wx.js NETWORK, seeded with `runSeed` (the same for every stack in one run).
- * `ready`: weapp-login's `ready`, awaited after the response (it never delays `done`).
- */
-async function childCold(id, session, net, runSeed) {
-  const t = { login: null, first: null, business: null };
-  const onCall = (api, url) => {
-    const at = host.now();
-    if (api === 'login' && t.login === null) t.login = at;
-    if (api !== 'request') return;
-    if (t.first === null) t.first = at;
-    if (t.business === null && url.split('?')[0] !== LOGIN_URL) t.business = at;
-  };
-  const world = net === 'network'
-    ? fake.createWorld({ mode: 'network', setTimeout: host.setTimeout, latency: fake.networkLatency(Number(runSeed)),
-      limitAll: true, onCall })
-    : fake.createWorld({ mode: 'microtask', onCall });
-  const facade = fake.createWxFacade();
-  facade.use(world);
-  if (session === 'stored') { world.accept('tok-stored'); seed(id, world.wx, 'tok-stored', Date.now()); }
-  realm.enterMiniProgram(DIST, facade.wx);
-  const t0 = host.now();
-  const stack = require(path.join(BUILD, id + '.js'));
-  const client = stack.create({ wx: facade.wx, baseUrl: BASE_URL, loginUrl: LOGIN_URL });
-  let ready = null;
-  if (client.ready) client.ready.then(() => { ready = host.now() - t0; }, () => {});
-  const status = await client.request('/api/data?i=0');
-  const done = host.now();
-  if (client.ready) await client.ready.catch(() => {});
-  const rel = (x) => (x === null ? null : x - t0);
-  return { login: rel(t.login), first: rel(t.first), business: rel(t.business), done: done - t0, ready, status,
-    asked: world.stats.asked };
-}
-
 /** In a fresh process with --expose-gc: heap (and wasm memory) around 10k pending. */
 async function childMemory(id) {
   const world = fake.createWorld({ mode: 'microtask' });
@@ -283,7 +230,7 @@ async function childCrossings() {
 
 async function runChild(kind, args) {
   let r;
-  if (kind === 'cold') r = await childCold(args[0], args[1], args[2], args[3]);
+  if (kind === 'cold') r = await cold.child({ DIST, BUILD, BASE_URL, LOGIN_URL, seed }, args[0], args[1], args[2], args[3]);
   else if (kind === 'memory') r = await childMemory(args[0]);
   else if (kind === 'crossings') r = await childCrossings();
   host.process.stdout.write(JSON.stringify(r) + '\n');
@@ -427,121 +374,10 @@ async function main() {
     + 'tick per request (≥1 ms in Node), not only CPU.');
   out('');
 
-  // 3. cold start: the runs interleaved (each run starts every stack once, in an order
-  // rotated each run), as the warm rounds are, so that a stretch of machine load moves
-  // every stack alike rather than the one whose runs it happened to meet. Both networks'
-  // cases are in one rotation; run i of the realistic network is seeded i + 1 for every
-  // stack, so in one run each stack meets the same latencies.
-  const NETS = ['instant', 'network'];
-  const NET_LABEL = { instant: 'instant', network: 'realistic' };
-  const runsOf = { instant: COLD_RUNS, network: NET_RUNS };
-  const coldCases = [];
-  for (const net of NETS) {
-    for (const id of WARM) {
-      for (const session of ['stored', 'none']) {
-        if (!(id === 'raw' && session === 'none')) coldCases.push([net, id, session]);
-      }
-    }
-  }
-  const coldRuns = new Map(coldCases.map((c) => [c.join('/'), { runs: [], err: null }]));
-  const coldTotal = Math.max(COLD_RUNS, NET_RUNS);
-  for (let i = 0; i < coldTotal; i++) {
-    progress(`cold start run ${i + 1}/${coldTotal}`);
-    for (let j = 0; j < coldCases.length; j++) {
-      const [net, id, session] = coldCases[(j + i) % coldCases.length];
-      const c = coldRuns.get([net, id, session].join('/'));
-      if (c.err || i >= runsOf[net]) continue;
-      const r = child('cold', [id, session, net, String(i + 1)]);
-      if (r.error) c.err = r.error;
-      else c.runs.push(r);
-    }
-  }
-  const KEYS = ['login', 'first', 'business', 'done', 'ready'];
-  /** Median of a figure over the runs that have it (null: none had it, e.g. no wx.login). */
-  const med = (runs, k) => {
-    const v = runs.map((r) => r[k]).filter((x) => x !== null && x !== undefined);
-    return v.length ? median(v) : null;
-  };
-  const cold = {}; // cold[net][id][session] = { login, first, business, done, ready } | { err }
-  const asked = []; // stacks that asked a wx API for more than 10 at once
-  for (const net of NETS) {
-    cold[net] = {};
-    for (const id of WARM) {
-      cold[net][id] = {};
-      for (const session of ['stored', 'none']) {
-        const c = coldRuns.get([net, id, session].join('/'));
-        if (!c) continue;
-        if (c.err) { cold[net][id][session] = { err: c.err }; continue; }
-        const m = {};
-        for (const k of KEYS) m[k] = med(c.runs, k);
-        cold[net][id][session] = m;
-        for (const api of ['login', 'checkSession', 'request']) {
-          const most = Math.max(...c.runs.map((r) => r.asked[api]));
-          if (most > fake.MAX_RUNNING) asked.push(`${label(id)} (${net}, ${session}) wx.${api} ${most}`);
-        }
-      }
-    }
-  }
-  const ms = (x) => (x === null ? '—' : f2(x));
-  const coldRows = WARM.map((id) => {
-    const cells = [label(id)];
-    for (const session of ['stored', 'none']) {
-      const c = cold.instant[id][session];
-      if (!c) cells.push('—', '—');
-      else if (c.err) cells.push('error: ' + c.err, '');
-      else cells.push(ms(c.first), ms(c.done));
-    }
-    return cells;
-  });
-  out(`## 3. Cold start: require → first wx.request / → first response, ms (fresh process each, median of ${COLD_RUNS} interleaved runs)`);
-  out('');
-  table(['stack', 'stored session: first wx.request', 'stored: first response', 'no session: first wx.request',
-    'no session: first response'], coldRows);
-  out('With no session the first wx.request is the login POST (weapp-login, flyio, baseline) or the request sent '
-    + 'without a token that draws the 401 (axios-auth-refresh and alova log in only on a 401). Instant network: '
-    + 'every wx answer in a promise reaction.');
-  out('');
-
-  // 3b. cold start by milestone, both networks, ratios to the fastest JS manager (issue 20)
-  const COLS = [['stored', 'login'], ['stored', 'business'], ['stored', 'done'],
-    ['none', 'login'], ['none', 'business'], ['none', 'done']];
-  const NAME = { login: 'first wx.login', business: 'first business wx.request', done: 'first request done' };
-  /** The fastest JS manager's figure and id for one column (null when none measured it). */
-  const fastestCold = (net, session, k) => JS_MANAGERS.reduce((best, id) => {
-    const c = cold[net][id][session];
-    if (!c || c.err || c[k] === null) return best;
-    return best === null || c[k] < best.v ? { id, v: c[k] } : best;
-  }, null);
-  out('## 3b. Cold start by milestone, ms from require, and × the fastest JS manager (axios, alova, flyio) of the same column (issue 20)');
-  out('');
-  out('"business": the first wx.request that is not the login POST (with no session, axios-auth-refresh and alova send '
-    + 'it first, without a token, and log in on its 401). Fresh process per run; instant network: median of '
-    + `${COLD_RUNS} runs; realistic network (30–150 ms per wx.login / wx.request / wx.checkSession, seeded per run, `
-    + `10 in flight per API): median of ${NET_RUNS} runs. Ratios are within one run of make bench: compare them, `
-    + 'not the ms, across machines.');
-  out('');
-  for (const net of NETS) {
-    out(`### ${net === 'instant' ? 'Instant network (wx answers in a promise reaction)' : 'Realistic network (bench/fake-wx.js NETWORK)'}`);
-    out('');
-    const fast = COLS.map(([session, k]) => fastestCold(net, session, k));
-    const rows = WARM.map((id) => [label(id)].concat(COLS.map(([session, k], i) => {
-      const c = cold[net][id][session];
-      if (!c) return '—';
-      if (c.err) return 'error';
-      if (c[k] === null) return '—';
-      return `${f2(c[k])} (${fast[i] ? ratio(c[k], fast[i].v) : '—'})`;
-    })));
-    rows.push(['fastest JS manager'].concat(fast.map((f) => (f ? label(f.id) : '—'))));
-    table(['stack'].concat(COLS.map(([session, k]) => `${session === 'stored' ? 'stored session' : 'no session'}: ${NAME[k]}`)), rows);
-    const wl = cold[net]['weapp-login'];
-    const rd = ['stored', 'none'].filter((s) => wl[s] && wl[s].ready !== null && wl[s].ready !== undefined)
-      .map((s) => `${s === 'stored' ? 'stored session' : 'no session'} ${f2(wl[s].ready)} ms`);
-    if (rd.length) out(`weapp-login \`ready\` (the wasm instantiated and the Core made), median: ${rd.join(', ')}.`);
-    out('');
-  }
-  out(asked.length ? `Asked for more than ${fake.MAX_RUNNING} in flight (the fake queued the rest): ${asked.join('; ')}.`
-    : `No stack asked any wx API for more than ${fake.MAX_RUNNING} in flight during cold start.`);
-  out('');
+  // 3. cold start (bench/cold.js)
+  const coldOpts = { stacks: WARM, managers: JS_MANAGERS, label, runs: { instant: COLD_RUNS, network: NET_RUNS } };
+  const coldRes = cold.measure(Object.assign({ spawn: (args) => child('cold', args) }, coldOpts));
+  cold.report(coldRes, coldOpts);
 
   // 4. memory
   const mem = {};
@@ -601,7 +437,7 @@ async function main() {
     line(w <= 1.5 * b, `warm request (${what}) ≤ 1.5× the JS baseline: ${f1(w)} µs vs ${f1(b)} µs (${ratio(w, b)})`);
     line(w <= warm[fid][key], `warm request (${what}) ≤ the fastest JS manager (${label(fid)}, ${f1(warm[fid][key])} µs): ${f1(w)} µs`);
   }
-  const ci = cold.instant;
+  const ci = coldRes.instant;
   const coldMgr = JS_MANAGERS.filter((id) => ci[id].stored && !ci[id].stored.err);
   if (ci['weapp-login'].stored && !ci['weapp-login'].stored.err && coldMgr.length) {
     const fid = coldMgr.reduce((best, id) => (ci[id].stored.first < ci[best].stored.first ? id : best));
@@ -618,19 +454,7 @@ async function main() {
     }
   }
   out('');
-  out('## Targets (issue 20: cold start, ratios from this run)');
-  out('');
-  for (const net of NETS) {
-    for (const [session, k, what] of [['stored', 'done', 'stored session: first request done'],
-      ['none', 'login', 'no session: first wx.login']]) {
-      const f = fastestCold(net, session, k);
-      const c = cold[net]['weapp-login'][session];
-      if (!f || !c || c.err || c[k] === null) { line(false, `${NET_LABEL[net]} network, ${what}: not measured`); continue; }
-      line(c[k] <= 1.2 * f.v, `${NET_LABEL[net]} network, ${what} ≤ 1.2× the fastest JS manager (${label(f.id)}, ${f2(f.v)} ms): `
-        + `${f2(c[k])} ms (${ratio(c[k], f.v)})`);
-    }
-  }
-  out('');
+  cold.targets(coldRes, coldOpts, line);
   out(`(make bench took ${((host.now() - started) / 1000).toFixed(0)} s.)`);
   host.process.exit(0);
 }
