@@ -455,7 +455,7 @@ async function main() {
   }
   out('');
   cold.targets(coldRes, coldOpts, line);
-  out(`(make bench took ${((host.now() - started) / 1000).toFixed(0)} s.)`);
+  out(`(make bench took ${((host.now() - started) / 1000).toFixed(0)} s; load average ${os.loadavg()[0].toFixed(2)} at the end.)`);
   host.process.exit(0);
 }
 
