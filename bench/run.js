@@ -231,6 +231,7 @@ async function childCrossings() {
 async function runChild(kind, args) {
   let r;
   if (kind === 'cold') r = await cold.child({ DIST, BUILD, BASE_URL, LOGIN_URL, seed }, args[0], args[1], args[2], args[3]);
+  else if (kind === 'stand-in') r = cold.childStandIn({ DIST });
   else if (kind === 'memory') r = await childMemory(args[0]);
   else if (kind === 'crossings') r = await childCrossings();
   host.process.stdout.write(JSON.stringify(r) + '\n');
@@ -376,7 +377,8 @@ async function main() {
 
   // 3. cold start (bench/cold.js)
   const coldOpts = { stacks: WARM, managers: JS_MANAGERS, label, runs: { instant: COLD_RUNS, network: NET_RUNS } };
-  const coldRes = cold.measure(Object.assign({ spawn: (args) => child('cold', args) }, coldOpts));
+  const coldRes = cold.measure(Object.assign({ spawn: (args) => child('cold', args),
+    spawnStandIn: () => child('stand-in', []) }, coldOpts));
   cold.report(coldRes, coldOpts);
 
   // 4. memory
