@@ -129,7 +129,7 @@ function measure(o) {
         const c = runs.get([net, id, session].join('/'));
         if (!c) continue;
         if (c.err) { res[net][id][session] = { err: c.err }; continue; }
-        const m = {};
+        const m = { runs: c.runs };
         for (const k of KEYS) m[k] = med(c.runs, k);
         res[net][id][session] = m;
         for (const api of ['login', 'checkSession', 'request']) {
@@ -223,6 +223,19 @@ function report(res, o) {
   out('');
 }
 
+/**
+ * Run i of one stack against run i of another (interleaved, so close in time): the
+ * median and range of the per-run ratios, which a stretch of machine load moves less.
+ */
+function paired(a, b, k) {
+  const r = [];
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i][k] !== null && b[i][k] !== null && b[i][k] > 0) r.push(a[i][k] / b[i][k]);
+  }
+  if (!r.length) return '—';
+  return `median ${median(r).toFixed(2)}×, ${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}×`;
+}
+
 /** Issue 20's two cold-start targets on both networks, as PASS/FAIL lines (`line(ok, text)`). */
 function targets(res, o, line) {
   out('## Targets (issue 20: cold start, ratios from this run)');
@@ -234,7 +247,7 @@ function targets(res, o, line) {
       const c = res[net]['weapp-login'][session];
       if (!f || !c || c.err || c[k] === null) { line(false, `${NET_LABEL[net]} network, ${what}: not measured`); continue; }
       line(c[k] <= 1.2 * f.v, `${NET_LABEL[net]} network, ${what} ≤ 1.2× the fastest JS manager (${o.label(f.id)}, `
-        + `${f2(f.v)} ms): ${f2(c[k])} ms (${ratio(c[k], f.v)})`);
+        + `${f2(f.v)} ms): ${f2(c[k])} ms (${ratio(c[k], f.v)}; run by run ${paired(c.runs, res[net][f.id][session].runs, k)})`);
     }
   }
   out('');
