@@ -109,7 +109,8 @@ async function concurrency(stack, facade, n, state, latency) {
     globalThis.clearTimeout = host.clearTimeout;
   }
   return Object.assign(res, { login: world.stats.login, posts: world.stats.loginPosts,
-    inFlight: world.stats.maxOutstanding, requests: world.stats.request, loginsAsked: world.stats.asked.login, checksAsked: world.stats.asked.checkSession });
+    inFlight: world.stats.maxOutstanding, requests: world.stats.request, loginsAsked: world.stats.asked.login,
+    checksAsked: world.stats.asked.checkSession });
 }
 
 // ------------------------------------------------------------------ section 2
