@@ -76,6 +76,39 @@ pub struct Credentials {
     pub secret: String,
 }
 
+impl Credentials {
+    /// Checks the shape of production credentials: the appid is `wx` followed by 16
+    /// lowercase hex digits (as the mp.weixin.qq.com console shows it), the secret is
+    /// not blank and has no whitespace or control characters.
+    ///
+    /// # Errors
+    /// A message for the operator naming the variable and the fix (never the secret).
+    pub fn validate(&self) -> Result<(), String> {
+        let a = &self.appid;
+        let appid_ok = a.len() == 18
+            && a.starts_with("wx")
+            && a[2..]
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if a.trim().is_empty() {
+            return Err("WECHAT_APPID is blank: set it to the mini program's appid (wx + 16 hex digits, from mp.weixin.qq.com → 开发管理 → 开发设置)".to_owned());
+        }
+        if !appid_ok {
+            return Err(format!(
+                "WECHAT_APPID {a:?} is not an appid: expected wx followed by 16 lowercase hex digits (e.g. wx4f4bc4dec97d474b), from mp.weixin.qq.com → 开发管理 → 开发设置"
+            ));
+        }
+        let sec = &self.secret;
+        if sec.trim().is_empty() {
+            return Err("WECHAT_SECRET is blank: set it to the app secret (AppSecret, mp.weixin.qq.com → 开发管理 → 开发设置)".to_owned());
+        }
+        if sec.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("WECHAT_SECRET contains whitespace or control characters (a stray newline or space?): set it to the app secret exactly".to_owned());
+        }
+        Ok(())
+    }
+}
+
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -116,10 +149,16 @@ pub struct Config {
     pub open_data_max_age_secs: i64,
     /// Rate limit of `/user/login` per client address; `None` = unlimited.
     pub login_rate: Option<rate_limit::LoginRate>,
-    /// Count logins against the last `X-Forwarded-For` address (behind your own proxy).
+    /// Count logins against the last `X-Forwarded-For` address whatever the peer
+    /// (the older, coarser setting: prefer `trusted_proxies`).
     pub trust_forwarded_for: bool,
+    /// Peers (CIDRs) that are your own reverse proxies: from them, logins count
+    /// against the client address read from `X-Forwarded-For` (see [`rate_limit`]).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Renew the access_token this many seconds before it expires.
     pub access_token_margin_secs: i64,
+    /// Longest wait of one caller for the access_token fetch, milliseconds.
+    pub access_token_wait_ms: u64,
     /// Time source, Unix seconds (tests inject their own).
     pub clock: Clock,
 }
@@ -137,7 +176,9 @@ impl Default for Config {
             open_data_max_age_secs: DEFAULT_OPEN_DATA_MAX_AGE_SECS,
             login_rate: Some(rate_limit::LoginRate::default()),
             trust_forwarded_for: false,
+            trusted_proxies: Vec::new(),
             access_token_margin_secs: access_token::DEFAULT_MARGIN_SECS,
+            access_token_wait_ms: access_token::DEFAULT_WAIT_MS,
             clock: system_clock(),
         }
     }
@@ -174,7 +215,7 @@ async fn open_store(
     if let Some(url) = &config.redis_url {
         let s = store::redis::RedisStore::connect(url)
             .await
-            .map_err(|e| io::Error::other(format!("redis: {e}")))?;
+            .map_err(|e| io::Error::other(e.to_string()))?;
         return Ok((Arc::new(s), None));
     }
     let (path, temp) = match &config.db {
@@ -196,7 +237,9 @@ impl Server {
     ///
     /// # Errors
     /// The listener's address cannot be read, the store cannot be opened (SQLite file,
-    /// Redis unreachable), `wechat_base` is set in demo mode, or `token_ttl_secs < 1`.
+    /// Redis unreachable within 5 s), `wechat_base` is set in demo mode, production
+    /// credentials are malformed ([`Credentials::validate`]), both `trust_forwarded_for`
+    /// and `trusted_proxies` are set, or `token_ttl_secs < 1`.
     pub async fn new(config: Config, listener: TcpListener) -> io::Result<Server> {
         let base_url = base_url_for(listener.local_addr()?);
         if config.token_ttl_secs < 1 {
@@ -225,6 +268,7 @@ impl Server {
                 )
             }
             Mode::Production(c) => {
+                c.validate().map_err(io::Error::other)?;
                 let base = config
                     .wechat_base
                     .clone()
@@ -232,8 +276,20 @@ impl Server {
                 (c.clone(), base, None)
             }
         };
+        if config.trust_forwarded_for && !config.trusted_proxies.is_empty() {
+            return Err(io::Error::other(
+                "set either trusted proxies (--trusted-proxy CIDR) or --trust-x-forwarded-for, not both",
+            ));
+        }
         let (store, temp_dir) = open_store(&config).await?;
         let agent = wechat::agent();
+        let trust = if config.trust_forwarded_for {
+            rate_limit::ProxyTrust::AnyPeerLastHop
+        } else if config.trusted_proxies.is_empty() {
+            rate_limit::ProxyTrust::None
+        } else {
+            rate_limit::ProxyTrust::Proxies(config.trusted_proxies.clone())
+        };
         let access_tokens = access_token::AccessTokens::new(
             agent.clone(),
             wechat_base.clone(),
@@ -242,6 +298,7 @@ impl Server {
             store.clone(),
             config.clock.clone(),
             config.access_token_margin_secs,
+            config.access_token_wait_ms,
         );
         let state = routes::AppState {
             store,
@@ -255,7 +312,7 @@ impl Server {
             access_tokens: Arc::new(access_tokens),
             limiter: config
                 .login_rate
-                .map(|r| Arc::new(rate_limit::LoginLimiter::new(r, config.trust_forwarded_for))),
+                .map(|r| Arc::new(rate_limit::LoginLimiter::new(r, trust))),
             dev: config.mode == Mode::Demo,
             clock: config.clock,
         };
@@ -330,7 +387,7 @@ where
     tokio::select! {
         r = serve => r,
         () = grace => {
-            eprintln!("shutdown: open connections did not finish in {SHUTDOWN_GRACE_SECS}s; stopping anyway");
+            crate::log_line!("shutdown: open connections did not finish in {SHUTDOWN_GRACE_SECS}s; stopping anyway");
             Ok(())
         }
     }
