@@ -33,6 +33,7 @@ use serde_json::{json, Map, Value};
 use crate::access_token::AccessTokens;
 use crate::error::ApiError;
 use crate::fake_wechat::{self, FakeWeChat};
+use crate::http_errors;
 use crate::open_data;
 use crate::rate_limit::LoginLimiter;
 use crate::store::{NewLogin, SessionRecord, Store};
@@ -42,8 +43,7 @@ use crate::wechat;
 
 /// Longest accepted `code`, characters (real ones are 32 to 64).
 const MAX_CODE_LEN: usize = 256;
-/// Largest accepted request body, bytes (256 KiB: open data is at most 64 KiB).
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
+pub use crate::http_errors::MAX_BODY_BYTES;
 
 /// Everything the handlers share.
 #[derive(Clone)]
@@ -97,66 +97,8 @@ pub fn app(state: AppState, fake: Option<Arc<FakeWeChat>>) -> Router {
     }
     app.fallback(|| async { json_response(StatusCode::NOT_FOUND, json!({ "error": "not_found" })) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(refuse_large_bodies))
-        .layer(axum::middleware::map_response(json_errors))
-}
-
-/// Answers 413 at once when `Content-Length` announces a body over [`MAX_BODY_BYTES`],
-/// before reading any of it (a client that sent `Expect: 100-continue` then never
-/// sends it); a chunked body is cut off by the body limit while it is read.
-async fn refuse_large_bodies(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let announced = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if announced.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    }
-    next.run(req).await
-}
-
-/// Turns an error answered by the framework rather than a handler (405 wrong method,
-/// 413 body too large, a rejected extractor) into the JSON `{"error": <code>,
-/// "message"}` every error has. JSON answers pass through untouched.
-async fn json_errors(resp: Response) -> Response {
-    let status = resp.status();
-    let is_json = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
-        return resp;
-    }
-    let (code, message) = match status.as_u16() {
-        405 => (
-            "method_not_allowed",
-            "this route does not take this method (see the Allow header)".to_owned(),
-        ),
-        413 => (
-            "payload_too_large",
-            format!("the body is over {MAX_BODY_BYTES} bytes"),
-        ),
-        404 => ("not_found", "no such route".to_owned()),
-        400..=499 => (
-            "bad_request",
-            status
-                .canonical_reason()
-                .unwrap_or("bad request")
-                .to_owned(),
-        ),
-        _ => ("internal", "internal error".to_owned()),
-    };
-    let allow = resp.headers().get(header::ALLOW).cloned();
-    let mut out = json_response(status, json!({ "error": code, "message": message }));
-    if let Some(a) = allow {
-        out.headers_mut().insert(header::ALLOW, a);
-    }
-    out
+        .layer(axum::middleware::from_fn(http_errors::refuse_large_bodies))
+        .layer(axum::middleware::map_response(http_errors::json_errors))
 }
 
 /// `GET /healthz`: 200 `{"ok":true,"store":"sqlite"|"redis"}` when the store answers a
