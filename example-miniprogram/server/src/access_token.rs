@@ -182,10 +182,18 @@ impl AccessTokens {
         .await;
         match waited {
             Ok(Some(outcome)) => outcome,
-            Ok(None) => Err(ApiError::internal(
-                "access_token",
-                "the fetch task ended without an outcome",
-            )),
+            Ok(None) => {
+                // The fetch task died (a panic): free the slot so the next caller
+                // starts a new fetch instead of joining a dead one.
+                let mut flight = lock(&self.inner.flight);
+                if flight.as_ref().is_some_and(|f| f.same_channel(&rx)) {
+                    *flight = None;
+                }
+                Err(ApiError::internal(
+                    "access_token",
+                    "the fetch task ended without an outcome",
+                ))
+            }
             Err(_) => {
                 crate::log_line!(
                     "access_token: a caller gave up after {} ms; the fetch goes on",
