@@ -71,12 +71,33 @@ pub struct Cli {
     /// Logins one client address may make at once (burst).
     #[arg(long, default_value_t = DEFAULT_BURST, value_parser = clap::value_parser!(u32).range(1..))]
     pub login_burst: u32,
-    /// Rate-limit by the last X-Forwarded-For address (only behind your own proxy).
+    /// Your reverse proxies' addresses or networks (e.g. 127.0.0.1, 10.0.0.0/8, ::1):
+    /// from these peers, logins count against the client address in X-Forwarded-For
+    /// (walked from the right past your proxies). Repeat the flag or separate with commas.
+    #[arg(long = "trusted-proxy", value_name = "CIDR", value_delimiter = ',', value_parser = parse_proxy, conflicts_with = "trust_x_forwarded_for")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Older, coarser form of --trusted-proxy: trust the last X-Forwarded-For entry
+    /// from ANY peer (only when nothing but your proxy can reach the server).
     #[arg(long)]
     pub trust_x_forwarded_for: bool,
     /// Renew the WeChat access_token this many seconds before it expires.
     #[arg(long, default_value_t = crate::access_token::DEFAULT_MARGIN_SECS, value_parser = clap::value_parser!(i64).range(0..3600))]
     pub access_token_margin_secs: i64,
+    /// Longest wait of a /user/phone call for the access_token fetch, milliseconds;
+    /// then 503 access_token_unavailable with Retry-After.
+    #[arg(long, default_value_t = crate::access_token::DEFAULT_WAIT_MS, value_parser = clap::value_parser!(u64).range(1..60_000))]
+    pub access_token_wait_ms: u64,
+}
+
+/// One `--trusted-proxy` value: a CIDR (`10.0.0.0/8`) or one address (`127.0.0.1`).
+fn parse_proxy(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map(|n| n.trunc())
+        .map_err(|_| {
+            format!("{s:?} is not an IP address or CIDR (e.g. 127.0.0.1, 10.0.0.0/8, ::1)")
+        })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -93,7 +114,8 @@ impl Cli {
     ///
     /// # Errors
     /// A message for the operator: unreadable / invalid config file, production mode
-    /// without appid or secret, `--jwt` without a secret of at least 32 bytes.
+    /// without appid or secret, or with a blank or malformed one
+    /// ([`Credentials::validate`]), `--jwt` without a secret of at least 32 bytes.
     pub fn config(&self, env: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
         let file = match &self.config {
             None => FileConfig::default(),
@@ -104,10 +126,12 @@ impl Cli {
                     .map_err(|e| format!("config file {}: {e}", p.display()))?
             }
         };
+        // A blank value (empty or whitespace only) counts as unset: it is refused below
+        // in production mode, with the variable's name.
         let pick = |var: &str, from_file: &Option<String>| {
             env(var)
-                .filter(|v| !v.is_empty())
-                .or_else(|| from_file.clone().filter(|v| !v.is_empty()))
+                .filter(|v| !v.trim().is_empty())
+                .or_else(|| from_file.clone().filter(|v| !v.trim().is_empty()))
         };
         let mode = if self.demo {
             Mode::Demo
@@ -116,12 +140,16 @@ impl Cli {
                 pick("WECHAT_APPID", &file.appid),
                 pick("WECHAT_SECRET", &file.secret),
             ) {
-                (Some(appid), Some(secret)) => Mode::Production(Credentials { appid, secret }),
+                (Some(appid), Some(secret)) => {
+                    let c = Credentials { appid, secret };
+                    c.validate()?;
+                    Mode::Production(c)
+                }
                 _ => {
                     return Err(
                         "production mode needs the app's credentials: set WECHAT_APPID and \
-                         WECHAT_SECRET (or \"appid\"/\"secret\" in a --config file), or run \
-                         with --demo for the embedded fake WeChat"
+                         WECHAT_SECRET (not blank; or \"appid\"/\"secret\" in a --config file), \
+                         or run with --demo for the embedded fake WeChat"
                             .to_owned(),
                     )
                 }
@@ -164,7 +192,9 @@ impl Cli {
             open_data_max_age_secs: self.open_data_max_age_secs,
             login_rate,
             trust_forwarded_for: self.trust_x_forwarded_for,
+            trusted_proxies: self.trusted_proxies.clone(),
             access_token_margin_secs: self.access_token_margin_secs,
+            access_token_wait_ms: self.access_token_wait_ms,
             ..Config::default()
         })
     }
@@ -184,7 +214,7 @@ mod tests {
         let err = cli(&[]).config(none).err().unwrap();
         assert!(err.contains("WECHAT_APPID"), "{err}");
         let env = |k: &str| match k {
-            "WECHAT_APPID" => Some("wxA".to_owned()),
+            "WECHAT_APPID" => Some("wx0123456789abcdef".to_owned()),
             "WECHAT_SECRET" => Some("s".to_owned()),
             _ => None,
         };
@@ -192,7 +222,7 @@ mod tests {
         assert_eq!(
             c.mode,
             Mode::Production(Credentials {
-                appid: "wxA".into(),
+                appid: "wx0123456789abcdef".into(),
                 secret: "s".into()
             })
         );
@@ -200,18 +230,18 @@ mod tests {
 
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("c.json");
-        std::fs::write(&f, r#"{"appid":"wxF","secret":"fs"}"#).unwrap();
+        std::fs::write(&f, r#"{"appid":"wxfedcba9876543210","secret":"fs"}"#).unwrap();
         let c = cli(&["--config", f.to_str().unwrap()])
             .config(none)
             .unwrap();
         assert_eq!(
             c.mode,
             Mode::Production(Credentials {
-                appid: "wxF".into(),
+                appid: "wxfedcba9876543210".into(),
                 secret: "fs".into()
             })
         );
-        std::fs::write(&f, r#"{"appid":"wxF","secrte":"typo"}"#).unwrap();
+        std::fs::write(&f, r#"{"appid":"wxfedcba9876543210","secrte":"typo"}"#).unwrap();
         assert!(cli(&["--config", f.to_str().unwrap()])
             .config(none)
             .is_err());
@@ -228,7 +258,8 @@ mod tests {
     #[test]
     fn jwt_mode_needs_a_long_secret_in_production() {
         let env = |k: &str| match k {
-            "WECHAT_APPID" | "WECHAT_SECRET" => Some("x".to_owned()),
+            "WECHAT_APPID" => Some("wx0123456789abcdef".to_owned()),
+            "WECHAT_SECRET" => Some("x".to_owned()),
             "JWT_SECRET" => Some("short".to_owned()),
             _ => None,
         };
@@ -242,6 +273,70 @@ mod tests {
                 .unwrap()
                 .login_rate,
             None
+        );
+    }
+
+    #[test]
+    fn blank_or_malformed_credentials_are_refused_by_name() {
+        let with = |appid: &'static str, secret: &'static str| {
+            move |k: &str| match k {
+                "WECHAT_APPID" => Some(appid.to_owned()),
+                "WECHAT_SECRET" => Some(secret.to_owned()),
+                _ => None,
+            }
+        };
+        for (appid, secret, names) in [
+            (" ", " ", "WECHAT_APPID"),
+            ("wx0123456789abcdef", " \t", "WECHAT_SECRET"),
+            (" ", "s", "WECHAT_APPID"),
+            ("wxA", "s", "WECHAT_APPID"),
+            ("wx0123456789ABCDEF", "s", "wx followed by 16"),
+            ("wx0123456789abcdeg", "s", "wx followed by 16"),
+            ("0123456789abcdefwx", "s", "wx followed by 16"),
+            ("wx0123456789abcdef", "sec ret", "WECHAT_SECRET"),
+            ("wx0123456789abcdef", "secret\n", "WECHAT_SECRET"),
+        ] {
+            let err = cli(&[]).config(with(appid, secret)).err();
+            let err = err.unwrap_or_else(|| panic!("{appid:?}/{secret:?} accepted"));
+            assert!(err.contains(names), "{appid:?}/{secret:?}: {err}");
+            assert!(
+                !err.contains("sec ret"),
+                "the secret is never echoed: {err}"
+            );
+        }
+        assert!(cli(&[]).config(with("wx4f4bc4dec97d474b", "s")).is_ok());
+    }
+
+    #[test]
+    fn trusted_proxies_parse_cidrs_and_addresses() {
+        let c = cli(&[
+            "--demo",
+            "--trusted-proxy",
+            "127.0.0.1,10.1.2.3/8",
+            "--trusted-proxy",
+            "::1",
+        ])
+        .config(|_| None)
+        .unwrap();
+        let shown: Vec<String> = c.trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
+        let err = Cli::try_parse_from(["server", "--trusted-proxy", "proxy.local"]).unwrap_err();
+        assert!(
+            err.to_string().contains("not an IP address or CIDR"),
+            "{err}"
+        );
+        assert!(Cli::try_parse_from([
+            "server",
+            "--trusted-proxy",
+            "127.0.0.1",
+            "--trust-x-forwarded-for"
+        ])
+        .is_err());
+        assert!(
+            cli(&["--demo", "--trust-x-forwarded-for"])
+                .config(|_| None)
+                .unwrap()
+                .trust_forwarded_for
         );
     }
 }

@@ -32,8 +32,10 @@
 
 pub mod access_token;
 pub mod cli;
+pub mod credentials;
 pub mod error;
 pub mod fake_wechat;
+pub mod http_errors;
 pub mod open_data;
 pub mod rate_limit;
 pub mod routes;
@@ -52,6 +54,7 @@ use std::time::Duration;
 use axum::Router;
 use tokio::net::TcpListener;
 
+pub use credentials::Credentials;
 pub use support::{system_clock, Clock};
 
 /// The embedded demo appid (the one of WeChat's official decryption sample).
@@ -66,25 +69,6 @@ pub const DEFAULT_JWT_TTL_SECS: i64 = 86_400;
 pub const DEFAULT_OPEN_DATA_MAX_AGE_SECS: i64 = 600;
 /// How long a shutdown waits for open requests before giving up, seconds.
 const SHUTDOWN_GRACE_SECS: u64 = 5;
-
-/// The app's WeChat credentials. `Debug` never prints the secret.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    /// The mini program's appid.
-    pub appid: String,
-    /// The app secret.
-    pub secret: String,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Credentials {{ appid: {:?}, secret: <redacted> }}",
-            self.appid
-        )
-    }
-}
 
 /// Which WeChat the server talks to (see the crate docs).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,10 +100,16 @@ pub struct Config {
     pub open_data_max_age_secs: i64,
     /// Rate limit of `/user/login` per client address; `None` = unlimited.
     pub login_rate: Option<rate_limit::LoginRate>,
-    /// Count logins against the last `X-Forwarded-For` address (behind your own proxy).
+    /// Count logins against the last `X-Forwarded-For` address whatever the peer
+    /// (the older, coarser setting: prefer `trusted_proxies`).
     pub trust_forwarded_for: bool,
+    /// Peers (CIDRs) that are your own reverse proxies: from them, logins count
+    /// against the client address read from `X-Forwarded-For` (see [`rate_limit`]).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Renew the access_token this many seconds before it expires.
     pub access_token_margin_secs: i64,
+    /// Longest wait of one caller for the access_token fetch, milliseconds.
+    pub access_token_wait_ms: u64,
     /// Time source, Unix seconds (tests inject their own).
     pub clock: Clock,
 }
@@ -137,7 +127,9 @@ impl Default for Config {
             open_data_max_age_secs: DEFAULT_OPEN_DATA_MAX_AGE_SECS,
             login_rate: Some(rate_limit::LoginRate::default()),
             trust_forwarded_for: false,
+            trusted_proxies: Vec::new(),
             access_token_margin_secs: access_token::DEFAULT_MARGIN_SECS,
+            access_token_wait_ms: access_token::DEFAULT_WAIT_MS,
             clock: system_clock(),
         }
     }
@@ -174,7 +166,7 @@ async fn open_store(
     if let Some(url) = &config.redis_url {
         let s = store::redis::RedisStore::connect(url)
             .await
-            .map_err(|e| io::Error::other(format!("redis: {e}")))?;
+            .map_err(|e| io::Error::other(e.to_string()))?;
         return Ok((Arc::new(s), None));
     }
     let (path, temp) = match &config.db {
@@ -196,7 +188,9 @@ impl Server {
     ///
     /// # Errors
     /// The listener's address cannot be read, the store cannot be opened (SQLite file,
-    /// Redis unreachable), `wechat_base` is set in demo mode, or `token_ttl_secs < 1`.
+    /// Redis unreachable within 5 s), `wechat_base` is set in demo mode, production
+    /// credentials are malformed ([`Credentials::validate`]), both `trust_forwarded_for`
+    /// and `trusted_proxies` are set, or `token_ttl_secs < 1`.
     pub async fn new(config: Config, listener: TcpListener) -> io::Result<Server> {
         let base_url = base_url_for(listener.local_addr()?);
         if config.token_ttl_secs < 1 {
@@ -225,6 +219,7 @@ impl Server {
                 )
             }
             Mode::Production(c) => {
+                c.validate().map_err(io::Error::other)?;
                 let base = config
                     .wechat_base
                     .clone()
@@ -232,8 +227,20 @@ impl Server {
                 (c.clone(), base, None)
             }
         };
+        if config.trust_forwarded_for && !config.trusted_proxies.is_empty() {
+            return Err(io::Error::other(
+                "set either trusted proxies (--trusted-proxy CIDR) or --trust-x-forwarded-for, not both",
+            ));
+        }
         let (store, temp_dir) = open_store(&config).await?;
         let agent = wechat::agent();
+        let trust = if config.trust_forwarded_for {
+            rate_limit::ProxyTrust::AnyPeerLastHop
+        } else if config.trusted_proxies.is_empty() {
+            rate_limit::ProxyTrust::None
+        } else {
+            rate_limit::ProxyTrust::Proxies(config.trusted_proxies.clone())
+        };
         let access_tokens = access_token::AccessTokens::new(
             agent.clone(),
             wechat_base.clone(),
@@ -242,6 +249,7 @@ impl Server {
             store.clone(),
             config.clock.clone(),
             config.access_token_margin_secs,
+            config.access_token_wait_ms,
         );
         let state = routes::AppState {
             store,
@@ -255,7 +263,7 @@ impl Server {
             access_tokens: Arc::new(access_tokens),
             limiter: config
                 .login_rate
-                .map(|r| Arc::new(rate_limit::LoginLimiter::new(r, config.trust_forwarded_for))),
+                .map(|r| Arc::new(rate_limit::LoginLimiter::new(r, trust))),
             dev: config.mode == Mode::Demo,
             clock: config.clock,
         };
@@ -330,7 +338,7 @@ where
     tokio::select! {
         r = serve => r,
         () = grace => {
-            eprintln!("shutdown: open connections did not finish in {SHUTDOWN_GRACE_SECS}s; stopping anyway");
+            crate::log_line!("shutdown: open connections did not finish in {SHUTDOWN_GRACE_SECS}s; stopping anyway");
             Ok(())
         }
     }

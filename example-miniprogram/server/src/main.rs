@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tokio::net::TcpListener;
-use weapp_login_example_server::{cli::Cli, Mode, Server};
+use weapp_login_example_server::{cli::Cli, log_line, Mode, Server};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -14,14 +14,14 @@ async fn main() -> ExitCode {
     let config = match cli.config(|k| std::env::var(k).ok()) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("cannot start: {e}");
+            log_line!("cannot start: {e}");
             return ExitCode::FAILURE;
         }
     };
     let listener = match TcpListener::bind((cli.host.as_str(), cli.port)).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("cannot listen on {}:{}: {e}", cli.host, cli.port);
+            log_line!("cannot listen on {}:{}: {e}", cli.host, cli.port);
             return ExitCode::FAILURE;
         }
     };
@@ -35,10 +35,26 @@ async fn main() -> ExitCode {
         "SQLite"
     };
     let token_kind = if cli.jwt { "JWT" } else { "opaque" };
+    let client_address = if !config.trusted_proxies.is_empty() {
+        let nets: Vec<String> = config
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        format!("X-Forwarded-For from trusted proxies {}", nets.join(", "))
+    } else if config.trust_forwarded_for {
+        log_line!(
+            "note: --trust-x-forwarded-for trusts X-Forwarded-For from ANY peer; \
+             prefer --trusted-proxy CIDR (your proxies' addresses)"
+        );
+        "the last X-Forwarded-For entry (any peer)".to_owned()
+    } else {
+        "the TCP peer (no trusted proxy)".to_owned()
+    };
     let server = match Server::new(config, listener).await {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("cannot start: {e}");
+            log_line!("cannot start: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -46,21 +62,22 @@ async fn main() -> ExitCode {
     {
         let mut out = std::io::stdout().lock();
         if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
-            eprintln!("cannot write to stdout");
+            log_line!("cannot write to stdout");
         }
     }
-    eprintln!(
-        "weapp-login example server on {}: {mode}, WeChat at {}, {store} store, {token_kind} tokens",
+    log_line!(
+        "weapp-login example server on {}: {mode}, WeChat at {}, {store} store, {token_kind} tokens, \
+         login rate limit by {client_address}",
         server.base_url(),
         server.wechat_base(),
     );
     match server.run(shutdown_signal()).await {
         Ok(()) => {
-            eprintln!("stopped");
+            log_line!("stopped");
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("server error: {e}");
+            log_line!("server error: {e}");
             ExitCode::FAILURE
         }
     }
@@ -85,7 +102,7 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! {
-        () = ctrl_c => eprintln!("SIGINT: shutting down"),
-        () = term => eprintln!("SIGTERM: shutting down"),
+        () = ctrl_c => log_line!("SIGINT: shutting down"),
+        () = term => log_line!("SIGTERM: shutting down"),
     }
 }

@@ -5,6 +5,7 @@
 //! - decryption: AES-128-CBC with PKCS#7 padding; key = base64-decode(session_key)
 //!   (16 bytes), iv = base64-decode(iv) (16 bytes), ciphertext = base64-decode(encryptedData).
 //!   The plaintext is a JSON object with `watermark: {appid, timestamp}` (Unix seconds).
+//! - answer: only the allowlisted fields of the data's [`DataKind`].
 
 use aes::cipher::{block_padding::Pkcs7, BlockDecryptMut, KeyIvInit};
 use base64::engine::general_purpose::STANDARD as B64;
@@ -39,25 +40,102 @@ fn b64_16(what: &str, s: &str) -> Result<[u8; 16], ApiError> {
         .map_err(|_| ApiError::BadRequest(format!("\"{what}\" must decode to 16 bytes")))
 }
 
-/// Decrypts `encrypted_data` with `session_key` and `iv` (all base64) and checks the
-/// watermark: `watermark.appid == appid`, and, if `max_age_secs > 0`,
-/// `now - watermark.timestamp <= max_age_secs` (seconds). Answers the decrypted object
-/// without `watermark`, `openId` and `unionId` (those never leave the server).
+/// The kinds of open data `/user/decrypt` answers, each with its allowlist of fields
+/// (everything else, `openId`, `unionId` and `watermark` included, is dropped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataKind {
+    /// User info (`wx.getUserInfo` / `getUserProfile` encryptedData): `nickName`,
+    /// `gender`, `language`, `city`, `province`, `country`, `avatarUrl`. Its `openId`
+    /// must be the session's openid (a tampered `iv` cannot rename or alter it).
+    UserInfo,
+    /// Phone number (the older `getPhoneNumber` encryptedData): `phoneNumber`,
+    /// `purePhoneNumber`, `countryCode`.
+    PhoneNumber,
+    /// WeRun data (`wx.getWeRunData`): `stepInfoList`, each item `{timestamp, step}`.
+    RunData,
+    /// Share info (`wx.getShareInfo`): `openGId` (the group's id, not a user's).
+    ShareInfo,
+}
+
+impl DataKind {
+    /// The kind's name in the answer: `userInfo`, `phoneNumber`, `runData`, `shareInfo`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DataKind::UserInfo => "userInfo",
+            DataKind::PhoneNumber => "phoneNumber",
+            DataKind::RunData => "runData",
+            DataKind::ShareInfo => "shareInfo",
+        }
+    }
+
+    /// The top-level fields answered for this kind.
+    pub fn allowlist(self) -> &'static [&'static str] {
+        match self {
+            DataKind::UserInfo => &[
+                "nickName",
+                "gender",
+                "language",
+                "city",
+                "province",
+                "country",
+                "avatarUrl",
+            ],
+            DataKind::PhoneNumber => &["phoneNumber", "purePhoneNumber", "countryCode"],
+            DataKind::RunData => &["stepInfoList"],
+            DataKind::ShareInfo => &["openGId"],
+        }
+    }
+
+    /// The kind of a decrypted object, by the field only that kind has; `None` when no
+    /// kind or more than one matches.
+    fn of(obj: &Map<String, Value>) -> Option<DataKind> {
+        let has = |k: &str| obj.contains_key(k);
+        let kinds = [
+            (
+                DataKind::UserInfo,
+                has("openId") || has("nickName") || has("avatarUrl"),
+            ),
+            (
+                DataKind::PhoneNumber,
+                has("phoneNumber") || has("purePhoneNumber"),
+            ),
+            (DataKind::RunData, has("stepInfoList")),
+            (DataKind::ShareInfo, has("openGId")),
+        ];
+        let mut found = kinds.iter().filter(|(_, m)| *m).map(|(k, _)| *k);
+        match (found.next(), found.next()) {
+            (Some(k), None) => Some(k),
+            _ => None,
+        }
+    }
+}
+
+/// Decrypts `encrypted_data` with `session_key` and `iv` (all base64), checks the
+/// watermark (`watermark.appid == appid`, and, if `max_age_secs > 0`,
+/// `now - watermark.timestamp <= max_age_secs`, seconds), recognises the data's
+/// [`DataKind`] and answers only that kind's allowlisted fields. User info must carry
+/// `openId == openid` (the session's). AES-CBC has no integrity and the client chooses
+/// the `iv`, so the first 16 bytes of plaintext are the client's to rewrite: these
+/// checks make sure such a rewrite can never bring the openid (or anything outside the
+/// allowlist) into the answer.
 ///
 /// # Errors
 /// [`ApiError::BadRequest`] for an iv that is not base64 of 16 bytes or data that is not
 /// base64; [`ApiError::DecryptFailed`] for a bad padding, a length that is not a whole
-/// number of blocks, or a plaintext that is not a JSON object (tampered data or another
-/// key); [`ApiError::WatermarkMismatch`] / [`ApiError::WatermarkExpired`] for the checks.
+/// number of blocks, a plaintext that is not a JSON object (tampered data or another
+/// key), or user info whose `openId` is missing or another user's;
+/// [`ApiError::UnsupportedData`] for data of no known kind;
+/// [`ApiError::WatermarkMismatch`] / [`ApiError::WatermarkExpired`] for the checks.
 /// A session_key that is not base64 of 16 bytes is [`ApiError::DecryptFailed`] too.
 pub fn decrypt(
     encrypted_data: &str,
     iv: &str,
     session_key: &str,
+    openid: &str,
     appid: &str,
     now: i64,
     max_age_secs: i64,
-) -> Result<Map<String, Value>, ApiError> {
+) -> Result<(DataKind, Map<String, Value>), ApiError> {
     let iv = b64_16("iv", iv)?;
     let key = b64_16("session_key", session_key).map_err(|_| ApiError::DecryptFailed)?;
     let data = B64
@@ -88,9 +166,26 @@ pub fn decrypt(
             return Err(ApiError::WatermarkExpired { max_age_secs });
         }
     }
-    obj.remove("openId");
-    obj.remove("unionId");
-    Ok(obj)
+    let kind = DataKind::of(&obj).ok_or(ApiError::UnsupportedData(
+        "expected user info, a phone number, WeRun data or share info",
+    ))?;
+    if kind == DataKind::UserInfo && obj.get("openId").and_then(Value::as_str) != Some(openid) {
+        return Err(ApiError::DecryptFailed);
+    }
+    let mut out = Map::new();
+    for k in kind.allowlist() {
+        if let Some(v) = obj.remove(*k) {
+            out.insert((*k).to_owned(), v);
+        }
+    }
+    if let Some(Value::Array(steps)) = out.get_mut("stepInfoList") {
+        for step in steps.iter_mut() {
+            let keep = |k: &str| step.get(k).cloned();
+            let (ts, n) = (keep("timestamp"), keep("step"));
+            *step = serde_json::json!({ "timestamp": ts, "step": n });
+        }
+    }
+    Ok((kind, out))
 }
 
 #[cfg(test)]

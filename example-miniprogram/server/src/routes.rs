@@ -5,22 +5,26 @@
 //!
 //! | route | request | 200 answer | errors |
 //! |---|---|---|---|
-//! | `POST /user/login` | `{"code"}` (wx.login code, 1–256 chars) | `{"token","expiresIn"}` (seconds) | 400, 429, `code2session_failed`, 502 |
+//! | `POST /user/login` | `{"code"}` (wx.login code, 1–256 chars) | `{"token","expiresIn"}` (seconds) | 400, 429, `code2session_failed`, 403 `login_blocked`, 502 |
 //! | `GET /api/profile` | bearer | `{"userId","loginCount","createdAt","sessionExpiresAt"}` (Unix s) | 401 |
 //! | `POST /user/logout` | bearer | `{"loggedOut":true}` | 401 |
-//! | `POST /user/decrypt` | bearer + `{"encryptedData","iv"}` (base64) | `{"data":{...}}` without `watermark`, `openId`, `unionId` | 400 `bad_request` / `decrypt_failed` / `watermark_mismatch` / `watermark_expired`, 401 |
+//! | `POST /user/decrypt` | bearer + `{"encryptedData","iv"}` (base64) | `{"kind","data":{...}}`: the allowlisted fields of the data's kind ([`open_data`]) | 400 `bad_request` / `decrypt_failed` / `unsupported_data` / `watermark_mismatch` / `watermark_expired`, 401 |
 //! | `POST /user/verify` | bearer + `{"rawData","signature"}` | `{"verified":true}` | 400 `signature_mismatch`, 401 |
-//! | `POST /user/phone` | bearer + `{"code"}` (getPhoneNumber code) | `{"phoneNumber","purePhoneNumber","countryCode"}` | 400, 401, `wechat_error`, 502 |
+//! | `POST /user/phone` | bearer + `{"code"}` (getPhoneNumber code) | `{"phoneNumber","purePhoneNumber","countryCode"}` | 400, 401, `wechat_error`, 502, 503 `access_token_unavailable` |
+//! | `GET /healthz` | | `{"ok":true,"store":"sqlite"\|"redis"}` | 503 `store_unavailable` |
 //! | `POST /dev/expire-sessions` | demo mode, loopback peer | `{"expired": n}` | 403 |
 //!
+//! Anything else is a JSON error too: 404 `not_found`, 405 `method_not_allowed` (a
+//! known route with another method, `OPTIONS` included; `Allow` names the method), 413
+//! `payload_too_large` (a body over [`MAX_BODY_BYTES`]).
 //! Neither `openid` nor `session_key` ever appears in a response or a log line.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -29,6 +33,7 @@ use serde_json::{json, Map, Value};
 use crate::access_token::AccessTokens;
 use crate::error::ApiError;
 use crate::fake_wechat::{self, FakeWeChat};
+use crate::http_errors;
 use crate::open_data;
 use crate::rate_limit::LoginLimiter;
 use crate::store::{NewLogin, SessionRecord, Store};
@@ -38,6 +43,7 @@ use crate::wechat;
 
 /// Longest accepted `code`, characters (real ones are 32 to 64).
 const MAX_CODE_LEN: usize = 256;
+pub use crate::http_errors::MAX_BODY_BYTES;
 
 /// Everything the handlers share.
 #[derive(Clone)]
@@ -80,7 +86,8 @@ pub fn app(state: AppState, fake: Option<Arc<FakeWeChat>>) -> Router {
         .route("/user/decrypt", post(decrypt))
         .route("/user/verify", post(verify))
         .route("/user/phone", post(phone))
-        .route("/api/profile", get(profile));
+        .route("/api/profile", get(profile))
+        .route("/healthz", get(healthz));
     if state.dev {
         own = own.route("/dev/expire-sessions", post(expire_sessions));
     }
@@ -89,6 +96,23 @@ pub fn app(state: AppState, fake: Option<Arc<FakeWeChat>>) -> Router {
         app = app.nest(fake_wechat::PREFIX, fake_wechat::router(fake));
     }
     app.fallback(|| async { json_response(StatusCode::NOT_FOUND, json!({ "error": "not_found" })) })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(http_errors::refuse_large_bodies))
+        .layer(axum::middleware::map_response(http_errors::json_errors))
+}
+
+/// `GET /healthz`: 200 `{"ok":true,"store":"sqlite"|"redis"}` when the store answers a
+/// trivial query, else 503 `store_unavailable` (with `Retry-After`). It does not call
+/// WeChat.
+async fn healthz(State(st): State<AppState>) -> Result<Response, ApiError> {
+    st.store
+        .ping()
+        .await
+        .map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
+    let mut resp = ok(json!({ "ok": true, "store": st.store.kind() }));
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
 }
 
 fn object(body: &[u8], shape: &str) -> Result<Map<String, Value>, ApiError> {
@@ -127,7 +151,10 @@ async fn login(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     if let Some(l) = &st.limiter {
-        l.check(l.client_ip(peer, &headers))?;
+        let client = l.client_ip(peer, &headers).inspect_err(|e| {
+            crate::log_line!("login: refused: {e}");
+        })?;
+        l.check(client)?;
     }
     let code = parse_code(&body)?;
     let (agent, base, appid, secret) = (
@@ -142,7 +169,7 @@ async fn login(
     .await
     .map_err(|e| ApiError::internal("code2Session task", e))?
     .map_err(|e| {
-        eprintln!("login: code2Session failed: {e}");
+        crate::log_line!("login: code2Session failed: {e}");
         ApiError::from_code2session(e)
     })?;
     let now = (st.clock)();
@@ -161,7 +188,7 @@ async fn login(
         .tokens
         .finish(pending, user_id, now, expires_at)
         .map_err(|e| ApiError::internal("sign token", e))?;
-    eprintln!("login: user #{user_id} got a new token");
+    crate::log_line!("login: user #{user_id} got a new token");
     Ok(ok(
         json!({ "token": token, "expiresIn": st.token_ttl_secs }),
     ))
@@ -212,7 +239,7 @@ async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Respon
         st.store.revoke_jti(jti, (st.clock)(), *exp).await?;
     }
     st.store.revoke_session(&presented.key_hash).await?;
-    eprintln!("logout: user #{} revoked a token", rec.user_id);
+    crate::log_line!("logout: user #{} revoked a token", rec.user_id);
     Ok(ok(json!({ "loggedOut": true })))
 }
 
@@ -226,15 +253,17 @@ async fn decrypt(
     let data = string_field(&map, "encryptedData", open_data::MAX_DATA_LEN)?;
     let iv = string_field(&map, "iv", 64)?;
     let now = (st.clock)();
-    let plain = open_data::decrypt(
+    let (kind, plain) = open_data::decrypt(
         &data,
         &iv,
         &rec.session_key,
+        &rec.openid,
         &st.appid,
         now,
         st.open_data_max_age_secs,
-    )?;
-    Ok(ok(json!({ "data": plain })))
+    )
+    .inspect_err(|e| crate::log_line!("decrypt: user #{} refused: {e}", rec.user_id))?;
+    Ok(ok(json!({ "kind": kind.name(), "data": plain })))
 }
 
 async fn verify(
@@ -263,6 +292,10 @@ async fn call_phone(st: &AppState, access_token: String, code: String) -> Result
     .map_err(ApiError::from)
 }
 
+fn log_phone(e: &ApiError) {
+    crate::log_line!("phone: getuserphonenumber failed: {e}");
+}
+
 async fn phone(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -273,17 +306,17 @@ async fn phone(
     let token = st.access_tokens.get().await?;
     let info = match call_phone(&st, token.clone(), code.clone()).await {
         Err(ApiError::WeChat {
-            errcode: 40001 | 42001,
+            errcode: errcode @ (40001 | 40014 | 42001),
             ..
         }) => {
-            eprintln!("phone: access_token rejected; refreshing once");
+            crate::log_line!("phone: access_token rejected ({errcode}); refreshing once");
             st.access_tokens.invalidate(&token).await?;
             let fresh = st.access_tokens.get().await?;
-            call_phone(&st, fresh, code).await?
+            call_phone(&st, fresh, code).await.inspect_err(log_phone)?
         }
-        other => other?,
+        other => other.inspect_err(log_phone)?,
     };
-    eprintln!("phone: user #{} got a phone number", rec.user_id);
+    crate::log_line!("phone: user #{} got a phone number", rec.user_id);
     let field = |k: &str| info.get(k).cloned().unwrap_or(Value::Null);
     Ok(ok(json!({
         "phoneNumber": field("phoneNumber"),
@@ -305,7 +338,7 @@ async fn expire_sessions(
         return Err(ApiError::Forbidden("loopback only"));
     }
     let n = st.store.expire_all((st.clock)()).await?;
-    eprintln!("dev: expired {n} sessions");
+    crate::log_line!("dev: expired {n} sessions");
     Ok(ok(json!({ "expired": n })).into_response())
 }
 

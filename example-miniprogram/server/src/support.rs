@@ -1,4 +1,5 @@
-//! Small shared helpers: the injectable clock, OS randomness and JSON error bodies.
+//! Small shared helpers: the injectable clock, OS randomness, JSON error bodies and the
+//! log line writer ([`log_line!`](crate::log_line)).
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -48,4 +49,16 @@ pub fn json_response(status: StatusCode, body: Value) -> Response {
 pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest as _;
     hex::encode(sha2::Sha256::digest(data))
+}
+
+/// Writes one line to stderr (the server's log), like `eprintln!`, but **ignores write
+/// failures**: a closed stderr, or a pipe whose reader is gone (EPIPE), never panics,
+/// so logging can never fail a request or the shutdown. Every log line of the server
+/// goes through this macro.
+#[macro_export]
+macro_rules! log_line {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stderr().lock(), $($arg)*);
+    }};
 }

@@ -82,7 +82,13 @@ fn read_json(
         .map_err(|e| WeChatError::Unreachable(redact(e.to_string(), secrets)))?;
     let v: Value = serde_json::from_str(&text)
         .map_err(|e| WeChatError::BadResponse(format!("not JSON: {e}")))?;
-    check_errcode(&v)?;
+    check_errcode(&v).map_err(|e| match e {
+        WeChatError::WeChat { errcode, errmsg } => WeChatError::WeChat {
+            errcode,
+            errmsg: redact(errmsg, secrets),
+        },
+        other => other,
+    })?;
     Ok(v)
 }
 
@@ -160,7 +166,8 @@ fn session_from(v: &Value) -> Result<Session, WeChatError> {
 /// Answers `(access_token, expires_in seconds)`.
 ///
 /// # Errors
-/// See [`WeChatError`]; e.g. 40013 invalid appid, 40125 invalid appsecret, 45009 quota.
+/// See [`WeChatError`]; e.g. 40013 invalid appid, 40125 invalid appsecret, 45009 quota,
+/// 40164 the caller's IP is not on the app's IP whitelist.
 pub fn stable_token(
     agent: &ureq::Agent,
     base: &str,
@@ -194,8 +201,8 @@ pub fn stable_token(
 /// `countryCode`, `watermark`).
 ///
 /// # Errors
-/// See [`WeChatError`]; e.g. 40029 invalid code, 40001 invalid credential, 42001
-/// access_token expired.
+/// See [`WeChatError`]; e.g. 40029 invalid, expired, used or another app's code,
+/// 40001 / 40014 invalid access_token, 42001 access_token expired.
 pub fn get_phone_number(
     agent: &ureq::Agent,
     base: &str,
@@ -217,12 +224,14 @@ pub fn get_phone_number(
 }
 
 /// The HTTP status `POST /user/login` answers for a code2Session errcode:
-/// 401 for 40029 / 40163 / 40226 (the client's code is bad: get a new one),
+/// 401 for 40029 / 40163 (the client's code is bad: get a new one), 403 for 40226
+/// (WeChat blocked a high-risk user's login: a new code will not help, do not retry),
 /// 503 for -1 / 45011 (WeChat busy or quota: retry later), 502 for everything else
 /// (a server misconfiguration such as 40013 invalid appid).
 pub fn status_for_errcode(errcode: i64) -> u16 {
     match errcode {
-        40029 | 40163 | 40226 => 401,
+        40029 | 40163 => 401,
+        40226 => 403,
         -1 | 45011 => 503,
         _ => 502,
     }
@@ -236,7 +245,7 @@ mod tests {
     fn maps_errcodes_to_statuses() {
         assert_eq!(status_for_errcode(40029), 401);
         assert_eq!(status_for_errcode(40163), 401);
-        assert_eq!(status_for_errcode(40226), 401);
+        assert_eq!(status_for_errcode(40226), 403);
         assert_eq!(status_for_errcode(-1), 503);
         assert_eq!(status_for_errcode(45011), 503);
         assert_eq!(status_for_errcode(40013), 502);

@@ -37,18 +37,19 @@ fn reused_and_unknown_codes_are_rejected() {
     assert_eq!(status, 401);
     assert_eq!(body["error"], "code2session_failed");
     assert_eq!(body["errcode"], 40163);
-    assert!(body["errmsg"]
-        .as_str()
-        .unwrap()
-        .starts_with("code been used, rid: "));
+    assert!(
+        body.get("errmsg").is_none(),
+        "WeChat's text stays in the log: {body}"
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("wx.login"),
+        "{body}"
+    );
 
     let (status, body, _) = login(&srv.base, "0123456789abcdef0123456789abcdef");
     assert_eq!(status, 401);
     assert_eq!(body["errcode"], 40029);
-    assert!(body["errmsg"]
-        .as_str()
-        .unwrap()
-        .starts_with("invalid code, rid: "));
+    assert!(body.get("errmsg").is_none(), "{body}");
 }
 
 #[test]
@@ -237,7 +238,7 @@ fn unreachable_wechat_is_502() {
         let config = weapp_login_example_server::Config {
             mode: weapp_login_example_server::Mode::Production(
                 weapp_login_example_server::Credentials {
-                    appid: "wxA".into(),
+                    appid: "wx0123456789abcdef".into(),
                     secret: "s".into(),
                 },
             ),

@@ -36,7 +36,7 @@ fn call(base: &str, method: &str, path: &str) -> (u16, serde_json::Value) {
 fn production_mode_has_no_fake_wechat_and_no_dev_routes() {
     let srv = start_with(|c| {
         c.mode = Mode::Production(Credentials {
-            appid: "wxProd".into(),
+            appid: "wx0123456789abcdef".into(),
             secret: "prod-secret".into(),
         });
     });
@@ -88,7 +88,7 @@ fn production_defaults_to_real_wechat_over_tls() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let config = weapp_login_example_server::Config {
             mode: Mode::Production(Credentials {
-                appid: "wxA".into(),
+                appid: "wx0123456789abcdef".into(),
                 secret: "s".into(),
             }),
             ..Default::default()
@@ -120,13 +120,47 @@ fn https_bases_go_through_the_compiled_in_tls_stack() {
         (502, Some("wechat_unreachable")),
         "{body}"
     );
-    let msg = body["message"].as_str().unwrap().to_ascii_lowercase();
+    assert!(!body.to_string().contains("tls-secret-123"), "{body}");
+    // The transport error (logged, not answered) is a rustls record error.
+    let agent = weapp_login_example_server::wechat::agent();
+    let err = weapp_login_example_server::wechat::code2session(
+        &agent,
+        &fake.wechat_base.replacen("http://", "https://", 1),
+        common::sample::APPID,
+        "tls-secret-123",
+        "0123456789abcdef",
+    )
+    .unwrap_err()
+    .to_string()
+    .to_ascii_lowercase();
     assert!(
-        msg.contains("invalidcontenttype"),
-        "a rustls record error: {msg}"
+        err.contains("invalidcontenttype"),
+        "a rustls record error: {err}"
     );
     assert!(
-        !msg.contains("scheme") && !msg.contains("tls-secret-123"),
-        "{msg}"
+        !err.contains("scheme") && !err.contains("tls-secret-123"),
+        "{err}"
     );
+}
+
+#[test]
+fn production_mode_refuses_malformed_credentials() {
+    for (appid, secret) in [("wxProd", "s"), (" ", " "), ("wx0123456789abcdef", " ")] {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let err = rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let config = weapp_login_example_server::Config {
+                mode: Mode::Production(Credentials {
+                    appid: appid.into(),
+                    secret: secret.into(),
+                }),
+                ..Default::default()
+            };
+            weapp_login_example_server::Server::new(config, listener)
+                .await
+                .err()
+                .expect("refused")
+        });
+        assert!(err.to_string().contains("WECHAT_"), "{err}");
+    }
 }

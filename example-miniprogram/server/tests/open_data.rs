@@ -5,7 +5,7 @@ mod common;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use common::{login_with_key, post_bearer, sample, start, start_with, T0};
+use common::{encrypt, login_sample, post_bearer, sample, start, start_with, T0};
 
 const _: () = assert!(T0 > sample::TIMESTAMP);
 use serde_json::{json, Value};
@@ -26,12 +26,12 @@ fn start_no_age() -> common::TestServer {
 #[test]
 fn decrypts_the_official_sample_without_watermark_or_ids() {
     let srv = start_no_age();
-    let token = login_with_key(&srv.base, "alice", Some(sample::SESSION_KEY));
+    let token = login_sample(&srv.base, sample::SESSION_KEY);
     let (status, body) = decrypt(&srv.base, &token, sample::ENCRYPTED_DATA, sample::IV);
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body,
-        json!({ "data": {
+        json!({ "kind": "userInfo", "data": {
             "nickName": "Band",
             "gender": 1,
             "language": "zh_CN",
@@ -40,14 +40,14 @@ fn decrypts_the_official_sample_without_watermark_or_ids() {
             "country": "CN",
             "avatarUrl": "http://wx.qlogo.cn/mmopen/vi_32/aSKcBBPpibyKNicHNTMM0qJVh8Kjgiak2AHWr8MHM4WgMEm7GFhsf8OYrySdbvAMvTsw3mo8ibKicsnfN5pRjl1p8HQ/0",
         }}),
-        "watermark, openId and unionId are removed"
+        "the user-info allowlist: watermark, openId and unionId are not answered"
     );
 }
 
 #[test]
 fn the_watermark_age_is_checked() {
     let srv = start(); // default max age: 600 s
-    let token = login_with_key(&srv.base, "alice", Some(sample::SESSION_KEY));
+    let token = login_sample(&srv.base, sample::SESSION_KEY);
     let (status, body) = decrypt(&srv.base, &token, sample::ENCRYPTED_DATA, sample::IV);
     assert_eq!(
         (status, body["error"].as_str()),
@@ -57,7 +57,7 @@ fn the_watermark_age_is_checked() {
 
     // With the clock at the sample's own time (a fresh session), it is young enough.
     srv.set_time(sample::TIMESTAMP + 600);
-    let token = login_with_key(&srv.base, "alice", Some(sample::SESSION_KEY));
+    let token = login_sample(&srv.base, sample::SESSION_KEY);
     assert_eq!(
         decrypt(&srv.base, &token, sample::ENCRYPTED_DATA, sample::IV).0,
         200
@@ -73,7 +73,7 @@ fn the_watermark_age_is_checked() {
 #[test]
 fn tampered_data_wrong_padding_and_bad_ivs_are_clear_errors() {
     let srv = start_no_age();
-    let token = login_with_key(&srv.base, "alice", Some(sample::SESSION_KEY));
+    let token = login_sample(&srv.base, sample::SESSION_KEY);
     let mut bytes = B64.decode(sample::ENCRYPTED_DATA).unwrap();
 
     // A flipped bit in the middle garbles two blocks of JSON.
@@ -151,14 +151,13 @@ fn another_apps_data_is_a_watermark_mismatch() {
         c.mode = weapp_login_example_server::Mode::Demo;
     });
     // The sample is for wx4f4bc4dec97d474b; re-encrypt its plaintext claiming another app.
-    let plain =
-        json!({ "nickName": "Band", "watermark": { "appid": "wxOtherApp", "timestamp": T0 } });
+    let plain = json!({ "openId": sample::OPENID, "nickName": "Band", "watermark": { "appid": "wxOtherApp", "timestamp": T0 } });
     let data = encrypt(
         sample::SESSION_KEY,
         sample::IV,
         plain.to_string().as_bytes(),
     );
-    let token = login_with_key(&srv.base, "alice", Some(sample::SESSION_KEY));
+    let token = login_sample(&srv.base, sample::SESSION_KEY);
     let (status, body) = decrypt(&srv.base, &token, &data, sample::IV);
     assert_eq!(
         (status, body["error"].as_str()),
@@ -166,8 +165,7 @@ fn another_apps_data_is_a_watermark_mismatch() {
         "{body}"
     );
     // And the same with the right appid decrypts.
-    let plain =
-        json!({ "nickName": "Band", "watermark": { "appid": sample::APPID, "timestamp": T0 } });
+    let plain = json!({ "openId": sample::OPENID, "nickName": "Band", "watermark": { "appid": sample::APPID, "timestamp": T0 } });
     let data = encrypt(
         sample::SESSION_KEY,
         sample::IV,
@@ -176,16 +174,19 @@ fn another_apps_data_is_a_watermark_mismatch() {
     let (status, body) = decrypt(&srv.base, &token, &data, sample::IV);
     assert_eq!(
         (status, body),
-        (200, json!({ "data": { "nickName": "Band" } }))
+        (
+            200,
+            json!({ "kind": "userInfo", "data": { "nickName": "Band" } })
+        )
     );
 }
 
 #[test]
 fn a_session_whose_session_key_changed_cannot_decrypt() {
     let srv = start_no_age();
-    let old = login_with_key(&srv.base, "alice", Some(sample::SESSION_KEY));
+    let old = login_sample(&srv.base, sample::SESSION_KEY);
     // Logging in again gives the user a new session_key (and a new session).
-    let new = login_with_key(&srv.base, "alice", Some("AAAAAAAAAAAAAAAAAAAAAA=="));
+    let new = login_sample(&srv.base, "AAAAAAAAAAAAAAAAAAAAAA==");
     let (status, body) = decrypt(&srv.base, &new, sample::ENCRYPTED_DATA, sample::IV);
     assert_eq!(
         (status, body["error"].as_str()),
@@ -201,7 +202,7 @@ fn a_session_whose_session_key_changed_cannot_decrypt() {
 #[test]
 fn verifies_the_official_signature_sample() {
     let srv = start();
-    let token = login_with_key(&srv.base, "alice", Some(sample::SIGN_SESSION_KEY));
+    let token = login_sample(&srv.base, sample::SIGN_SESSION_KEY);
     let url = format!("{}/user/verify", srv.base);
     let (status, body) = post_bearer(
         &url,
@@ -224,7 +225,7 @@ fn verifies_the_official_signature_sample() {
         );
     }
     // The same signature under another session's key does not verify.
-    let other = login_with_key(&srv.base, "alice", Some(sample::SESSION_KEY));
+    let other = login_sample(&srv.base, sample::SESSION_KEY);
     let (status, _) = post_bearer(
         &url,
         &other,
@@ -233,14 +234,4 @@ fn verifies_the_official_signature_sample() {
     assert_eq!(status, 400);
     let (status, body) = post_bearer(&url, &token, &json!({ "rawData": sample::RAW_DATA }));
     assert_eq!((status, body["error"].as_str()), (400, Some("bad_request")));
-}
-
-/// AES-128-CBC + PKCS#7 encryption, to build data another app would have got.
-fn encrypt(key_b64: &str, iv_b64: &str, plain: &[u8]) -> String {
-    use aes::cipher::{block_padding::Pkcs7, BlockEncryptMut, KeyIvInit};
-    let key: [u8; 16] = B64.decode(key_b64).unwrap().try_into().unwrap();
-    let iv: [u8; 16] = B64.decode(iv_b64).unwrap().try_into().unwrap();
-    let ct = cbc::Encryptor::<aes::Aes128>::new(&key.into(), &iv.into())
-        .encrypt_padded_vec_mut::<Pkcs7>(plain);
-    B64.encode(ct)
 }

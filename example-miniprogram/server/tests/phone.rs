@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{login_as, post, post_bearer, start};
+use common::{login_as, post, post_bearer, start, start_with};
 use serde_json::{json, Value};
 
 fn phone_code(base: &str, pure: &str, cc: &str) -> String {
@@ -146,9 +146,16 @@ fn wechat_errors_are_mapped() {
     let code = phone_code(&srv.base, "13800138000", "86");
     assert_eq!(phone(&srv.base, &token, &code).0, 200);
     assert_eq!(
-        phone(&srv.base, &token, &code).1["errcode"],
-        40163,
-        "a phone code is single-use"
+        phone(&srv.base, &token, &code),
+        (
+            400,
+            json!({
+                "error": "wechat_error",
+                "errcode": 40029,
+                "message": "the phone code is invalid, expired, already used or another app's: ask the user again",
+            })
+        ),
+        "a phone code is single-use; WeChat answers a reused one 40029, not 40163"
     );
 
     post(
@@ -161,14 +168,11 @@ fn wechat_errors_are_mapped() {
     );
     let (status, body) = phone_with_new_code(&srv.base, &token);
     assert_eq!(
-        (status, &body["errcode"]),
-        (503, &json!(45009)),
+        (status, &body["errcode"], &body["retryAfter"]),
+        (503, &json!(45009), &json!(3600)),
         "quota: retry later"
     );
-    assert!(body["errmsg"]
-        .as_str()
-        .unwrap()
-        .starts_with("reach max api daily quota limit"));
+    assert!(body.get("errmsg").is_none(), "{body}");
 
     let (status, body) = post_bearer(
         &format!("{}/user/phone", srv.base),
@@ -180,5 +184,113 @@ fn wechat_errors_are_mapped() {
     assert!(
         !text.contains("FAKE_ACCESS_TOKEN"),
         "the access_token never reaches a client"
+    );
+}
+
+fn fail_next(base: &str, api: &str, errcode: i64) {
+    let (s, _) = post(
+        &format!("{base}/fake-wechat/fail-next"),
+        &json!({ "api": api, "errcode": errcode }),
+    );
+    assert_eq!(s, 200);
+}
+
+#[test]
+fn an_invalid_access_token_40014_is_refreshed_too() {
+    let srv = start();
+    let token = login_as(&srv.base, "alice");
+    assert_eq!(phone_with_new_code(&srv.base, &token).0, 200);
+    fail_next(&srv.base, "phone", 40014);
+    let (status, body) = phone_with_new_code(&srv.base, &token);
+    assert_eq!(
+        status, 200,
+        "40014 means a bad token: refresh and retry once: {body}"
+    );
+    assert_eq!(calls(&srv), (2, 3));
+}
+
+#[test]
+fn a_force_refresh_elsewhere_invalidates_the_cached_token_and_the_server_recovers() {
+    let srv = start();
+    let token = login_as(&srv.base, "alice");
+    assert_eq!(phone_with_new_code(&srv.base, &token).0, 200);
+    // Another holder of the app secret forces a refresh: WeChat invalidates the token
+    // this server cached (its next use answers 40001).
+    let (s, v) = post(
+        &format!("{}/fake-wechat/cgi-bin/stable_token", srv.base),
+        &json!({
+            "grant_type": "client_credential",
+            "appid": weapp_login_example_server::DEFAULT_APPID,
+            "secret": weapp_login_example_server::DEFAULT_SECRET,
+            "force_refresh": true,
+        }),
+    );
+    assert_eq!(s, 200);
+    let forced = v["access_token"].as_str().unwrap().to_owned();
+    let (status, body) = phone_with_new_code(&srv.base, &token);
+    assert_eq!(
+        status, 200,
+        "40001, a normal stable_token call, one retry: {body}"
+    );
+    assert_eq!(
+        calls(&srv),
+        (3, 3),
+        "initial fetch, the forced one, the refetch"
+    );
+    assert_eq!(phone_with_new_code(&srv.base, &token).0, 200);
+    assert_eq!(
+        calls(&srv),
+        (3, 4),
+        "the refetched token is the forced one, cached"
+    );
+    let (s, v) = post(
+        &format!("{}/fake-wechat/cgi-bin/stable_token", srv.base),
+        &json!({
+            "grant_type": "client_credential",
+            "appid": weapp_login_example_server::DEFAULT_APPID,
+            "secret": weapp_login_example_server::DEFAULT_SECRET,
+        }),
+    );
+    assert_eq!(
+        (s, v["access_token"].as_str()),
+        (200, Some(forced.as_str()))
+    );
+}
+
+#[test]
+fn renewing_in_the_last_five_minutes_gets_a_new_token_and_the_old_one_still_works() {
+    let srv = start_with(|c| c.access_token_margin_secs = 60);
+    let token = login_as(&srv.base, "alice");
+    assert_eq!(phone_with_new_code(&srv.base, &token).0, 200);
+    // 7200 - 240 s later: 240 s left, inside WeChat's 5-minute renewal window but
+    // outside the server's 60 s margin. Another client asks: WeChat renews.
+    srv.advance(7200 - 240);
+    let body = json!({
+        "grant_type": "client_credential",
+        "appid": weapp_login_example_server::DEFAULT_APPID,
+        "secret": weapp_login_example_server::DEFAULT_SECRET,
+    });
+    let (_, renewed) = post(
+        &format!("{}/fake-wechat/cgi-bin/stable_token", srv.base),
+        &body,
+    );
+    assert_eq!(
+        renewed["expires_in"], 7200,
+        "a new token, not the old one's last 240 s"
+    );
+    let token = login_as(&srv.base, "alice");
+    assert_eq!(
+        phone_with_new_code(&srv.base, &token).0,
+        200,
+        "the old token is valid to its end"
+    );
+    assert_eq!(calls(&srv), (2, 2), "the server kept its cached token");
+    srv.advance(200); // 40 s left: inside the server's margin
+    let token = login_as(&srv.base, "alice");
+    assert_eq!(phone_with_new_code(&srv.base, &token).0, 200);
+    assert_eq!(
+        calls(&srv),
+        (3, 3),
+        "renewed once, and got the renewed token"
     );
 }

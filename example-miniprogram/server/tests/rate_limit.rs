@@ -1,4 +1,6 @@
-//! Issue item 6: /user/login is rate-limited per client address: 429 + Retry-After.
+//! /user/login is rate-limited per client address: 429 + Retry-After (issue 18 item 5:
+//! IPv6 clients by /64, `X-Forwarded-For` entries with ports, trusted proxies by CIDR,
+//! no silent fallback to the proxy's own address).
 
 mod common;
 
@@ -105,4 +107,105 @@ fn the_default_limit_leaves_room_for_demo_flows() {
     for i in 0..15 {
         login_as(&srv.base, &format!("user{i}"));
     }
+}
+
+fn behind_proxy(burst: u32, proxies: &[&str]) -> common::TestServer {
+    let nets = proxies.iter().map(|p| p.parse().unwrap()).collect();
+    start_with(move |c| {
+        c.login_rate = Some(LoginRate {
+            per_minute: NonZeroU32::new(1).unwrap(),
+            burst: NonZeroU32::new(burst).unwrap(),
+        });
+        c.trusted_proxies = nets;
+    })
+}
+
+#[test]
+fn ipv6_clients_in_one_64_share_one_bucket() {
+    let srv = behind_proxy(20, &["127.0.0.1/32"]);
+    let mut statuses = Vec::new();
+    for i in 1..=30 {
+        let client = format!("2001:db8:abcd:12:{i:x}::1");
+        statuses.push(login_from(&srv.base, &wx_login(&srv.base, "alice"), Some(&client)).0);
+    }
+    assert_eq!(&statuses[..20], &[200; 20]);
+    assert_eq!(
+        &statuses[20..],
+        &[429; 10],
+        "30 addresses of one /64: one bucket"
+    );
+    let other = login_from(
+        &srv.base,
+        &wx_login(&srv.base, "alice"),
+        Some("2001:db8:abcd:13::1"),
+    );
+    assert_eq!(other.0, 200, "the next /64 is another bucket");
+}
+
+#[test]
+fn forwarded_entries_with_ports_are_parsed_not_dropped() {
+    for trust in ["proxies", "legacy"] {
+        let srv = if trust == "legacy" {
+            low(1, true)
+        } else {
+            behind_proxy(1, &["127.0.0.0/8"])
+        };
+        for client in ["203.0.113.1:40001", "[2001:db8::1]:443", "198.51.100.7:1"] {
+            let (s, _, body) = login_from(&srv.base, &wx_login(&srv.base, "alice"), Some(client));
+            assert_eq!(
+                s, 200,
+                "{trust} {client}: its own bucket, not the proxy's: {body}"
+            );
+        }
+        let (s, _, _) = login_from(
+            &srv.base,
+            &wx_login(&srv.base, "alice"),
+            Some("203.0.113.1:5"),
+        );
+        assert_eq!(s, 429, "{trust}: the same client on another port");
+    }
+}
+
+#[test]
+fn a_trusted_proxy_without_a_usable_header_is_refused_not_bucketed_with_everyone() {
+    let srv = behind_proxy(5, &["127.0.0.1/32"]);
+    let code = wx_login(&srv.base, "alice");
+    for bad in [None, Some("unknown"), Some("203.0.113.1, not-an-ip")] {
+        let (s, _, body) = login_from(&srv.base, &code, bad);
+        assert_eq!(
+            (s, body["error"].as_str()),
+            (400, Some("bad_forwarded_for")),
+            "{bad:?}: {body}"
+        );
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("X-Forwarded-For"),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        srv.stats()["code2SessionCalls"],
+        0,
+        "refused before WeChat: the code is not burnt"
+    );
+    assert_eq!(login_from(&srv.base, &code, Some("203.0.113.1")).0, 200);
+}
+
+#[test]
+fn peers_outside_the_trusted_proxies_are_clients_themselves() {
+    let srv = behind_proxy(1, &["10.0.0.0/8"]); // the test's 127.0.0.1 is not a proxy
+    let (s, _, _) = login_from(
+        &srv.base,
+        &wx_login(&srv.base, "alice"),
+        Some("203.0.113.1"),
+    );
+    assert_eq!(s, 200);
+    let (s, _, _) = login_from(
+        &srv.base,
+        &wx_login(&srv.base, "alice"),
+        Some("203.0.113.2"),
+    );
+    assert_eq!(s, 429, "a forged header from a non-proxy changes nothing");
 }

@@ -12,7 +12,7 @@ use common::{post_bearer, profile, sample, start_fake, wx_login_at};
 use serde_json::json;
 use weapp_login_example_server::store::redis::RedisStore;
 use weapp_login_example_server::store::sqlite::SqliteStore;
-use weapp_login_example_server::store::{CachedToken, NewLogin, Store};
+use weapp_login_example_server::store::{CachedToken, NewLogin, Store, TokenFailure};
 
 /// The same behaviour from either store.
 async fn exercise(store: Arc<dyn Store>) {
@@ -62,7 +62,7 @@ async fn exercise(store: Arc<dyn Store>) {
         expires_at: 8200,
     };
     store.put_access_token(&t, 1000).await.unwrap();
-    assert_eq!(store.access_token(1000).await.unwrap(), Some(t));
+    assert_eq!(store.access_token(1000).await.unwrap(), Some(t.clone()));
     store.drop_access_token("other").await.unwrap();
     assert!(
         store.access_token(1000).await.unwrap().is_some(),
@@ -81,6 +81,27 @@ async fn exercise(store: Arc<dyn Store>) {
     store.unlock_token_fetch("p1").await.unwrap();
     assert!(store.lock_token_fetch("p2", 1000, 15).await.unwrap());
     store.unlock_token_fetch("p2").await.unwrap();
+
+    // A failed fetch is shared until `until`, and forgotten once a token is stored.
+    assert!(store.token_failure(1000).await.unwrap().is_none());
+    let f = TokenFailure {
+        errcode: 40164,
+        kind: "wechat".into(),
+        until: 1005,
+    };
+    store.put_token_failure(&f, 1000).await.unwrap();
+    assert_eq!(store.token_failure(1004).await.unwrap(), Some(f.clone()));
+    assert!(
+        store.token_failure(1005).await.unwrap().is_none(),
+        "expired"
+    );
+    store.put_token_failure(&f, 1000).await.unwrap();
+    store.put_access_token(&t, 1000).await.unwrap();
+    assert!(
+        store.token_failure(1001).await.unwrap().is_none(),
+        "a token clears it"
+    );
+    store.ping().await.unwrap();
 }
 
 #[test]

@@ -8,8 +8,11 @@
 //! so does the fake. The errcodes it produces are listed on each method.
 
 pub mod routes;
+mod token;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
@@ -24,6 +27,13 @@ pub use routes::{app, router, PREFIX};
 pub const CODE_TTL_SECS: i64 = 300;
 /// Lifetime of an access_token the fake issues, seconds (WeChat: 7200).
 pub const ACCESS_TOKEN_TTL_SECS: i64 = 7200;
+/// In its last this-many seconds a token is renewed by a normal stable_token call
+/// (WeChat: "普通模式下平台会提前5分钟更新access_token").
+pub const RENEW_WINDOW_SECS: i64 = 300;
+/// Forced refreshes allowed per day (WeChat: "强制刷新模式每天限用20次且需间隔30秒").
+pub const FORCE_REFRESH_PER_DAY: u32 = 20;
+/// Seconds between two forced refreshes (see [`FORCE_REFRESH_PER_DAY`]).
+pub const FORCE_REFRESH_SPACING_SECS: i64 = 30;
 /// Issued codes older than this are forgotten (and then answer 40029 like expired ones).
 const CODE_FORGET_SECS: i64 = 3600;
 /// The user `wx.login` logs in as when the body names none.
@@ -41,9 +51,11 @@ pub fn errmsg(errcode: i64) -> &'static str {
         40001 => "invalid credential, access_token is invalid or not latest",
         40002 => "invalid grant_type",
         40013 => "invalid appid",
+        40014 => "invalid access_token",
         40029 => "invalid code",
         40125 => "invalid appsecret",
         40163 => "code been used",
+        40164 => "invalid ip, not in whitelist",
         40226 => "code blocked",
         41001 => "access_token missing",
         41002 => "appid missing",
@@ -73,7 +85,11 @@ struct State {
     /// access_token → expires_at (Unix seconds).
     tokens: HashMap<String, i64>,
     current_token: Option<String>,
-    fail_next: HashMap<String, VecDeque<i64>>,
+    /// `(day, forced refreshes that day, time of the last one)`, Unix days / seconds.
+    forced: (i64, u32, Option<i64>),
+    /// `Some(ips)`: stable_token answers 40164 to any other caller.
+    ip_whitelist: Option<Vec<IpAddr>>,
+    fail_next: HashMap<String, VecDeque<(i64, Option<String>)>>,
 }
 
 /// The fake WeChat: the app credentials it accepts, issued codes and tokens, counters.
@@ -90,10 +106,10 @@ pub struct FakeWeChat {
 }
 
 /// An errcode answer: `(errcode, errmsg without the rid)`.
-pub type FakeError = (i64, &'static str);
+pub type FakeError = (i64, Cow<'static, str>);
 
 fn err(errcode: i64) -> FakeError {
-    (errcode, errmsg(errcode))
+    (errcode, Cow::Borrowed(errmsg(errcode)))
 }
 
 fn issue(map: &mut HashMap<String, IssuedCode>, now: i64, code: IssuedCode) -> String {
@@ -103,18 +119,21 @@ fn issue(map: &mut HashMap<String, IssuedCode>, now: i64, code: IssuedCode) -> S
     id
 }
 
-/// Consumes `code` from `map`: 40029 unknown or older than 5 minutes, 40163 used.
+/// Consumes `code` from `map`: 40029 unknown or older than 5 minutes; a used code is
+/// `used_errcode` (code2Session: 40163 "code been used"; getuserphonenumber: 40029, as
+/// WeChat answers "invalid code" for expired, used, wrong or another app's phone codes).
 fn consume(
     map: &mut HashMap<String, IssuedCode>,
     code: &str,
     now: i64,
+    used_errcode: i64,
 ) -> Result<IssuedCode, FakeError> {
     let issued = map.get_mut(code).ok_or(err(40029))?;
     if now - issued.issued_at > CODE_TTL_SECS {
         return Err(err(40029));
     }
     if issued.used {
-        return Err(err(40163));
+        return Err(err(used_errcode));
     }
     issued.used = true;
     Ok(issued.clone())
@@ -162,9 +181,15 @@ impl FakeWeChat {
     /// Issues a new single-use login code for `user` (what `wx.login` answers). The
     /// exchange answers `session_key` if given, else 16 random bytes in base64.
     pub fn issue_code(&self, user: &str, session_key: Option<&str>) -> String {
+        self.issue_code_for_openid(&self.openid_for(user), session_key)
+    }
+
+    /// Like [`FakeWeChat::issue_code`] for a given `openid` (e.g. the one inside
+    /// WeChat's official open-data sample).
+    pub fn issue_code_for_openid(&self, openid: &str, session_key: Option<&str>) -> String {
         let now = (self.clock)();
         let code = IssuedCode {
-            subject: self.openid_for(user),
+            subject: openid.to_owned(),
             session_key: session_key.map(str::to_owned),
             issued_at: now,
             used: false,
@@ -200,11 +225,17 @@ impl FakeWeChat {
     /// Makes a coming call of `api` (one of [`APIS`]) answer `errcode`: each call of
     /// this queues one failure, consumed in order by the next calls of that API.
     pub fn fail_next(&self, api: &str, errcode: i64) {
+        self.fail_next_with(api, errcode, None);
+    }
+
+    /// Like [`FakeWeChat::fail_next`], answering `errmsg` (e.g. a text quoting the
+    /// secret, to check it never reaches a client) instead of WeChat's usual one.
+    pub fn fail_next_with(&self, api: &str, errcode: i64, errmsg: Option<String>) {
         self.state()
             .fail_next
             .entry(api.to_owned())
             .or_default()
-            .push_back(errcode);
+            .push_back((errcode, errmsg));
     }
 
     fn injected(&self, api: &str) -> Result<(), FakeError> {
@@ -214,7 +245,8 @@ impl FakeWeChat {
             .get_mut(api)
             .and_then(VecDeque::pop_front)
         {
-            Some(code) => Err(err(code)),
+            Some((code, Some(msg))) => Err((code, Cow::Owned(msg))),
+            Some((code, None)) => Err(err(code)),
             None => Ok(()),
         }
     }
@@ -244,50 +276,17 @@ impl FakeWeChat {
         let param = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
         self.check_app(param("appid"), param("secret"))?;
         let code = param("js_code").ok_or(err(41008))?;
-        let issued = consume(&mut self.state().codes, code, (self.clock)())?;
+        let issued = consume(&mut self.state().codes, code, (self.clock)(), 40163)?;
         let key = issued
             .session_key
             .unwrap_or_else(|| base64::engine::general_purpose::STANDARD.encode(random_bytes(16)));
         Ok((issued.subject, key))
     }
 
-    /// getStableAccessToken on a JSON body: `Ok((access_token, expires_in))` or an
-    /// errcode: 41002 / 41004 missing appid / secret, 40002 grant_type not
-    /// `client_credential`, 40013 / 40125 bad appid / secret. Like WeChat, without
-    /// `force_refresh: true` it answers the current token while that is valid.
-    pub fn stable_token(&self, body: &Value) -> Result<(String, i64), FakeError> {
-        self.stable_token_calls.fetch_add(1, Ordering::Relaxed);
-        self.injected("stable_token")?;
-        let s = |k: &str| body.get(k).and_then(Value::as_str);
-        self.check_app(s("appid"), s("secret"))?;
-        if s("grant_type") != Some("client_credential") {
-            return Err(err(40002));
-        }
-        let force = body
-            .get("force_refresh")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        let now = (self.clock)();
-        let mut st = self.state();
-        st.tokens.retain(|_, exp| *exp > now - CODE_FORGET_SECS);
-        if !force {
-            if let Some(cur) = st.current_token.clone() {
-                if let Some(&exp) = st.tokens.get(&cur) {
-                    if exp > now {
-                        return Ok((cur, exp - now));
-                    }
-                }
-            }
-        }
-        let token = format!("FAKE_ACCESS_TOKEN_{}", random_hex(24));
-        st.tokens.insert(token.clone(), now + ACCESS_TOKEN_TTL_SECS);
-        st.current_token = Some(token.clone());
-        Ok((token, ACCESS_TOKEN_TTL_SECS))
-    }
-
     /// getuserphonenumber: `Ok(phone_info)` or an errcode: 41001 access_token missing,
-    /// 40001 unknown access_token, 42001 expired access_token, 47001 no code in the
-    /// body, 40029 invalid code, 40163 code been used.
+    /// 40001 unknown or invalidated (force-refreshed) access_token, 42001 expired
+    /// access_token, 47001 no code in the body, 40029 invalid code (unknown, older than
+    /// 5 minutes, or already used: WeChat does not answer 40163 here).
     pub fn phone_number(
         &self,
         access_token: Option<&str>,
@@ -304,7 +303,7 @@ impl FakeWeChat {
             Some(_) => {}
         }
         let code = body.get("code").and_then(Value::as_str).ok_or(err(47001))?;
-        let issued = consume(&mut st.phone_codes, code, now)?;
+        let issued = consume(&mut st.phone_codes, code, now, 40029)?;
         let (pure, cc) = issued
             .subject
             .split_once('\n')

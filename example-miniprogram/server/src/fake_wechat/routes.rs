@@ -5,10 +5,11 @@
 //! | `GET /sns/jscode2session` | `appid, secret, js_code, grant_type` | `{"openid","session_key"}` or errcode |
 //! | `POST /cgi-bin/stable_token` | `{"grant_type","appid","secret","force_refresh"}` | `{"access_token","expires_in"}` or errcode |
 //! | `POST /wxa/business/getuserphonenumber?access_token=` | `{"code"}` | `{"errcode":0,"errmsg":"ok","phone_info":{...}}` or errcode |
-//! | `POST /login` | `{"user"?, "sessionKey"?}` | `{"code"}`: what the simulator's `wx.login` calls |
+//! | `POST /login` | `{"user"?, "sessionKey"?, "openid"?}` | `{"code"}`: what the simulator's `wx.login` calls |
 //! | `POST /phone-code` | `{"purePhoneNumber"?, "countryCode"?}` | `{"code"}` for getuserphonenumber |
 //! | `POST /expire-access-tokens` | | `{"expired": n}` (test hook) |
-//! | `POST /fail-next` | `{"api": "code2session"\|"stable_token"\|"phone", "errcode"}` | `{}`: queues one failure of that API (test hook) |
+//! | `POST /fail-next` | `{"api": "code2session"\|"stable_token"\|"phone", "errcode", "errmsg"?}` | `{}`: queues one failure of that API (test hook) |
+//! | `POST /ip-whitelist` | `{"ips": ["127.0.0.2", ...] \| null}` | `{}`: stable_token answers 40164 to other callers (test hook) |
 //! | `GET /stats` | | [`FakeWeChat::stats`] |
 //!
 //! Errcode answers are HTTP 200 `{"errcode","errmsg":"<msg>, rid: <id>"}` like WeChat;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -42,6 +43,7 @@ pub fn router(fake: Arc<FakeWeChat>) -> Router {
         .route("/phone-code", post(phone_code))
         .route("/expire-access-tokens", post(expire_tokens))
         .route("/fail-next", post(fail_next))
+        .route("/ip-whitelist", post(ip_whitelist))
         .route("/stats", get(stats))
         .with_state(fake)
 }
@@ -59,6 +61,7 @@ fn rid() -> String {
 }
 
 fn wechat_error((errcode, msg): FakeError) -> Json<Value> {
+    let msg: &str = &msg;
     Json(json!({ "errcode": errcode, "errmsg": format!("{msg}, rid: {}", rid()) }))
 }
 
@@ -107,13 +110,18 @@ async fn jscode2session(
     }
 }
 
-async fn stable_token(State(fake): State<Arc<FakeWeChat>>, body: Bytes) -> Json<Value> {
+async fn stable_token(
+    State(fake): State<Arc<FakeWeChat>>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    body: Bytes,
+) -> Json<Value> {
+    fake.note_stable_token_call();
     let delay = fake.stable_token_delay_ms();
     if delay > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
     }
     let v = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
-    match fake.stable_token(&v) {
+    match fake.stable_token(&v, Some(peer.ip())) {
         Ok((t, e)) => Json(json!({ "access_token": t, "expires_in": e })),
         Err(e) => wechat_error(e),
     }
@@ -143,7 +151,11 @@ async fn fake_login(
         Some(_) => return Err(BadRequest("\"user\" must be a string".into())),
     };
     let key = opt_str(&map, "sessionKey")?;
-    Ok(Json(json!({ "code": fake.issue_code(user, key) })))
+    let code = match opt_str(&map, "openid")? {
+        Some(openid) => fake.issue_code_for_openid(openid, key),
+        None => fake.issue_code(user, key),
+    };
+    Ok(Json(json!({ "code": code })))
 }
 
 async fn phone_code(
@@ -173,15 +185,43 @@ async fn fail_next(
         .get("errcode")
         .and_then(Value::as_i64)
         .filter(|&c| c != 0);
+    let errmsg = match map.get("errmsg") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(m)) => Some(m.clone()),
+        Some(_) => return Err(BadRequest("\"errmsg\" must be a string".into())),
+    };
     match (api, errcode) {
         (Some(api), Some(code)) => {
-            fake.fail_next(api, code);
+            fake.fail_next_with(api, code, errmsg);
             Ok(Json(json!({})))
         }
         _ => Err(BadRequest(
             "body must be {\"api\": \"code2session\"|\"stable_token\"|\"phone\", \"errcode\": <non-zero integer>}".into(),
         )),
     }
+}
+
+async fn ip_whitelist(
+    State(fake): State<Arc<FakeWeChat>>,
+    body: Bytes,
+) -> Result<Json<Value>, BadRequest> {
+    let map = object(&body)?;
+    let ips = match map.get("ips") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(list)) => Some(
+            list.iter()
+                .map(|v| v.as_str().and_then(|s| s.parse().ok()))
+                .collect::<Option<Vec<std::net::IpAddr>>>()
+                .ok_or_else(|| BadRequest("\"ips\" must be IP address strings".into()))?,
+        ),
+        Some(_) => {
+            return Err(BadRequest(
+                "body must be {\"ips\": [\"IP\", ...] | null}".into(),
+            ))
+        }
+    };
+    fake.set_ip_whitelist(ips);
+    Ok(Json(json!({})))
 }
 
 async fn stats(State(fake): State<Arc<FakeWeChat>>) -> Json<Value> {

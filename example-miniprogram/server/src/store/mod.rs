@@ -23,9 +23,15 @@ pub enum StoreError {
     /// Redis failed.
     #[error("redis: {0}")]
     Redis(#[from] ::redis::RedisError),
+    /// The store cannot be reached at start (the message names it, without secrets).
+    #[error("{0}")]
+    Unreachable(String),
     /// A stored value was not what the server writes (e.g. a non-numeric id).
     #[error("corrupt record: {0}")]
     Corrupt(String),
+    /// The SQLite file could not be created.
+    #[error("file: {0}")]
+    File(#[from] std::io::Error),
     /// The blocking task running a SQLite call died.
     #[error("task: {0}")]
     Task(String),
@@ -61,6 +67,8 @@ pub struct SessionRecord {
     pub expires_at: i64,
     /// The WeChat session_key of this login (base64 of 16 bytes).
     pub session_key: String,
+    /// The user's openid (server-side only: checks decrypted open data).
+    pub openid: String,
 }
 
 /// A cached WeChat access_token.
@@ -70,6 +78,18 @@ pub struct CachedToken {
     pub token: String,
     /// When WeChat stops accepting it, Unix seconds (fetch time + `expires_in`).
     pub expires_at: i64,
+}
+
+/// A failed access_token fetch, shared with the other processes of a fleet for a
+/// few seconds (see [`crate::access_token`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenFailure {
+    /// WeChat's errcode for a `kind` of `"wechat"`, else 0.
+    pub errcode: i64,
+    /// `"wechat"`, `"unreachable"`, `"bad_response"` or `"internal"`.
+    pub kind: String,
+    /// Until when it is answered again instead of calling WeChat, Unix seconds.
+    pub until: i64,
 }
 
 /// The login-state store. Every method is one short atomic operation.
@@ -97,7 +117,8 @@ pub trait Store: Send + Sync {
     /// The shared cached access_token, if one is stored and `expires_at > now`.
     async fn access_token(&self, now: i64) -> Result<Option<CachedToken>, StoreError>;
 
-    /// Stores `token` as the shared access_token (replacing any other).
+    /// Stores `token` as the shared access_token (replacing any other) and forgets a
+    /// stored fetch failure.
     async fn put_access_token(&self, token: &CachedToken, now: i64) -> Result<(), StoreError>;
 
     /// Forgets the shared access_token if it is still `token` (WeChat rejected it).
@@ -115,4 +136,16 @@ pub trait Store: Send + Sync {
 
     /// Releases the fetch lock if `owner` still holds it.
     async fn unlock_token_fetch(&self, owner: &str) -> Result<(), StoreError>;
+
+    /// Shares a failed access_token fetch until `failure.until` (Unix seconds).
+    async fn put_token_failure(&self, failure: &TokenFailure, now: i64) -> Result<(), StoreError>;
+
+    /// The shared fetch failure, if one is stored and `until > now`.
+    async fn token_failure(&self, now: i64) -> Result<Option<TokenFailure>, StoreError>;
+
+    /// Whether the store answers (a trivial query): for `GET /healthz`.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// `"sqlite"` or `"redis"` (reported by `GET /healthz`).
+    fn kind(&self) -> &'static str;
 }

@@ -8,18 +8,40 @@
 //! - `revoked:{jti}`: `1`, TTL until the token's `exp`.
 //! - `access_token`: hash `{token, expires_at}`, TTL until `expires_at`.
 //! - `access_token_lock`: the fetching process's random id, `SET NX EX`.
+//! - `access_token_failure`: hash `{errcode, kind, until}` of a failed fetch, TTL until `until`.
 //!
 //! Multi-key updates run as Lua scripts, so each call is atomic. The connection is a
-//! `redis::aio::ConnectionManager` (reconnects by itself).
+//! `redis::aio::ConnectionManager` (reconnects by itself). Connecting at start is
+//! bounded by [`CONNECT_TIMEOUT`]; every command by [`RESPONSE_TIMEOUT`], so a Redis
+//! that dies while the server runs makes requests fail at once (500 `internal`) rather
+//! than hang, and they succeed again once it is back.
 
 use async_trait::async_trait;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands as _, Script};
 
-use super::{CachedToken, NewLogin, SessionRecord, Store, StoreError};
+use super::{CachedToken, NewLogin, SessionRecord, Store, StoreError, TokenFailure};
 
 /// Every key this store writes starts with this.
 pub const PREFIX: &str = "weapp-login:";
+/// The longest wait for Redis to accept a connection and answer PING at start.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// The longest wait for the answer to one command (and for one reconnection attempt).
+pub const RESPONSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// `url` with its password (if any) replaced by `***`, for messages and logs; an
+/// unparsable URL is answered as `<unparsable Redis URL>`.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            u.to_string()
+        }
+        Err(_) => "<unparsable Redis URL>".to_owned(),
+    }
+}
 
 /// A [`Store`] in Redis.
 pub struct RedisStore {
@@ -48,7 +70,7 @@ const SESSION_LUA: &str = r"
 local s = redis.call('HMGET', KEYS[1], 'user', 'user_id', 'session_key', 'expires_at')
 if not s[1] then return false end
 local u = redis.call('HMGET', ARGV[1] .. 'user:' .. s[1], 'login_count', 'created_at')
-return {s[2], s[3], s[4], u[1] or '0', u[2] or '0'}
+return {s[2], s[3], s[4], u[1] or '0', u[2] or '0', s[1]}
 ";
 
 const UNLOCK_LUA: &str = r"
@@ -75,14 +97,40 @@ fn num(s: &str) -> Result<i64, StoreError> {
 }
 
 impl RedisStore {
-    /// Connects to `url` (e.g. `redis://127.0.0.1:6379/0`) and checks it answers PING.
+    /// Connects to `url` (e.g. `redis://127.0.0.1:6379/0`) and checks it answers PING,
+    /// within [`CONNECT_TIMEOUT`].
     ///
     /// # Errors
-    /// A malformed URL or an unreachable server.
+    /// A malformed URL, or a server that does not answer in time ([`StoreError::Unreachable`],
+    /// whose message names Redis and the URL without its password).
     pub async fn connect(url: &str) -> Result<RedisStore, StoreError> {
-        let client = redis::Client::open(url)?;
-        let mut conn = ConnectionManager::new(client).await?;
-        let _: String = redis::cmd("PING").query_async(&mut conn).await?;
+        let shown = redact_url(url);
+        let client = redis::Client::open(url)
+            .map_err(|e| StoreError::Unreachable(format!("Redis URL {shown} is invalid: {e}")))?;
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(RESPONSE_TIMEOUT)
+            .set_response_timeout(RESPONSE_TIMEOUT)
+            .set_number_of_retries(1)
+            .set_max_delay(500);
+        let attempt = async {
+            let mut conn = ConnectionManager::new_with_config(client, config).await?;
+            let _: String = redis::cmd("PING").query_async(&mut conn).await?;
+            Ok::<_, redis::RedisError>(conn)
+        };
+        let secs = CONNECT_TIMEOUT.as_secs();
+        let conn = match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
+            Ok(Ok(conn)) => conn,
+            Ok(Err(e)) => {
+                return Err(StoreError::Unreachable(format!(
+                    "Redis at {shown} is unreachable: {e}"
+                )))
+            }
+            Err(_) => {
+                return Err(StoreError::Unreachable(format!(
+                    "Redis at {shown} did not answer within {secs} s"
+                )))
+            }
+        };
         Ok(RedisStore {
             conn,
             login: Script::new(LOGIN_LUA),
@@ -123,7 +171,8 @@ impl Store for RedisStore {
             .invoke_async(&mut conn)
             .await?;
         let Some(row) = row else { return Ok(None) };
-        let [user_id, session_key, expires_at, login_count, created_at] = row.as_slice() else {
+        let [user_id, session_key, expires_at, login_count, created_at, openid] = row.as_slice()
+        else {
             return Err(StoreError::Corrupt("session row".into()));
         };
         let rec = SessionRecord {
@@ -132,6 +181,7 @@ impl Store for RedisStore {
             created_at: num(created_at)?,
             expires_at: num(expires_at)?,
             session_key: session_key.clone(),
+            openid: openid.clone(),
         };
         Ok((rec.expires_at > now).then_some(rec))
     }
@@ -204,6 +254,9 @@ impl Store for RedisStore {
         let ttl = (t.expires_at - now).max(1);
         let () = redis::pipe()
             .atomic()
+            .cmd("DEL")
+            .arg(key(&["access_token_failure"]))
+            .ignore()
             .cmd("HSET")
             .arg(&k)
             .arg("token")
@@ -258,5 +311,59 @@ impl Store for RedisStore {
             .invoke_async(&mut conn)
             .await?;
         Ok(())
+    }
+
+    async fn put_token_failure(&self, f: &TokenFailure, now: i64) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let k = key(&["access_token_failure"]);
+        let ttl = (f.until - now).max(1);
+        let () = redis::pipe()
+            .atomic()
+            .cmd("HSET")
+            .arg(&k)
+            .arg("errcode")
+            .arg(f.errcode)
+            .arg("kind")
+            .arg(&f.kind)
+            .arg("until")
+            .arg(f.until)
+            .ignore()
+            .cmd("EXPIRE")
+            .arg(&k)
+            .arg(ttl)
+            .ignore()
+            .query_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn token_failure(&self, now: i64) -> Result<Option<TokenFailure>, StoreError> {
+        let mut conn = self.conn.clone();
+        let (errcode, kind, until): (Option<i64>, Option<String>, Option<i64>) =
+            redis::cmd("HMGET")
+                .arg(key(&["access_token_failure"]))
+                .arg("errcode")
+                .arg("kind")
+                .arg("until")
+                .query_async(&mut conn)
+                .await?;
+        Ok(match (errcode, kind, until) {
+            (Some(errcode), Some(kind), Some(until)) if until > now => Some(TokenFailure {
+                errcode,
+                kind,
+                until,
+            }),
+            _ => None,
+        })
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let _: String = redis::cmd("PING").query_async(&mut conn).await?;
+        Ok(())
+    }
+
+    fn kind(&self) -> &'static str {
+        "redis"
     }
 }

@@ -7,6 +7,9 @@
 //! - `revoked_jti(jti PRIMARY KEY, until)`
 //! - `access_token(id = 1, token, expires_at)`
 //! - `token_fetch_lock(id = 1, owner, until)`
+//! - `token_fetch_failure(id = 1, errcode, kind, until)`
+//!
+//! A new file is created with mode 0600 (owner only: it holds session_keys and openids).
 //!
 //! An older file's `sessions` table (which held tokens in clear) is dropped on open.
 
@@ -16,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{CachedToken, NewLogin, SessionRecord, Store, StoreError};
+use super::{CachedToken, NewLogin, SessionRecord, Store, StoreError, TokenFailure};
 
 /// A [`Store`] in one SQLite file.
 pub struct SqliteStore {
@@ -50,6 +53,12 @@ CREATE TABLE IF NOT EXISTS token_fetch_lock (
     owner TEXT NOT NULL,
     until INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS token_fetch_failure (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    errcode INTEGER NOT NULL,
+    kind    TEXT NOT NULL,
+    until   INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS access_token (
     id         INTEGER PRIMARY KEY CHECK (id = 1),
     token      TEXT NOT NULL,
@@ -58,11 +67,14 @@ CREATE TABLE IF NOT EXISTS access_token (
 ";
 
 impl SqliteStore {
-    /// Opens (creating if needed) the SQLite file at `path` and its tables.
+    /// Opens (creating if needed, mode 0600 on Unix) the SQLite file at `path` and its
+    /// tables. An existing file readable by others is used as it is, with a warning in
+    /// the log.
     ///
     /// # Errors
-    /// Any SQLite error opening the file or creating the schema.
+    /// Any SQLite error opening the file or creating the schema; the file cannot be created.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        create_private(path)?;
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
@@ -86,6 +98,38 @@ impl SqliteStore {
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
     }
+}
+
+/// Creates `path` with mode 0600 if it does not exist (SQLite gives its journal and
+/// WAL files the database file's mode); warns about an existing group/world-readable one.
+#[cfg(unix)]
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let mode = std::fs::metadata(path)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                crate::log_line!(
+                    "warning: {} is readable by other users (mode {:o}); it holds session_keys: chmod 600 it",
+                    path.display(),
+                    mode & 0o777
+                );
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(unix))]
+fn create_private(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 #[async_trait]
@@ -120,7 +164,7 @@ impl Store for SqliteStore {
         let key = key_hash.to_owned();
         self.with(move |conn| {
             conn.query_row(
-                "SELECT u.id, u.login_count, u.created_at, s.expires_at, s.session_key
+                "SELECT u.id, u.login_count, u.created_at, s.expires_at, s.session_key, u.openid
                  FROM login_sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.key_hash = ?1 AND s.expires_at > ?2",
                 params![key, now],
@@ -131,6 +175,7 @@ impl Store for SqliteStore {
                         created_at: row.get(2)?,
                         expires_at: row.get(3)?,
                         session_key: row.get(4)?,
+                        openid: row.get(5)?,
                     })
                 },
             )
@@ -209,6 +254,7 @@ impl Store for SqliteStore {
     async fn put_access_token(&self, token: &CachedToken, _now: i64) -> Result<(), StoreError> {
         let t = token.clone();
         self.with(move |conn| {
+            conn.execute("DELETE FROM token_fetch_failure", [])?;
             conn.execute(
                 "INSERT OR REPLACE INTO access_token (id, token, expires_at) VALUES (1, ?1, ?2)",
                 params![t.token, t.expires_at],
@@ -260,5 +306,44 @@ impl Store for SqliteStore {
             .map(drop)
         })
         .await
+    }
+
+    async fn put_token_failure(&self, f: &TokenFailure, _now: i64) -> Result<(), StoreError> {
+        let f = f.clone();
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT OR REPLACE INTO token_fetch_failure (id, errcode, kind, until) VALUES (1, ?1, ?2, ?3)",
+                params![f.errcode, f.kind, f.until],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn token_failure(&self, now: i64) -> Result<Option<TokenFailure>, StoreError> {
+        self.with(move |conn| {
+            conn.query_row(
+                "SELECT errcode, kind, until FROM token_fetch_failure WHERE id = 1 AND until > ?1",
+                params![now],
+                |row| {
+                    Ok(TokenFailure {
+                        errcode: row.get(0)?,
+                        kind: row.get(1)?,
+                        until: row.get(2)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.with(|conn| conn.query_row("SELECT 1", [], |_| Ok(())))
+            .await
+    }
+
+    fn kind(&self) -> &'static str {
+        "sqlite"
     }
 }

@@ -280,10 +280,44 @@ pub fn login_with_key(base: &str, user: &str, session_key: Option<&str>) -> Stri
     v["token"].as_str().unwrap().to_owned()
 }
 
+/// Logs the official sample's user ([`sample::OPENID`]) in on a demo server, with the
+/// fake answering `session_key`; the token.
+pub fn login_sample(base: &str, session_key: &str) -> String {
+    let (s, v) = post(
+        &format!("{base}/fake-wechat/login"),
+        &json!({ "openid": sample::OPENID, "sessionKey": session_key }),
+    );
+    assert_eq!(s, 200, "{v}");
+    let (s, v, _) = login(base, v["code"].as_str().unwrap());
+    assert_eq!(s, 200, "{v}");
+    v["token"].as_str().unwrap().to_owned()
+}
+
+/// AES-128-CBC + PKCS#7 encryption, to build data another app would have got.
+pub fn encrypt(key_b64: &str, iv_b64: &str, plain: &[u8]) -> String {
+    use aes::cipher::{block_padding::Pkcs7, BlockEncryptMut, KeyIvInit};
+    use base64::Engine as _;
+    let key: [u8; 16] = base64::engine::general_purpose::STANDARD
+        .decode(key_b64)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let iv: [u8; 16] = base64::engine::general_purpose::STANDARD
+        .decode(iv_b64)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let ct = cbc::Encryptor::<aes::Aes128>::new(&key.into(), &iv.into())
+        .encrypt_padded_vec_mut::<Pkcs7>(plain);
+    base64::engine::general_purpose::STANDARD.encode(ct)
+}
+
 /// WeChat's official open-data sample (开放数据校验与解密, the WXBizDataCrypt demo).
 pub mod sample {
     /// The sample's appid (also the embedded demo appid).
     pub const APPID: &str = "wx4f4bc4dec97d474b";
+    /// The openid inside the decryption sample (`openId`).
+    pub const OPENID: &str = "oGZUI0egBJY1zhBYw2KhdUfwVJJE";
     /// The session_key of the decryption sample.
     pub const SESSION_KEY: &str = "tiihtNczf5v6AKRyjwEUhQ==";
     /// The sample's encryptedData.
@@ -298,4 +332,62 @@ pub mod sample {
     pub const RAW_DATA: &str = r#"{"nickName":"Band","gender":1,"language":"zh_CN","city":"Guangzhou","province":"Guangdong","country":"CN","avatarUrl":"http://wx.qlogo.cn/mmopen/vi_32/1vZvI39NWFQ9XM4LtQpFrQJ1xlgZxx3w7bQxKARol6503Iuswjjn6nIGBiaycAjAtpujxyzYsrztuuICqIM5ibXQ/0"}"#;
     /// `sha1(RAW_DATA + SIGN_SESSION_KEY)`.
     pub const SIGNATURE: &str = "75e81ceda165f4ffa64f4068af58c64b8f54b88c";
+}
+
+/// Starts an in-process **production-mode** server (sample appid, demo secret) whose
+/// WeChat is the lone fake `fake`, after `tweak` edits the config.
+pub fn start_prod(fake: &FakeServer, tweak: impl FnOnce(&mut Config)) -> TestServer {
+    let base = fake.wechat_base.clone();
+    start_with(move |c| {
+        c.mode =
+            weapp_login_example_server::Mode::Production(weapp_login_example_server::Credentials {
+                appid: sample::APPID.into(),
+                secret: weapp_login_example_server::DEFAULT_SECRET.into(),
+            });
+        c.wechat_base = Some(base);
+        tweak(c);
+    })
+}
+
+/// Logs `user` in on server `base` whose WeChat is the fake at `wechat`: the token.
+pub fn login_via(base: &str, wechat: &str, user: &str) -> String {
+    let code = wx_login_at(wechat, user, None);
+    let (s, v, _) = login(base, &code);
+    assert_eq!(s, 200, "{v}");
+    v["token"].as_str().unwrap().to_owned()
+}
+
+/// `n` concurrent `POST {base_i}/user/phone` calls (base chosen round-robin from
+/// `bases`) with `token` and a dummy code, released together: (status, Retry-After, body).
+pub fn concurrent_phone_calls(
+    bases: &[&str],
+    token: &str,
+    n: usize,
+) -> Vec<(u16, Option<String>, Value)> {
+    let barrier = std::sync::Barrier::new(n);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                let (base, barrier) = (bases[i % bases.len()], &barrier);
+                s.spawn(move || {
+                    barrier.wait();
+                    let mut resp = agent()
+                        .post(format!("{base}/user/phone"))
+                        .header("content-type", "application/json")
+                        .header("Authorization", format!("Bearer {token}"))
+                        .send(json!({ "code": "0123456789abcdef" }).to_string())
+                        .unwrap();
+                    let retry = resp
+                        .headers()
+                        .get("retry-after")
+                        .map(|v| v.to_str().unwrap().to_owned());
+                    let text = resp.body_mut().read_to_string().unwrap();
+                    let body =
+                        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"));
+                    (resp.status().as_u16(), retry, body)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
 }
