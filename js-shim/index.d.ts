@@ -16,6 +16,9 @@
  * token; the manager keeps that token and sends it with your requests. Time is in
  * milliseconds everywhere except `expiresIn` in the login answer (seconds).
  *
+ * Every option, method, event, error code and adapter, with shapes and units, is in
+ * REFERENCE.md beside this package's README (`node_modules/weapp-login/REFERENCE.md`).
+ *
  * These types need nothing else; they are written so that WeChat's own typings
  * (`miniprogram-api-typings`) fit them: `wx` satisfies {@link WxLike}, a
  * `WechatMiniprogram.RequestOption` without callbacks is a {@link RequestOptions}, and a
@@ -116,7 +119,13 @@ export type LoginEvent =
    * The login answer held fields that must never reach the client (session_key, openid,
    * unionid). They were not kept; the token was used. Fix the server.
    */
-  | { type: 'login:unsafe-fields'; fields: Array<'session_key' | 'openid' | 'unionid'> };
+  | { type: 'login:unsafe-fields'; fields: Array<'session_key' | 'openid' | 'unionid'> }
+  /**
+   * The login answer's `expiresIn` is over 30 days (2,592,000 s): was it sent in ms?
+   * (7,200,000 is 2 h in ms, 83 days in seconds.) The token is used as the server said;
+   * `expiresIn` is the value it sent, read as seconds.
+   */
+  | { type: 'login:long-expiry'; expiresIn: number };
 
 /** The `type` of every {@link LoginEvent}. */
 export type LoginEventType = LoginEvent['type'];
