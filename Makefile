@@ -38,9 +38,13 @@ test-wasm-browser:
 test-node:
 	node --test tests/node/
 
-# index.d.ts and testing.d.ts against a consumer that uses miniprogram-api-typings.
+# index.d.ts and testing.d.ts against a consumer that uses miniprogram-api-typings; each
+# adapter's per-request opt-out against its library's own types (axios, flyio; uni-app's
+# @dcloudio/types and luch-request).
 test-types:
 	node_modules/.bin/tsc -p tests/types
+	node_modules/.bin/tsc -p tests/types/tsconfig.adapters.json
+	node_modules/.bin/tsc -p tests/types/tsconfig.uni.json
 
 # One black-box conformance suite over pkg/ on three engines: Node, Chromium, jsc.
 test-engines:
