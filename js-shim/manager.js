@@ -189,7 +189,10 @@ function createManager(o, loading) {
     idleAt = -1;
     timerAt = deadline;
     armedAt = deadline;
+    // A deadline no promise of the page waits on (a checkSession or getNetworkType
+    // timeout) never keeps a Node test alive: unref'd where the host can.
     timer = retime(timer, deadline, onTimer);
+    if (!waiters.size) idle(timer, true);
   }
 
   function onTimer() {
