@@ -936,7 +936,7 @@ function createManager(o, loading) {
     }
   }, (e) => {
     const m = errMsgOf(e, 'unknown error');
-    unusable(new LoginError('WASM_LOAD_FAILED', 'could not instantiate the wasm at ' + o.wasmPath + ': ' + m, { errMsg: m }));
+    unusable(new LoginError('WASM_LOAD_FAILED', 'cannot load the wasm at ' + o.wasmPath + ': ' + m, { errMsg: m }));
   });
   ready.catch(noop); // reported through every method; not an unhandled rejection
   manager.ready = ready;
