@@ -453,10 +453,10 @@ function createManager(o, loading) {
     if (unsafe.length > 0) emit('login:unsafe-fields', { fields: unsafe }); // never kept
     const t = atPath(data, o.tokenField);
     const e = atPath(data, o.expiresInField);
-    // Over 30 days: seconds, or ms by mistake (7200000)? Said, not refused.
-    if (e > 2592e3) emit('login:long-expiry', { expiresIn: e });
     // An expiresIn that is there but not a number is refused like an out-of-range one.
     const expires = e === undefined || e === null ? undefined : typeof e === 'number' ? e : NaN;
+    // Over 30 days: seconds, or ms by mistake (7200000)? Said, not refused.
+    if (expires > 2592e3) emit('login:long-expiry', { expiresIn: expires });
     feeding = { attempt: attempt, result: plainResult(r) };
     try {
       return core.loginAnswered(h, now(), attempt, statusOf(r), typeof t === 'string' ? t : '', expires);

@@ -105,3 +105,12 @@ test('expiresIn that looks like ms (7,200,000) is said through onEvent; 7200 s i
     assert.ok(events.some((e) => e.type === 'login:success'), 'the login still succeeds');
   }
 });
+
+test('a numeric-string expiresIn ("7200000") is LOGIN_REJECTED, with no login:long-expiry', async () => {
+  const { clock, auth, events } = world({ data: { token: 'tok-1', expiresIn: '7200000' } });
+  await auth.ready;
+  const e = await clock.runUntil(auth.login().then(() => null, (x) => x));
+  assert.equal(e && e.code, 'LOGIN_REJECTED');
+  assert.match(e.message, /expiresIn/);
+  assert.deepEqual(events.filter((x) => x.type === 'login:long-expiry'), []);
+});
