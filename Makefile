@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO_WASM_TEST := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	cargo test -p weapp-login --target wasm32-unknown-unknown --config profile.dev.strip=true
 
-.PHONY: setup build server demo test test-core test-wasm test-wasm-browser test-node \
+.PHONY: setup build pack server demo test test-core test-wasm test-wasm-browser test-node \
 	test-types test-engines size size-functions reproducible bench
 
 setup:
@@ -15,6 +15,10 @@ setup:
 build: setup
 	bash scripts/build-wasm.sh
 	node scripts/install-example.js
+
+# The tarball an adopter installs (README, "Install"): npm pack of pkg/, as `make build` makes it.
+pack: build
+	@echo target/pack/$$(node -p "require('./pkg/package.json').name + '-' + require('./pkg/package.json').version").tgz
 
 server: setup
 	cargo build -p weapp-login-example-server
@@ -38,9 +42,13 @@ test-wasm-browser:
 test-node:
 	node --test tests/node/
 
-# index.d.ts and testing.d.ts against a consumer that uses miniprogram-api-typings.
+# index.d.ts and testing.d.ts against a consumer that uses miniprogram-api-typings; each
+# adapter's per-request opt-out against its library's own types (axios, flyio; uni-app's
+# @dcloudio/types and luch-request).
 test-types:
 	node_modules/.bin/tsc -p tests/types
+	node_modules/.bin/tsc -p tests/types/tsconfig.adapters.json
+	node_modules/.bin/tsc -p tests/types/tsconfig.uni.json
 
 # One black-box conformance suite over pkg/ on three engines: Node, Chromium, jsc.
 test-engines:

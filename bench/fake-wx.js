@@ -6,7 +6,7 @@
  * real setTimeout(0) (about 1 ms) after every virtual timer, and keeps timers in an
  * array it filters: fine for a test, thousands of times too slow for 1000 concurrent
  * requests × 5 stacks × 16 scenarios. The behaviour copied from it and from
- * ../shared/WECHAT-API.md: callbacks only (never synchronous), `success` for every
+ * docs/WECHAT.md: callbacks only (never synchronous), `success` for every
  * status, `{data, statusCode, header, cookies, errMsg: 'request:ok'}`, at most 10
  * wx.request running and the rest queued in order, single-use login codes,
  * getStorageSync('') for a missing key, storage values copied through JSON.

@@ -1,5 +1,5 @@
 /**
- * LoginError: every failure the manager reports (API.md, "LoginError").
+ * LoginError: every failure the manager reports (pkg/REFERENCE.md, "Errors").
  *
  * `code` is stable: WX_LOGIN_FAILED, LOGIN_REJECTED, LOGIN_TIMEOUT, REQUEST_FAILED,
  * RETRY_LIMIT, LOGGED_OUT, NETWORK_OFFLINE, INVALID_OPTIONS, ABORTED (`abort()` on the

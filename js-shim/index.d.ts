@@ -16,6 +16,9 @@
  * token; the manager keeps that token and sends it with your requests. Time is in
  * milliseconds everywhere except `expiresIn` in the login answer (seconds).
  *
+ * Every option, method, event, error code and adapter, with shapes and units, is in
+ * REFERENCE.md beside this package's README (`node_modules/weapp-login/REFERENCE.md`).
+ *
  * These types need nothing else; they are written so that WeChat's own typings
  * (`miniprogram-api-typings`) fit them: `wx` satisfies {@link WxLike}, a
  * `WechatMiniprogram.RequestOption` without callbacks is a {@link RequestOptions}, and a
@@ -28,6 +31,8 @@
  *
  * - `WX_LOGIN_FAILED`: `wx.login` failed; `errMsg` holds its message.
  * - `LOGIN_REJECTED`: the login POST answered non-2xx or without a token; `response` holds it.
+ *   The message names the status, or `tokenField`'s value and the answer's top-level keys
+ *   (never their values), e.g. `no token string at tokenField 'token' (keys: access_token, expires_in)`.
  * - `LOGIN_TIMEOUT`: `wx.login` plus the login POST took longer than `loginTimeoutMs`.
  * - `REQUEST_FAILED`: `wx.request` failed with no response (the request's or the login
  *   POST's); `errMsg` holds its message (e.g. `"request:fail timeout"`).
@@ -37,7 +42,8 @@
  * - `INVALID_OPTIONS`: bad options (of `createLoginManager` or `request`); `message` says which.
  * - `ABORTED`: `abort()` was called on the request's Promise.
  * - `WASM_LOAD_FAILED`: the wasm could not be instantiated (wrong `wasmPath`, "build npm"
- *   not run, base library below 2.14.0 for `.wasm.br`); `errMsg` holds the platform's message if any.
+ *   not run, base library below 2.14.0 for `.wasm.br`); the message names the path tried,
+ *   `errMsg` holds the platform's message.
  * - `INTERNAL`: the wasm core trapped (a bug in weapp-login); every pending promise rejects
  *   with it instead of hanging.
  */
@@ -116,7 +122,13 @@ export type LoginEvent =
    * The login answer held fields that must never reach the client (session_key, openid,
    * unionid). They were not kept; the token was used. Fix the server.
    */
-  | { type: 'login:unsafe-fields'; fields: Array<'session_key' | 'openid' | 'unionid'> };
+  | { type: 'login:unsafe-fields'; fields: Array<'session_key' | 'openid' | 'unionid'> }
+  /**
+   * The login answer's `expiresIn` is over 30 days (2,592,000 s): was it sent in ms?
+   * (7,200,000 is 2 h in ms, 83 days in seconds.) The token is used as the server said;
+   * `expiresIn` is the value it sent, read as seconds.
+   */
+  | { type: 'login:long-expiry'; expiresIn: number };
 
 /** The `type` of every {@link LoginEvent}. */
 export type LoginEventType = LoginEvent['type'];
@@ -210,7 +222,8 @@ export interface LoginManagerOptions {
    * `WXWebAssembly.instantiate` (https://developers.weixin.qq.com/miniprogram/dev/framework/performance/wasm.html).
    * Default: `'/miniprogram_npm/weapp-login/weapp_login_bg.wasm.br'`, where the developer
    * tools' "build npm" puts it. Where there is no `WXWebAssembly` (Node): a file-system
-   * path, by default the file beside the module.
+   * path, by default the file beside the module. One wasm per app: a manager whose
+   * `wasmPath` differs from an earlier manager's throws `INVALID_OPTIONS` naming both.
    */
   wasmPath?: string;
   /** Dotted path of the token in the login answer's JSON (`'data.token'`). Default `'token'`. */
@@ -473,6 +486,7 @@ export interface LoginManager {
  * Creates a login manager. Returns at once; the wasm is instantiated lazily (with
  * `WXWebAssembly` in a mini program) and every method waits for it.
  *
- * @throws {LoginError} `INVALID_OPTIONS`, synchronously, naming the first unknown or ill-typed option
+ * @throws {LoginError} `INVALID_OPTIONS`, synchronously, naming the first unknown or ill-typed
+ *   option, or a `wasmPath` other than the one an earlier manager of the app loads
  */
 export function createLoginManager(options: LoginManagerOptions): LoginManager;

@@ -6,7 +6,7 @@
  *                                     baseUrl: 'https://api.example.com' });
  *   auth.request({ url: '/api/profile' }).then((res) => res.data);
  *
- * The public contract is API.md; the types are in index.d.ts.
+ * The reference is pkg/REFERENCE.md; the types are in index.d.ts.
  */
 import { LoginError } from './errors.js';
 import { validate } from './options.js';
@@ -17,34 +17,43 @@ import { load, WASM_FILE } from './loader.js';
 const DEFAULT_WASM_PATH = '/miniprogram_npm/weapp-login/' + WASM_FILE;
 
 let loading = null; // one instantiation per module, shared by every manager
+let loadedFrom; // the path it reads
 
 /**
  * Creates a login manager. Returns at once; the wasm is instantiated in the background,
  * and a request that carries a persisted, unexpired token goes out without waiting for it.
  *
- * @param {object} options see API.md (loginUrl is required; wx defaults to the global wx;
+ * @param {object} options see pkg/REFERENCE.md (loginUrl is required; wx defaults to the global wx;
  *   `clock`, `{now(): number (ms), setTimeout(fn, ms), clearTimeout(handle)}`, defaults to
  *   `Date.now` and the global timers and drives every timer of the manager: loginTimeoutMs,
  *   backoff, renewal, the recheck after a background — pass a virtual clock in tests)
  * @returns {object} the LoginManager: request, uploadFile, downloadFile, login, logout,
  *   authorize, check, ready
- * @throws {LoginError} INVALID_OPTIONS for an unknown or ill-typed option
+ * @throws {LoginError} INVALID_OPTIONS for an unknown or ill-typed option, or a `wasmPath`
+ *   other than the one an earlier manager of this app loads (one wasm per app)
  */
 function createLoginManager(options) {
   const o = validate(options, typeof wx !== 'undefined' ? wx : undefined);
+  // Node (no WXWebAssembly): a file path, by default the file beside this module.
+  const path = o.wasmPath !== undefined ? o.wasmPath
+    : typeof WXWebAssembly !== 'undefined' ? DEFAULT_WASM_PATH
+      : typeof __dirname === 'string' ? __dirname + '/' + WASM_FILE : undefined;
   if (loading === null) {
-    const path = o.wasmPath !== undefined ? o.wasmPath
-      : typeof WXWebAssembly !== 'undefined' ? DEFAULT_WASM_PATH : undefined;
     // After the current task: createLoginManager and the requests a page makes at
     // once (one that carries a persisted token goes out before the wasm) never wait
     // for reading or compiling the wasm.
     const attempt = Promise.resolve(path).then(load);
     loading = attempt;
+    loadedFrom = path;
     // A later manager may try again (e.g. with another wasmPath).
     attempt.catch(() => {
       if (loading === attempt) loading = null;
     });
+  } else if (path !== loadedFrom) {
+    // Never served silently by another file's wasm.
+    throw new LoginError('INVALID_OPTIONS', 'invalid options: wasmPath ' + path + ' is not ' + loadedFrom + ' (one wasm per app)');
   }
+  o.wasmPath = path;
   return createManager(o, loading);
 }
 

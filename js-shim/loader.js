@@ -16,14 +16,13 @@ function instantiate(path, imports) {
   // Node only. Called through a variable so that a mini program's build tools, which
   // scan for require('…') literals, never look for Node's built-in modules.
   const nodeRequire = typeof require === 'function' ? require : null;
-  if (typeof WebAssembly !== 'undefined' && nodeRequire && typeof __dirname === 'string') {
+  if (typeof WebAssembly !== 'undefined' && nodeRequire && path) {
     // Read and decompress off the main thread: createLoginManager and a first request
     // that carries a persisted token never wait for it.
     return new Promise((resolve, reject) => {
-      const file = path === undefined ? __dirname + '/' + WASM_FILE : path;
-      nodeRequire('fs').readFile(file, (err, bytes) => {
+      nodeRequire('fs').readFile(path, (err, bytes) => {
         if (err) return reject(err);
-        if (!/\.br$/.test(file)) return resolve(WebAssembly.instantiate(bytes, imports));
+        if (!/\.br$/.test(path)) return resolve(WebAssembly.instantiate(bytes, imports));
         nodeRequire('zlib').brotliDecompress(bytes, (e, raw) => {
           if (e) reject(e);
           else resolve(WebAssembly.instantiate(raw, imports));

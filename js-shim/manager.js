@@ -1,5 +1,5 @@
 /**
- * One login manager: the public methods of API.md over the wasm Core.
+ * One login manager: the public methods of pkg/REFERENCE.md over the wasm Core.
  *
  * The boundary (src/wasm/mod.rs): data stays in JS, ids and verdicts cross. A request's
  * options, its result, the token and every wx result live here; the Core is told numbers
@@ -15,11 +15,11 @@
 import { LoginError } from './errors.js';
 import { coreNumbers, MAX_MS } from './options.js';
 import { resolveUrl, verdictCache, earlyTrust, AMBIGUOUS } from './url.js';
-import { get, atPath, errMsgOf, plainResult, statusOf, quiet, callback, noop } from './values.js';
+import { get, atPath, errMsgOf, keysOf, plainResult, statusOf, quiet, callback, noop } from './values.js';
 import { createLease } from './lease.js';
 import { register, free } from './hosts.js';
 
-/** Channels of the Core: each has its own 10-in-flight pool (WECHAT-API.md). */
+/** Channels of the Core: each has its own 10-in-flight pool (docs/WECHAT.md). */
 const REQUEST = 0;
 const UPLOAD = 1;
 const DOWNLOAD = 2;
@@ -105,7 +105,7 @@ function Waiter(id, kind, opts) {
 /**
  * @param {object} o validated options (options.js)
  * @param {Promise<object>} loading resolves with the wasm Core's functions (loader.js)
- * @returns {object} the LoginManager of API.md
+ * @returns {object} the LoginManager of pkg/REFERENCE.md
  */
 function createManager(o, loading) {
   const wx = o.wx;
@@ -189,7 +189,10 @@ function createManager(o, loading) {
     idleAt = -1;
     timerAt = deadline;
     armedAt = deadline;
+    // A deadline no promise of the page waits on (a checkSession or getNetworkType
+    // timeout) never keeps a Node test alive: unref'd where the host can.
     timer = retime(timer, deadline, onTimer);
+    if (!waiters.size) idle(timer, true);
   }
 
   function onTimer() {
@@ -368,7 +371,11 @@ function createManager(o, loading) {
       if (code === 'LOGIN_REJECTED') {
         // The answer being fed is the one rejected; it is kept for the backoff's rejections.
         if (feeding !== null && feeding.attempt === attempt) rejected = feeding;
-        if (rejected !== null && rejected.attempt === attempt) extra.response = rejected.result;
+        if (rejected !== null && rejected.attempt === attempt) {
+          extra.response = rejected.result;
+          // Name the fix: tokenField's value and the keys the answer had (never their values).
+          if (/Field$/.test(message)) message += " '" + o.tokenField + "' (keys: " + keysOf(get(rejected.result, 'data')) + ')';
+        }
       }
       settle(w, false, new LoginError(code, message, extra));
     },
@@ -448,6 +455,8 @@ function createManager(o, loading) {
     const e = atPath(data, o.expiresInField);
     // An expiresIn that is there but not a number is refused like an out-of-range one.
     const expires = e === undefined || e === null ? undefined : typeof e === 'number' ? e : NaN;
+    // Over 30 days: seconds, or ms by mistake (7200000)? Said, not refused.
+    if (expires > 2592e3) emit('login:long-expiry', { expiresIn: expires });
     feeding = { attempt: attempt, result: plainResult(r) };
     try {
       return core.loginAnswered(h, now(), attempt, statusOf(r), typeof t === 'string' ? t : '', expires);
@@ -781,7 +790,7 @@ function createManager(o, loading) {
 
   const manager = {
     /**
-     * wx.request with the login state (API.md `request`).
+     * wx.request with the login state (pkg/REFERENCE.md `request`).
      * @param {object} options wx.request options plus `auth` (default true)
      * @returns {Promise<object> & {abort(): void}} the wx.request success result
      */
@@ -925,8 +934,10 @@ function createManager(o, loading) {
     } finally {
       busy = false;
     }
-  }, (e) => unusable(new LoginError('WASM_LOAD_FAILED', 'could not instantiate the wasm: ' + errMsgOf(e, 'unknown error'),
-    { errMsg: get(e, 'errMsg') })));
+  }, (e) => {
+    const m = errMsgOf(e, 'unknown error');
+    unusable(new LoginError('WASM_LOAD_FAILED', 'cannot load the wasm at ' + o.wasmPath + ': ' + m, { errMsg: m }));
+  });
   ready.catch(noop); // reported through every method; not an unhandled rejection
   manager.ready = ready;
 

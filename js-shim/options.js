@@ -1,5 +1,5 @@
 /**
- * Validation of createLoginManager options (API.md). Unknown or ill-typed options are
+ * Validation of createLoginManager options (pkg/REFERENCE.md, "Options"). Unknown or ill-typed options are
  * an INVALID_OPTIONS LoginError, thrown synchronously, never silently ignored.
  */
 import { LoginError } from './errors.js';

@@ -4,7 +4,7 @@
 // Strings cross the wasm boundary rarely now (options once, a login code and a token per
 // login, error texts), but a hostile or huge one must still cost O(n). Where the platform
 // has its own codec and no WXWebAssembly (Node, browsers), the platform's is used; in a
-// mini program (API.md: TextEncoder/TextDecoder are never touched where WXWebAssembly
+// mini program (pkg/REFERENCE.md, "Exports": TextEncoder/TextDecoder are never touched where WXWebAssembly
 // exists) this one is. It leans on the engine's own UTF-8 code (ECMAScript's
 // encodeURIComponent/decodeURIComponent, with escape/unescape of Annex B, which V8 and
 // JavaScriptCore both have): each step is one linear pass in native code, and the codec

@@ -33,6 +33,18 @@ function errMsgOf(e, fallback) {
 }
 
 /**
+ * The top-level keys of a login answer's body, for a message that names the fix (never
+ * its values); the type of a body that is not an object; never throws.
+ */
+function keysOf(d) {
+  try {
+    return d !== null && typeof d === 'object' ? Object.keys(d).join(', ') : typeof d;
+  } catch (e) {
+    return '?';
+  }
+}
+
+/**
  * A wx success result as page code may receive it: the object itself, unless it is a
  * thenable (which a Promise would adopt instead of resolving with): then a plain copy.
  */
@@ -86,4 +98,4 @@ function callback(fn, arg) {
   }
 }
 
-export { get, atPath, errMsgOf, plainResult, statusOf, quiet, callback, noop };
+export { get, atPath, errMsgOf, keysOf, plainResult, statusOf, quiet, callback, noop };

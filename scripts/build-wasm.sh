@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the npm package in pkg/dist: strict-MVP wasm (brotli .wasm.br) plus one
 # minified CommonJS file (shim + wasm-bindgen glue + UTF-8 codec), and fails unless the wasm
-# passes the MVP gate. Facts behind each step: ../shared/TOOLCHAIN.md.
+# passes the MVP gate. Why each step: README, "Why strict-MVP wasm".
 #
 # CARGO_TARGET_DIR (default target) and DIST (default pkg/dist) may point elsewhere:
 # scripts/reproducible.sh builds a second copy that way and compares.

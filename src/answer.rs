@@ -23,16 +23,14 @@ pub(crate) fn check_answer(
         reason: reason.into(),
     };
     if !(200..300).contains(&a.status) {
-        return Err(reject("the login URL answered a non-2xx status"));
+        return Err(reject("not a 2xx status"));
     }
     let token = match &a.token {
         Some(t) if !t.is_empty() => t,
-        _ => return Err(reject("the answer has no token string at tokenField")),
+        _ => return Err(reject("no token string at tokenField")),
     };
     if !is_field_value(token) {
-        return Err(reject(
-            "the token has characters not allowed in an HTTP header value",
-        ));
+        return Err(reject("the token is not a valid HTTP header value"));
     }
     match a.expires_in_s {
         Some(s) if !(s.is_finite() && (1.0..=MAX_EXPIRES_IN_S).contains(&s)) => Err(reject(

@@ -76,7 +76,7 @@ pub struct Config {
 }
 
 impl Config {
-    /// Settings with API.md's defaults. `trusted_origins`, when `None`, are the origins
+    /// Settings with the defaults of pkg/REFERENCE.md. `trusted_origins`, when `None`, are the origins
     /// of `login_url` and `base_url`.
     ///
     /// Errors: `INVALID_OPTIONS` when `login_url`, `base_url` or a trusted origin is not

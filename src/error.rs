@@ -1,4 +1,4 @@
-//! Typed errors with stable string codes (API.md, "LoginError").
+//! Typed errors with stable string codes (pkg/REFERENCE.md, "Errors").
 
 use alloc::string::String;
 
@@ -67,7 +67,7 @@ pub enum LoginError {
 impl LoginError {
     /// The stable code: one of `WX_LOGIN_FAILED`, `LOGIN_REJECTED`, `LOGIN_TIMEOUT`,
     /// `REQUEST_FAILED`, `RETRY_LIMIT`, `LOGGED_OUT`, `NETWORK_OFFLINE`,
-    /// `INVALID_OPTIONS`, `ABORTED` (API.md, "LoginError").
+    /// `INVALID_OPTIONS`, `ABORTED` (pkg/REFERENCE.md, "Errors").
     pub fn code(&self) -> &'static str {
         match self {
             LoginError::WxLoginFailed { .. } => "WX_LOGIN_FAILED",
@@ -87,7 +87,7 @@ impl LoginError {
         match self {
             LoginError::WxLoginFailed { err_msg } => String::from("wx.login failed: ") + err_msg,
             LoginError::LoginRejected { status, reason, .. } => {
-                String::from("login rejected by the server (HTTP ")
+                String::from("login answer refused (HTTP ")
                     + &decimal((*status).into())
                     + "): "
                     + reason
@@ -102,7 +102,7 @@ impl LoginError {
                     + " re-logins"
             }
             LoginError::LoggedOut => "logged out while waiting".into(),
-            LoginError::NetworkOffline => "a login is needed but the network is offline".into(),
+            LoginError::NetworkOffline => "a login is needed while offline".into(),
             LoginError::InvalidOptions { message } => String::from("invalid options: ") + message,
             LoginError::Aborted => "aborted".into(),
         }
@@ -150,7 +150,7 @@ mod tests {
         };
         assert_eq!(
             rejected.to_string(),
-            "login rejected by the server (HTTP 502): no token"
+            "login answer refused (HTTP 502): no token"
         );
         assert_eq!(
             LoginError::LoginTimeout { timeout_ms: 10_000 }.to_string(),

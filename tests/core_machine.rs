@@ -1,5 +1,5 @@
 //! The login-state machine driven by a fake host on a virtual clock: each test states
-//! one behaviour a mini-program developer relies on (API.md) and checks the outcome.
+//! one behaviour a mini-program developer relies on (pkg/REFERENCE.md) and checks the outcome.
 
 #[path = "core/host.rs"]
 mod host;

@@ -5,7 +5,7 @@
 //! sends, with checkSession awaited or not, with or without leases of wx.request slots
 //! (the host then sends and settles requests itself, and hands the machine only those
 //! that need it). Checked after every step against a reference model: the invariants a
-//! mini-program developer relies on (API.md), exact outcomes for tokenless requests,
+//! mini-program developer relies on (pkg/REFERENCE.md), exact outcomes for tokenless requests,
 //! and a cause in the history for every rejection.
 #![cfg(not(target_arch = "wasm32"))]
 

@@ -13,14 +13,18 @@
  * statuses alike, and replays the request through `instance.request` after the one
  * shared renewal. Failures reject through axios's error path with the manager's
  * LoginError (`RETRY_LIMIT`, `LOGGED_OUT`, …); other errors pass unchanged.
- * `auth: false` in a request's config sends it as it is (axios's basic-auth `auth`
- * treats false as absent). Call `attach` before adding your own interceptors: axios
+ * `weappLogin: false` in a request's config sends it as it is (no token, no login); the
+ * older `auth: false` still does (axios's basic-auth `auth` treats false as absent), but
+ * axios's types give `auth` to basic credentials, so TypeScript refuses it. Call `attach` before adding your own interceptors: axios
  * runs request interceptors last-added first, so yours see the config before the token
  * is placed, and response interceptors in order, so yours see the answer after any replay.
  */
 const { Pass, fullUrl, plainHeader, needAuth, authorizeAttempt, judge } = require('./common');
 
-/** The config key that carries the Pass between attempts (kept as it is by mergeConfig). */
+/**
+ * The config key that carries the Pass between attempts (kept as it is by mergeConfig);
+ * `false` there is the page's per-request opt-out.
+ */
 const KEY = 'weappLogin';
 const passOf = (config) => (config && config[KEY] instanceof Pass ? config[KEY] : null);
 
@@ -37,7 +41,7 @@ function attach(instance, auth) {
   needAuth('weapp-login/axios attach', auth);
 
   const request = instance.interceptors.request.use(function weappLoginRequest(config) {
-    if (config.auth === false) return config;
+    if (config[KEY] === false || config.auth === false) return config;
     const prev = passOf(config);
     const original = prev ? prev.original : { header: plainHeader(config.headers), data: config.data };
     const method = String(config.method || 'get').toUpperCase();

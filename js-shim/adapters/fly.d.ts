@@ -9,7 +9,9 @@
  * N concurrent requests with no login state cause one `wx.login`; N concurrent 401s
  * one renewal, each request replayed once with the new token; the token only goes to
  * the manager's trusted origins. Failures reject with the manager's `LoginError`.
- * `auth: false` in a request's options sends it without the token and without a login.
+ * `auth: false` in a request's options sends it without the token and without a login
+ * (this file adds it to flyio's own `FlyRequestConfig` type, so it type-checks under `--strict`).
+ * Reference: REFERENCE.md beside this package's README ("Adapters").
  */
 import type { Interceptable } from './interceptable';
 export type { Interceptable } from './interceptable';
@@ -29,3 +31,10 @@ export interface FlyLike {
  * @throws TypeError when `fly` is not a flyio instance or `auth` has no authorize/check
  */
 export function attach<F extends FlyLike>(fly: F, auth: Interceptable): F;
+
+declare module 'flyio' {
+  interface FlyRequestConfig {
+    /** weapp-login/fly: `false` sends this request as it is, without the token and without a login. */
+    auth?: boolean;
+  }
+}

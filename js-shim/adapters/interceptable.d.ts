@@ -1,6 +1,7 @@
 /**
- * The two interceptor primitives of a weapp-login manager (API.md, "Interceptors"),
- * which is all an adapter needs of it. A `LoginManager` from `createLoginManager` is one.
+ * The two interceptor primitives of a weapp-login manager, which is all an adapter
+ * needs of it (REFERENCE.md beside this package's README, "LoginManager": `authorize`,
+ * `check`). A `LoginManager` from `createLoginManager` is one.
  */
 export interface Interceptable {
   /**

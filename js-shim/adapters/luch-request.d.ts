@@ -9,6 +9,7 @@
  * one renewal, each request replayed once with the new token; the token only goes to
  * the manager's trusted origins. Failures reject with the manager's `LoginError`.
  * `custom: { auth: false }` sends a request without the token and without a login.
+ * Reference: REFERENCE.md beside this package's README ("Adapters").
  */
 import type { Interceptable } from './interceptable';
 export type { Interceptable } from './interceptable';

@@ -9,6 +9,7 @@
  * the manager's trusted origins. Failures reject `Taro.request` with the manager's
  * `LoginError`. `auth: false` in the options sends a request without the token and
  * without a login. The promise keeps `abort()`.
+ * Reference: REFERENCE.md beside this package's README ("Adapters").
  */
 import type { Interceptable } from './interceptable';
 export type { Interceptable } from './interceptable';

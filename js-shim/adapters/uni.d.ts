@@ -8,7 +8,10 @@
  * N concurrent requests with no login state cause one `wx.login`; N concurrent 401s
  * one renewal, each request replayed once with the new token; the token only goes to
  * the manager's trusted origins. `fail` gets the manager's `LoginError` when the login
- * or renewal fails. `auth: false` in the options sends a request without the token.
+ * or renewal fails. `auth: false` in the options sends a request without the token (this
+ * file adds it to uni-app's own option types, `@dcloudio/types`' `UniApp.RequestOptions`,
+ * `UploadFileOption` and `DownloadFileOption`, so it type-checks under `--strict`).
+ * Reference: REFERENCE.md beside this package's README ("Adapters").
  */
 import type { Interceptable } from './interceptable';
 export type { Interceptable } from './interceptable';
@@ -26,3 +29,15 @@ export interface UniLike {
  * @throws TypeError when `uni` has no addInterceptor or `auth` has no authorize/check
  */
 export function install(uni: UniLike, auth: Interceptable): { request: object; uploadFile: object; downloadFile: object };
+
+/** weapp-login/uni: `auth: false` sends the request as it is, without the token and without a login. */
+interface WeappLoginOptOut {
+  auth?: boolean;
+}
+declare global {
+  namespace UniApp {
+    interface RequestOptions extends WeappLoginOptOut {}
+    interface UploadFileOption extends WeappLoginOptOut {}
+    interface DownloadFileOption extends WeappLoginOptOut {}
+  }
+}

@@ -1,6 +1,6 @@
 'use strict';
-// What pkg/dist ships, checked as a mini program would meet it (API.md "Loading",
-// WECHAT-API.md "The WebAssembly runtime of a mini program").
+// What pkg/dist ships, checked as a mini program would meet it (pkg/REFERENCE.md "Exports",
+// docs/WECHAT.md "The WebAssembly runtime of a mini program").
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');

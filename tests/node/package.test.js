@@ -53,18 +53,18 @@ test('package.json: a CommonJS package with main, types, miniprogram, exports an
   assert.equal(pkg.main, 'dist/index.js');
   assert.equal(pkg.types, 'dist/index.d.ts');
   assert.equal(pkg.miniprogram, 'dist', 'the folder "build npm" copies');
-  assert.deepEqual(pkg.files.slice().sort(), ['dist', 'testing']);
+  assert.deepEqual(pkg.files.slice().sort(), ['REFERENCE.md', 'dist', 'testing']);
   assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './axios', './fly', './luch-request', './package.json', './taro',
     './testing', './uni']);
   assert.ok(pkg.engines && pkg.engines.node);
   assert.equal(pkg.dependencies, undefined, 'no dependencies: npm install of the tarball works offline');
 });
 
-test('the tarball holds dist/, testing/, package.json, README and LICENSE, nothing else', needsBuild, () => {
+test('the tarball holds dist/, testing/, package.json, README, REFERENCE and LICENSE, nothing else', needsBuild, () => {
   const files = tarballFiles();
   const testing = fs.readdirSync(path.join(PKG, 'testing')).map((f) => 'testing/' + f);
   const adapters = [].concat(...ADAPTERS.map((a) => ['dist/' + a + '.js', 'dist/' + a + '.d.ts']), 'dist/interceptable.d.ts');
-  const expected = ['LICENSE', 'README.md', 'package.json', 'dist/index.d.ts', 'dist/index.js', WASM]
+  const expected = ['LICENSE', 'README.md', 'REFERENCE.md', 'package.json', 'dist/index.d.ts', 'dist/index.js', WASM]
     .concat(adapters, testing).sort();
   assert.deepEqual(files, expected);
   assert.ok(files.includes('testing/index.js'));

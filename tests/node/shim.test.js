@@ -1,5 +1,5 @@
 'use strict';
-// The public JS API of pkg/ (API.md) in plain Node against the package's own testing
+// The public JS API of pkg/ (pkg/REFERENCE.md) in plain Node against the package's own testing
 // harness (pkg/testing: a virtual clock, a scripted server and a fake wx).
 const test = require('node:test');
 const assert = require('node:assert/strict');

@@ -66,6 +66,9 @@ const options: LoginManagerOptions = {
       case 'login:unsafe-fields':
         console.error('server leaks', event.fields.join(', '));
         break;
+      case 'login:long-expiry':
+        console.warn('expiresIn in ms?', event.expiresIn.toFixed(0));
+        break;
       case 'login:start':
       case 'login:success':
       case 'session:restored':

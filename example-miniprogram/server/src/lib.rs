@@ -2,7 +2,7 @@
 //! deployable as it is.
 //!
 //! `POST /user/login` exchanges a `wx.login` code through auth.code2Session
-//! (WECHAT-API.md) for the user's openid + session_key, keeps them in a [`store`]
+//! (docs/WECHAT.md) for the user's openid + session_key, keeps them in a [`store`]
 //! (SQLite by default, Redis for a fleet) and answers the server's own token: opaque
 //! (stored only as its SHA-256) or an HS256 JWT ([`tokens`]). Authenticated routes
 //! check expiry and revocation on every call; `POST /user/logout` revokes. The session's

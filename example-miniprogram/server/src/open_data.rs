@@ -1,4 +1,4 @@
-//! WeChat's open-data checks (开放数据校验与解密, WECHAT-API.md): the signature of
+//! WeChat's open-data checks (开放数据校验与解密, docs/WECHAT.md): the signature of
 //! `rawData` and the decryption of `encryptedData`. Pure functions; time is an argument.
 //!
 //! - signature: `signature == hex(sha1(rawData + session_key))`, compared in constant time.

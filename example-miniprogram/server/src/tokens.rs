@@ -1,4 +1,4 @@
-//! The server's own login tokens (the "3rd_session" of WECHAT-API.md).
+//! The server's own login tokens (the "3rd_session" of docs/WECHAT.md).
 //!
 //! - **Opaque** (default): 32 random bytes from the OS RNG, 64 lowercase hex characters.
 //!   The store keeps only `sha256(token)`.

@@ -1,5 +1,5 @@
 //! The server-side clients of WeChat's APIs (blocking `ureq`; call them from
-//! `spawn_blocking`). Each mirrors the official doc named on it; WECHAT-API.md has
+//! `spawn_blocking`). Each mirrors the official doc named on it; docs/WECHAT.md has
 //! code2Session's errcodes. WeChat answers errors with HTTP 200 and
 //! `{"errcode": N, "errmsg": "..."}`; a missing or `0` errcode is success.
 //!

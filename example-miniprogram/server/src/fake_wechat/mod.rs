@@ -1,5 +1,5 @@
 //! An embedded fake of WeChat's side, so tests and the demo run offline. It follows
-//! WECHAT-API.md and the official docs of auth.code2Session,
+//! docs/WECHAT.md and the official docs of auth.code2Session,
 //! auth.getStableAccessToken and phonenumber.getPhoneNumber. It is mounted **only in
 //! demo mode**, under [`PREFIX`] (`/fake-wechat`), which is then the server's WeChat
 //! base URL; tests may also serve it alone with [`app`]. HTTP shapes: [`routes`].
