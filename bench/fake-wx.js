@@ -20,7 +20,7 @@
  *   hold        (microtask worlds) wx.request is not answered until release().
  *
  * In-flight limits: wx.request runs at most 10 and queues the rest in order, in every
- * mode (WECHAT-API.md: "At most 10 request/uploadFile/downloadFile in flight at once").
+ * mode (docs/WECHAT.md: "At most 10 request/uploadFile/downloadFile in flight at once").
  * With `o.limitAll` (the realistic network) wx.login and wx.checkSession are held to 10
  * in flight the same way (no limit is documented for them; the bench assumes WeChat's
  * one, so that no stack gains from calling them more often). Whatever a stack asks is
