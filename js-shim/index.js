@@ -10,6 +10,7 @@
  */
 import { LoginError } from './errors.js';
 import { validate } from './options.js';
+import { checkOrigins } from './trust.js';
 import { createManager } from './manager.js';
 import { load, WASM_FILE } from './loader.js';
 
@@ -28,10 +29,12 @@ let loading = null; // one instantiation per module, shared by every manager
  *   backoff, renewal, the recheck after a background — pass a virtual clock in tests)
  * @returns {object} the LoginManager: request, uploadFile, downloadFile, login, logout,
  *   authorize, check, ready
- * @throws {LoginError} INVALID_OPTIONS for an unknown or ill-typed option
+ * @throws {LoginError} INVALID_OPTIONS for an unknown or ill-typed option, an IPv4-number
+ *   host, or an `http:` origin without `allowHttp` (trust.js `checkOrigins`)
  */
 function createLoginManager(options) {
   const o = validate(options, typeof wx !== 'undefined' ? wx : undefined);
+  checkOrigins(o);
   if (loading === null) {
     const path = o.wasmPath !== undefined ? o.wasmPath
       : typeof WXWebAssembly !== 'undefined' ? DEFAULT_WASM_PATH : undefined;

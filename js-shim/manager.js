@@ -14,7 +14,8 @@
  */
 import { LoginError } from './errors.js';
 import { coreNumbers, MAX_MS } from './options.js';
-import { resolveUrl, verdictCache, earlyTrust, AMBIGUOUS } from './url.js';
+import { read, verdicts } from './trust.js';
+import { createColdStart } from './cold-start.js';
 import { get, atPath, errMsgOf, plainResult, statusOf, quiet, callback, noop } from './values.js';
 import { createLease } from './lease.js';
 import { register, free } from './hosts.js';
@@ -28,8 +29,6 @@ const WX_API = ['request', 'uploadFile', 'downloadFile'];
 const DEFAULT_TIMEOUT_MS = 60000;
 /** Option keys of ours that never go to wx. */
 const OWN = { url: 1, auth: 1, success: 1, fail: 1, complete: 1, ticket: 1 };
-/** A valid HTTP field value for the token: visible ASCII, inner spaces/tabs. */
-const FIELD_VALUE = /^[\x21-\x7e](?:[\x20\x09\x21-\x7e]*[\x21-\x7e])?$/;
 const hasOwn = Object.prototype.hasOwnProperty;
 // Inputs of Core.put / Core.text (src/wasm/mod.rs `input`).
 const REQ = 0;
@@ -76,9 +75,7 @@ function Waiter(id, kind, opts) {
   this.channel = REQUEST;
   /** Wants the token (`auth` is not false). */
   this.auth = true;
-  /** A path on `baseUrl` ("/x", not "//host"). */
-  this.relative = false;
-  /** The `url` option as given; `url` is it resolved. */
+  /** The `url` option as given, read once; `url` is it read by trust.js (judged and sent). */
   this.path = '';
   this.url = undefined;
   this.timeout = DEFAULT_TIMEOUT_MS;
@@ -138,7 +135,6 @@ function createManager(o, loading) {
     if (typeof f === 'function') f.call(t);
   };
   let lastNow = 0;
-  let earlyInFlight = 0;
   const authCodes = new Set(o.authFailCodes.map(String));
   const wanted = o.tokenHeader.toLowerCase();
   const base = o.baseUrl === undefined ? undefined : o.baseUrl.replace(/\/+$/, '');
@@ -268,22 +264,11 @@ function createManager(o, loading) {
   /** An input that carries a string (`text`). */
   const text = (op, a, b, str) => core.text(h, now(), op, a, b, str);
   const wake = () => put(WAKE);
-  const trusts = verdictCache((url) => core.trusts(h, url));
-  const early = earlyTrust(o.trustedOrigins || [o.loginUrl].concat(o.baseUrl === undefined ? [] : [o.baseUrl]));
+  const judge = verdicts(base, (url) => core.trusts(h, url), (origin) => emit('token:withheld', { origin: origin }));
 
+  /** Whether `w` carries the token: it wants one and trust.js judges its URL trusted. */
   function toCore(w) {
-    return w.auth && (w.relative ? trustsBase(w) : trusts(w.url));
-  }
-
-  /**
-   * The verdict for `baseUrl` + a path: the base's (asked of the Core once), unless the
-   * path holds something ambiguous (tested on the path alone: the base is clean).
-   */
-  let baseVerdict;
-  function trustsBase(w) {
-    if (AMBIGUOUS.test(w.path)) return trusts(w.url);
-    if (baseVerdict === undefined) baseVerdict = core.trusts(h, base + '/');
-    return baseVerdict;
+    return w.auth && judge(w.path, w.url);
   }
 
   // ------------------------------------------------------------------ the host the Core drives
@@ -380,7 +365,7 @@ function createManager(o, loading) {
     verdict(id, replay, relogins) {
       const w = take(id);
       if (w === undefined) return;
-      w.ticket.relogins = relogins;
+      counts.set(w.ticket, relogins); // the ticket is read, never written (it may be frozen)
       settle(w, true, replay ? 'replay' : 'ok');
     },
     session(gen, expiresAt, t) {
@@ -435,6 +420,9 @@ function createManager(o, loading) {
     },
   };
   const abortedTasks = new Map();
+  /** Re-logins per ticket after a `check()` (a ticket is the page's to freeze: never written). */
+  const counts = new WeakMap();
+  const reloginsOf = (ticket) => (counts.has(ticket) ? counts.get(ticket) : get(ticket, 'relogins'));
 
   function tokenOf(gen) {
     return gen === tokenGen ? token : null;
@@ -504,13 +492,12 @@ function createManager(o, loading) {
     return bearer;
   };
 
-  /** The request the platform gets: the page's options, the URL resolved, the token placed. */
+  /** The request the platform gets: the page's options, `url` (judged by trust.js), the token placed. */
   function placeToken(opts, t, url) {
     const req = {};
     // for-in over own keys (no key array per request; inherited keys are skipped).
     for (const k in opts) if (OWN[k] !== 1 && hasOwn.call(opts, k)) req[k] = opts[k];
-    if (url !== undefined) req.url = url;
-    else if (opts.url !== undefined) req.url = opts.url;
+    req.url = url; // the URL judged, never the option read again
     const header = {};
     const own = opts.header;
     if (own !== undefined && own !== null && typeof own === 'object') {
@@ -590,7 +577,7 @@ function createManager(o, loading) {
     w.send = -2; // answered
     if (w.early) {
       w.early = false;
-      earlyInFlight--;
+      cold.sent();
     }
     return true;
   }
@@ -697,32 +684,32 @@ function createManager(o, loading) {
     if (typeof success === 'function') w.success = success;
     if (typeof fail === 'function') w.fail = fail;
     if (typeof complete === 'function') w.complete = complete;
-    // A path on baseUrl ("/api/x", not "//host"): its origin is the base's.
-    w.relative = base !== undefined && url.charCodeAt(0) === 47 && url.charCodeAt(1) !== 47;
     w.path = url;
-    w.url = w.relative ? base + url : resolveUrl(url, o.baseUrl);
+    w.url = read(url, base); // the one reading (trust.js): judged, then sent as it is
     w.timeout = timeout === undefined ? DEFAULT_TIMEOUT_MS : timeout;
     if (lease !== null && channel === REQUEST && lease.take(w)) return p; // sent or queued under the lease
     enter(w);
-    if (core === null && channel === REQUEST && w.auth && earlyToken !== null && earlyInFlight < 10
-        && early(w.url)) {
-      // Cold start with a persisted, unexpired token: sent before the wasm is ready; the
-      // Core adopts it (send 0) once it exists and handles its answer.
-      earlyInFlight++;
+    const t = core === null && channel === REQUEST && w.auth ? cold.token(url, w.url) : null;
+    if (t !== null) {
+      // Cold start with a persisted, unexpired token (cold-start.js): sent before the wasm
+      // is ready; the Core adopts it (send 0) once it exists and handles its answer.
       w.early = true;
       feed(adopt, w);
-      transmit(w, 0, earlyToken, REQUEST);
+      transmit(w, 0, t, REQUEST);
       return p;
     }
     feed(submit, w);
     return p;
   }
 
-  /** Settles an `authorize()` waiter with a copy of its options carrying `t` (or none). */
+  /**
+   * Settles an `authorize()` waiter with a copy of its options carrying `t` (or none) and,
+   * as `url`, the URL judged (read once, resolved: API.md "One URL, read once").
+   */
   function authorized(w, t, ticket) {
     let req;
     try {
-      req = placeToken(w.opts, t);
+      req = placeToken(w.opts, t, w.url);
     } catch (e) {
       settle(w, false, new LoginError('INVALID_OPTIONS', 'invalid options: the options cannot be read: ' + errMsgOf(e, 'a getter threw')));
       return;
@@ -738,17 +725,13 @@ function createManager(o, loading) {
     return wake();
   }
 
-  function logout(resolve) {
-    const had = token;
+  /** `was`: the persisted token a logout before the Core ended (cold-start.js `end`). */
+  function logout(resolve, was) {
+    const had = token || was;
     if (lease !== null) lease.handOver(true); // requests waiting for a leased slot came before the logout
     const deadline = put(LOGOUT);
-    token = null;
-    tokenGen = 0;
-    bearerOf = null; // no copy of the ended token is kept
-    bearer = '';
-    kept = null; // nor the last request, whose header held it
-    keptReq = null;
-    if (had !== null && o.logoutUrl !== undefined && trusts(o.logoutUrl)) {
+    forget();
+    if (had && o.logoutUrl !== undefined && core.trusts(h, o.logoutUrl)) {
       // Best effort, after the local state is gone: the server revokes the token.
       try {
         quiet(wx.request({ url: o.logoutUrl, method: 'POST', header: { [o.tokenHeader]: o.tokenPrefix + had }, auth: false, success: noop, fail: noop }));
@@ -758,6 +741,16 @@ function createManager(o, loading) {
     }
     resolve();
     return deadline;
+  }
+
+  /** The ended token is forgotten: no copy is kept, nor the last request, whose header held it. */
+  function forget() {
+    token = null;
+    tokenGen = 0;
+    bearerOf = null;
+    bearer = '';
+    kept = null;
+    keptReq = null;
   }
 
   function submit(w) {
@@ -808,6 +801,13 @@ function createManager(o, loading) {
         if (dead) {
           hostFns.clear();
           resolve();
+        } else if (core === null) {
+          // Before the Core: the persisted token ends now, in memory and storage (no
+          // request after this carries it, even one the Core sends before its LOGOUT).
+          const was = cold.end();
+          hostFns.clear();
+          forget();
+          feed(logout, resolve, was);
         } else {
           feed(logout, resolve);
         }
@@ -819,17 +819,18 @@ function createManager(o, loading) {
      */
     authorize(options) {
       if (options === null || typeof options !== 'object') return invalid('authorize needs an options object');
-      const url = get(options, 'url');
+      const url = get(options, 'url'); // read once: judged, then handed back (`authorized`)
       if (typeof url !== 'string' || url === '') return invalid('url must be a non-empty string');
       const ticket = get(options, 'ticket');
       let relogins = 0;
       if (ticket !== undefined) {
-        relogins = get(ticket, 'relogins');
+        relogins = reloginsOf(ticket);
         if (!(Number.isInteger(relogins) && relogins >= 0 && relogins <= 100)) return invalid('ticket is not one authorize() gave');
       }
       const w = newWaiter('auth', options);
       if (!dead) {
-        w.url = resolveUrl(url, o.baseUrl);
+        w.path = url;
+        w.url = read(url, base);
         w.relogins = relogins;
         w.auth = get(options, 'auth') !== false;
         feed(authorize, w);
@@ -842,7 +843,7 @@ function createManager(o, loading) {
      */
     check(ticket, response) {
       const gen = get(ticket, 'generation');
-      const relogins = get(ticket, 'relogins');
+      const relogins = reloginsOf(ticket);
       if (!(Number.isInteger(gen) && gen >= 0 && Number.isInteger(relogins) && relogins >= 0 && relogins <= 100)) {
         return invalid('check needs the ticket authorize() gave');
       }
@@ -866,22 +867,11 @@ function createManager(o, loading) {
   };
 
   // ------------------------------------------------------------------ launch
-  // The persisted login state, read once; a throwing storage is reported, not fatal.
-  let stored = null;
-  try {
-    stored = wx.getStorageSync(o.storageKey);
-  } catch (e) {
-    emit('storage:error', { errMsg: errMsgOf(e, 'getStorageSync:fail') });
-  }
-  const storedToken = get(stored, 'token');
-  const storedExpires = get(stored, 'expiresAt');
-  const hasStored = typeof storedToken === 'string' && FIELD_VALUE.test(storedToken)
-    && (storedExpires === null || storedExpires === undefined || (typeof storedExpires === 'number' && storedExpires >= 0));
-  const expiresAt = hasStored && typeof storedExpires === 'number' ? storedExpires : -1;
-  const earlyToken = hasStored && !o.awaitCheckSession && (expiresAt < 0 || now() < expiresAt - o.renewMarginMs)
-    ? storedToken : null;
-  if (hasStored) {
-    token = storedToken; // generation 1: the Core's restored session
+  // The persisted login state and what goes out before the Core exists (cold-start.js).
+  const cold = createColdStart(o, now, emit);
+  const restored = cold.session()[0];
+  if (restored !== '') {
+    token = restored; // generation 1: the Core's restored session
     tokenGen = 1;
   }
 
@@ -908,8 +898,9 @@ function createManager(o, loading) {
       h = register(host);
       // Lines (no URL, token or status list holds a control character: options.js)
       // and numbers only, as src/wasm/mod.rs `new_core` reads them.
-      made = wasm.newCore(h, [o.loginUrl, o.baseUrl || '', hasStored ? storedToken : '', o.authFailStatusCodes.join(' ')]
-        .concat(o.trustedOrigins || []).join('\n'), ...coreNumbers(o), o.trustedOrigins !== undefined, now(), expiresAt);
+      const s = cold.session(); // none after a logout() before the Core
+      made = wasm.newCore(h, [o.loginUrl, o.baseUrl || '', s[0], o.authFailStatusCodes.join(' ')]
+        .concat(o.trustedOrigins || []).join('\n'), ...coreNumbers(o), o.trustedOrigins !== undefined, now(), s[1]);
     } catch (e) {
       refused = errMsgOf(e, 'unknown error');
     }

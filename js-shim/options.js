@@ -3,63 +3,12 @@
  * an INVALID_OPTIONS LoginError, thrown synchronously, never silently ignored.
  */
 import { LoginError } from './errors.js';
+import { checkOrigins, authorityStart, authorityEnd, endsAuthority, isDigit } from './trust.js';
 
-const isDigit = (c) => c >= 48 && c <= 57;
-/** A plain host's characters: letters, digits, '.', '-', '_'. */
-const isHostChar = (c) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 46 || c === 45 || c === 95;
-/** An IPv6 address's characters (in brackets): hex digits, ':', '.'. */
-const isV6Char = (c) => isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c === 58 || c === 46;
 /** A backslash, a control character, or whitespace as JS reads it (`\s`). */
 const isRefused = (c) => c <= 0x20 || c === 92 || c === 0x7f || c === 0xa0 || c === 0x1680
   || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f
   || c === 0x3000 || c === 0xfeff;
-
-/**
- * Where the authority of an absolute http(s) URL starts (7 or 8), or -1: the scheme in any
- * case, then "://".
- * @param {string} v
- * @returns {number}
- */
-function authorityStart(v) {
-  const l = (i) => v.charCodeAt(i) | 32; // ASCII letters in lower case (others never match)
-  if (l(0) !== 104 || l(1) !== 116 || l(2) !== 116 || l(3) !== 112) return -1; // http
-  const i = l(4) === 115 ? 5 : 4; // s
-  return v.startsWith('://', i) ? i + 3 : -1;
-}
-
-/**
- * The end of `host[:port]` from `i`: a plain host or a bracketed IPv6 address, then an
- * optional port of 1 to 5 digits up to 65535; -1 when there is none. `narrow` (the
- * cold-start check, url.js earlyTrust) takes only hosts of letters, digits, '.' and '-':
- * no '_', no IPv6.
- * @param {string} v
- * @param {number} i where the host starts
- * @param {boolean} [narrow]
- * @returns {number}
- */
-function authorityEnd(v, i, narrow) {
-  const n = v.length;
-  let j = i;
-  if (v.charCodeAt(j) === 91 && !narrow) { // '[': IPv6
-    j++;
-    while (j < n && isV6Char(v.charCodeAt(j))) j++;
-    if (j === i + 1 || v.charCodeAt(j) !== 93) return -1; // ']'
-    j++;
-  } else {
-    while (j < n && isHostChar(v.charCodeAt(j)) && !(narrow && v.charCodeAt(j) === 95)) j++;
-    if (j === i) return -1;
-  }
-  if (v.charCodeAt(j) === 58) { // ':' and a port
-    let k = j + 1;
-    while (k < n && isDigit(v.charCodeAt(k))) k++;
-    if (k === j + 1 || k - j > 6 || Number(v.slice(j + 1, k)) > 65535) return -1;
-    j = k;
-  }
-  return j;
-}
-
-/** '/', '?' or '#': where a path, query or fragment starts. */
-const endsAuthority = (c) => c === 47 || c === 63 || c === 35;
 
 /**
  * An absolute http(s) URL whose origin every standard parser reads alike: a plain host
@@ -143,6 +92,7 @@ const SCHEMA = {
   trustedOrigins: [(v) => Array.isArray(v) && v.every(isHttpUrl),
     'an array of absolute http(s) origins'],
   onEvent: [(v) => typeof v === 'function', 'a function (event)'],
+  allowHttp: [(v) => typeof v === 'boolean', 'a boolean', false],
   clock: [isClock, 'an object with now() (ms), setTimeout(fn, ms) and clearTimeout(handle)', REAL_CLOCK],
 };
 
@@ -151,7 +101,8 @@ function invalid(message) {
 }
 
 /**
- * Checks `options` and fills in defaults.
+ * Checks `options` and fills in defaults; refuses the origins the Core would (trust.js
+ * `checkOrigins`: IPv4-number hosts, `http:` without `allowHttp`).
  * @param {object} options as given to createLoginManager
  * @param {object} [defaultWx] the platform object to use when `options.wx` is absent
  * @returns {object} a new object with every option that has a value
@@ -178,6 +129,8 @@ function validate(options, defaultWx) {
     if (!SCHEMA.wx[0](defaultWx)) throw invalid('wx is required where no global wx exists');
     out.wx = defaultWx;
   }
+  const bad = checkOrigins(out); // what the Core would refuse of the origins, refused now
+  if (bad) throw invalid(bad);
   return out;
 }
 
@@ -203,4 +156,4 @@ function coreNumbers(o) {
   ];
 }
 
-export { validate, coreNumbers, MAX_MS, isHttpUrl, authorityStart, authorityEnd, endsAuthority };
+export { validate, coreNumbers, MAX_MS, isHttpUrl };
