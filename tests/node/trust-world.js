@@ -8,6 +8,8 @@ const assert = require('node:assert/strict');
 const fc = require('fast-check');
 const { shim } = require('./shim-under-test.js');
 
+/** The package under test: pkg/dist, or WEAPP_LOGIN_DIST (e.g. another build, to compare). */
+const DIST = path.resolve(process.env.WEAPP_LOGIN_DIST || path.join(__dirname, '../../pkg/dist'));
 const WASM = path.join(__dirname, '../../pkg/dist/weapp_login_bg.wasm.br');
 const LOGIN = 'https://api.example.com/user/login';
 const BASE = 'https://api.example.com/v1';
@@ -102,4 +104,4 @@ function syncWx(stored) {
 /** The token header a recorded request carries, if any. */
 const tokenOf = (call) => call.header.Authorization;
 
-module.exports = { LOGIN, BASE, TRUSTED, TRUSTED_ORIGINS, RUNS, coreVerdict, standard, whatwgOrigin, url, syncWx, tokenOf, shim };
+module.exports = { DIST, LOGIN, BASE, TRUSTED, TRUSTED_ORIGINS, RUNS, coreVerdict, standard, whatwgOrigin, url, syncWx, tokenOf, shim };

@@ -10,7 +10,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
 const W = require('./trust-world.js');
-const { createLoginManager, LoginError } = require('../../pkg/dist/index.js');
+const { createLoginManager, LoginError } = require(W.DIST + '/index.js');
 
 const { read, verdicts, earlyTrust } = W.shim('trust.js');
 
