@@ -13,29 +13,23 @@
  *   session (`session()` tells it none).
  * Everything else (the login, renewal, replays, the verdict on an answer) waits for the Core.
  *
- * Interface (issue 20 builds on it): `createColdStart(o, now, emit)` → `{session(),
+ * Interface (issue 20 builds on it): `createColdStart(o, now, stored)` → `{session(),
  * token(raw, url), sent(), end()}`, described below.
  */
-import { get, errMsgOf } from './values.js';
+import { get } from './values.js';
 import { earlyTrust } from './trust.js';
 
 /** A valid HTTP field value for the token: visible ASCII, inner spaces/tabs. */
 const FIELD_VALUE = /^[\x21-\x7e](?:[\x20\x09\x21-\x7e]*[\x21-\x7e])?$/;
 
 /**
- * Reads the persisted login state once (a throwing storage is reported, not fatal).
- * @param {object} o validated options (options.js): wx, storageKey, renewMarginMs,
- *   awaitCheckSession, trustedOrigins / loginUrl / baseUrl
+ * @param {object} o validated options (options.js): renewMarginMs, awaitCheckSession,
+ *   trustedOrigins / loginUrl / baseUrl
  * @param {() => number} now the manager's clock, ms since the epoch
- * @param {(type: string, extra: object) => void} emit the manager's `onEvent`
+ * @param {*} stored what wx storage held at `storageKey` (`{token, expiresAt}` when valid),
+ *   read once by the manager
  */
-function createColdStart(o, now, emit) {
-  let stored = null;
-  try {
-    stored = o.wx.getStorageSync(o.storageKey);
-  } catch (e) {
-    emit('storage:error', { errMsg: errMsgOf(e, 'getStorageSync:fail') });
-  }
+function createColdStart(o, now, stored) {
   const t = get(stored, 'token');
   const at = get(stored, 'expiresAt');
   /** The persisted token (the Core's restored session, generation 1), or null. */
@@ -46,8 +40,7 @@ function createColdStart(o, now, emit) {
   let early = token !== null && !o.awaitCheckSession && (expiresAt < 0 || now() < expiresAt - o.renewMarginMs)
     ? token : null;
   let inFlight = 0;
-  const trusted = early === null ? null
-    : earlyTrust(o.trustedOrigins || [o.loginUrl].concat(o.baseUrl === undefined ? [] : [o.baseUrl]));
+  const trusted = early === null ? null : earlyTrust(o.trustedOrigins || [o.loginUrl, o.baseUrl || o.loginUrl]);
 
   return {
     /** What newCore is told of the persisted session: [token or '', expiresAt ms or -1]. */

@@ -10,7 +10,6 @@
  */
 import { LoginError } from './errors.js';
 import { validate } from './options.js';
-import { checkOrigins } from './trust.js';
 import { createManager } from './manager.js';
 import { load, WASM_FILE } from './loader.js';
 
@@ -29,12 +28,11 @@ let loading = null; // one instantiation per module, shared by every manager
  *   backoff, renewal, the recheck after a background — pass a virtual clock in tests)
  * @returns {object} the LoginManager: request, uploadFile, downloadFile, login, logout,
  *   authorize, check, ready
- * @throws {LoginError} INVALID_OPTIONS for an unknown or ill-typed option, an IPv4-number
- *   host, or an `http:` origin without `allowHttp` (trust.js `checkOrigins`)
+ * @throws {LoginError} INVALID_OPTIONS for an unknown or ill-typed option, a host that
+ *   is an IPv4 number other than a dotted quad, or an `http:` origin without `allowHttp`
  */
 function createLoginManager(options) {
   const o = validate(options, typeof wx !== 'undefined' ? wx : undefined);
-  checkOrigins(o);
   if (loading === null) {
     const path = o.wasmPath !== undefined ? o.wasmPath
       : typeof WXWebAssembly !== 'undefined' ? DEFAULT_WASM_PATH : undefined;

@@ -16,7 +16,7 @@ import { LoginError } from './errors.js';
 import { coreNumbers, MAX_MS } from './options.js';
 import { read, verdicts } from './trust.js';
 import { createColdStart } from './cold-start.js';
-import { get, atPath, errMsgOf, plainResult, statusOf, quiet, callback, noop } from './values.js';
+import { get, atPath, errMsgOf, plainResult, statusOf, quiet, callback, guard, noop } from './values.js';
 import { createLease } from './lease.js';
 import { register, free } from './hosts.js';
 
@@ -30,6 +30,8 @@ const DEFAULT_TIMEOUT_MS = 60000;
 /** Option keys of ours that never go to wx. */
 const OWN = { url: 1, auth: 1, success: 1, fail: 1, complete: 1, ticket: 1 };
 const hasOwn = Object.prototype.hasOwnProperty;
+/** A ticket's re-login count: an integer from 0 to 100 (retryLimit's range). */
+const isRelogins = (n) => Number.isInteger(n) && n >= 0 && n <= 100;
 // Inputs of Core.put / Core.text (src/wasm/mod.rs `input`).
 const REQ = 0;
 const ADOPT = 1;
@@ -271,28 +273,35 @@ function createManager(o, loading) {
     return w.auth && judge(w.path, w.url);
   }
 
+  /** `wx.<op>StorageSync(storageKey, value)`; a throw is reported (`storage:error`), not fatal. */
+  function storage(op, value) {
+    try {
+      return wx[op + 'StorageSync'](o.storageKey, value);
+    } catch (e) {
+      emit('storage:error', { errMsg: errMsgOf(e, op + 'StorageSync:fail') });
+    }
+  }
+
   // ------------------------------------------------------------------ the host the Core drives
   const hostFns = {
     wxLogin(attempt) {
-      let done = false; // a callback called twice, or success and fail both: the first counts
-      const once = () => !done && (done = true);
+      const once = guard();
+      const failed = (e) => once() && feed(text, LOGIN_FAILED, attempt, 0, errMsgOf(e, 'login:fail'));
       try {
         quiet(wx.login({
           success: (r) => {
-            if (!once()) return;
             const code = get(r, 'code');
-            if (typeof code === 'string' && code !== '') feed(text, CODE, attempt, 0, code);
-            else feed(text, CODE, attempt, 0, '');
+            if (once()) feed(text, CODE, attempt, 0, typeof code === 'string' ? code : '');
           },
-          fail: (e) => once() && feed(text, LOGIN_FAILED, attempt, 0, errMsgOf(e, 'login:fail')),
+          fail: failed,
         }));
       } catch (e) {
-        if (once()) feed(text, LOGIN_FAILED, attempt, 0, errMsgOf(e, 'login:fail'));
+        failed(e);
       }
     },
     postCode(attempt, code) {
-      let done = false;
-      const once = () => !done && (done = true);
+      const once = guard();
+      const failed = (e) => once() && feed(text, POST_FAILED, attempt, 0, errMsgOf(e, 'request:fail'));
       try {
         quiet(wx.request({
           url: o.loginUrl,
@@ -305,19 +314,15 @@ function createManager(o, loading) {
           // uni), the login POST must not wait for the login it is part of.
           auth: false,
           success: (r) => once() && feed(loginAnswered, attempt, r),
-          fail: (e) => once() && feed(text, POST_FAILED, attempt, 0, errMsgOf(e, 'request:fail')),
+          fail: failed,
         }));
       } catch (e) {
-        if (once()) feed(text, POST_FAILED, attempt, 0, errMsgOf(e, 'request:fail'));
+        failed(e);
       }
     },
     checkSession(check) {
-      let done = false;
-      const answer = (ok) => {
-        if (done) return;
-        done = true;
-        feed(put, CHECKED, check, ok ? 1 : 0);
-      };
+      const once = guard();
+      const answer = (ok) => once() && feed(put, CHECKED, check, ok ? 1 : 0);
       try {
         quiet(wx.checkSession({ success: () => answer(true), fail: () => answer(false) }));
       } catch (e) {
@@ -372,18 +377,10 @@ function createManager(o, loading) {
       token = t;
       tokenGen = gen;
       rejected = null; // a login succeeded: no answer (which may hold session_key) is kept
-      try {
-        wx.setStorageSync(o.storageKey, { token: t, expiresAt: expiresAt >= 0 ? expiresAt : null });
-      } catch (e) {
-        emit('storage:error', { errMsg: errMsgOf(e, 'setStorageSync:fail') });
-      }
+      storage('set', { token: t, expiresAt: expiresAt >= 0 ? expiresAt : null });
     },
     clear() {
-      try {
-        wx.removeStorageSync(o.storageKey);
-      } catch (e) {
-        emit('storage:error', { errMsg: errMsgOf(e, 'removeStorageSync:fail') });
-      }
+      storage('remove');
     },
     emit(a, b, type, code) {
       emit(type, code == null ? undefined : { code: code });
@@ -539,12 +536,12 @@ function createManager(o, loading) {
       return;
     }
     req.success = (r) => answered(w, send, r);
-    req.fail = (e) => failed(w, send, errMsgOf(e, WX_API[channel] + ':fail'));
+    const fail = (req.fail = (e) => failed(w, send, errMsgOf(e, WX_API[channel] + ':fail')));
     let task;
     try {
       task = channel === REQUEST ? wx.request(req) : wx[WX_API[channel]](req);
     } catch (e) {
-      failed(w, send, errMsgOf(e, WX_API[channel] + ':fail'));
+      fail(e);
       return;
     }
     w.task = task;
@@ -681,9 +678,9 @@ function createManager(o, loading) {
     if (dead) return p;
     w.channel = channel;
     w.auth = auth !== false;
-    if (typeof success === 'function') w.success = success;
-    if (typeof fail === 'function') w.fail = fail;
-    if (typeof complete === 'function') w.complete = complete;
+    w.success = success; // called only if functions (values.js `callback`)
+    w.fail = fail;
+    w.complete = complete;
     w.path = url;
     w.url = read(url, base); // the one reading (trust.js): judged, then sent as it is
     w.timeout = timeout === undefined ? DEFAULT_TIMEOUT_MS : timeout;
@@ -801,16 +798,17 @@ function createManager(o, loading) {
         if (dead) {
           hostFns.clear();
           resolve();
-        } else if (core === null) {
+          return;
+        }
+        let was;
+        if (core === null) {
           // Before the Core: the persisted token ends now, in memory and storage (no
           // request after this carries it, even one the Core sends before its LOGOUT).
-          const was = cold.end();
+          was = cold.end();
           hostFns.clear();
           forget();
-          feed(logout, resolve, was);
-        } else {
-          feed(logout, resolve);
         }
+        feed(logout, resolve, was);
       });
     },
     /**
@@ -825,7 +823,7 @@ function createManager(o, loading) {
       let relogins = 0;
       if (ticket !== undefined) {
         relogins = reloginsOf(ticket);
-        if (!(Number.isInteger(relogins) && relogins >= 0 && relogins <= 100)) return invalid('ticket is not one authorize() gave');
+        if (!isRelogins(relogins)) return invalid('ticket is not one authorize() gave');
       }
       const w = newWaiter('auth', options);
       if (!dead) {
@@ -844,7 +842,7 @@ function createManager(o, loading) {
     check(ticket, response) {
       const gen = get(ticket, 'generation');
       const relogins = reloginsOf(ticket);
-      if (!(Number.isInteger(gen) && gen >= 0 && Number.isInteger(relogins) && relogins >= 0 && relogins <= 100)) {
+      if (!(Number.isInteger(gen) && gen >= 0 && isRelogins(relogins))) {
         return invalid('check needs the ticket authorize() gave');
       }
       const r = plainResult(response);
@@ -868,7 +866,7 @@ function createManager(o, loading) {
 
   // ------------------------------------------------------------------ launch
   // The persisted login state and what goes out before the Core exists (cold-start.js).
-  const cold = createColdStart(o, now, emit);
+  const cold = createColdStart(o, now, storage('get'));
   const restored = cold.session()[0];
   if (restored !== '') {
     token = restored; // generation 1: the Core's restored session

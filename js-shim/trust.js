@@ -8,8 +8,9 @@
  *   one reading, used by request, authorize, the cold start, the lease and every adapter;
  *   the string judged is the string sent); whether it carries the token (`verdicts`: the
  *   Core's verdict, cached per `scheme://authority`, and URL shapes that transports read
- *   differently refused outright); before the Core exists, `earlyTrust` (narrower still);
- *   at createLoginManager, synchronously, origins the Core would refuse (`checkOrigins`).
+ *   differently refused outright); before the Core exists, `earlyTrust` (narrower still).
+ * - options.js DECIDES at createLoginManager, synchronously, what the Core would refuse of
+ *   the origins (IPv4-number hosts) and refuses an `http:` origin without `allowHttp`.
  * - cold-start.js DECIDES before the Core exists: which requests go out at once with the
  *   persisted token (trust.js's `earlyTrust`), and ends that token when `logout()` comes first.
  * - lease.js carries data: it sends in the slots the Core lent, with the token generation it
@@ -19,55 +20,6 @@
  * - adapters/ translate only: a library's config to `authorize`/`check` and back; the URL a
  *   library sends is the one `authorize` judged (their relative URLs are read with `resolve`).
  */
-const isDigit = (c) => c >= 48 && c <= 57;
-/** A plain host's characters: letters, digits, '.', '-', '_'. */
-const isHostChar = (c) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 46 || c === 45 || c === 95;
-/** An IPv6 address's characters (in brackets): hex digits, ':', '.'. */
-const isV6Char = (c) => isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c === 58 || c === 46;
-/**
- * Where the authority of an absolute http(s) URL starts (7 or 8), or -1: the scheme in any
- * case, then "://".
- * @param {string} v
- * @returns {number}
- */
-function authorityStart(v) {
-  const l = (i) => v.charCodeAt(i) | 32; // ASCII letters in lower case (others never match)
-  if (l(0) !== 104 || l(1) !== 116 || l(2) !== 116 || l(3) !== 112) return -1; // http
-  const i = l(4) === 115 ? 5 : 4; // s
-  return v.startsWith('://', i) ? i + 3 : -1;
-}
-
-/**
- * The end of `host[:port]` from `i`: a plain host or a bracketed IPv6 address, then an
- * optional port of 1 to 5 digits up to 65535; -1 when there is none.
- * @param {string} v
- * @param {number} i where the host starts
- * @returns {number}
- */
-function authorityEnd(v, i) {
-  const n = v.length;
-  let j = i;
-  if (v.charCodeAt(j) === 91) { // '[': IPv6
-    j++;
-    while (j < n && isV6Char(v.charCodeAt(j))) j++;
-    if (j === i + 1 || v.charCodeAt(j) !== 93) return -1; // ']'
-    j++;
-  } else {
-    while (j < n && isHostChar(v.charCodeAt(j))) j++;
-    if (j === i) return -1;
-  }
-  if (v.charCodeAt(j) === 58) { // ':' and a port
-    let k = j + 1;
-    while (k < n && isDigit(v.charCodeAt(k))) k++;
-    if (k === j + 1 || k - j > 6 || Number(v.slice(j + 1, k)) > 65535) return -1;
-    j = k;
-  }
-  return j;
-}
-
-/** '/', '?' or '#': where a path, query or fragment starts. */
-const endsAuthority = (c) => c === 47 || c === 63 || c === 35;
-
 /** `scheme:` at the start (WHATWG's scheme state): an absolute URL, whatever follows. */
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 /** `scheme://authority` at the start of an absolute URL (the authority ends at / ? # or \). */
@@ -146,8 +98,7 @@ function verdicts(base, ask, withheld) {
       ? (onBase === undefined ? (onBase = ask(base + '/')) : onBase)
       : !oblique(raw) && cached(url);
     if (!v) {
-      const m = PREFIX.exec(url);
-      const o = m === null ? url : m[0]; // no `scheme://authority`: the URL itself
+      const o = (PREFIX.exec(url) || [url])[0]; // no `scheme://authority`: the URL itself
       if (!told.has(o)) {
         told.add(o);
         withheld(o);
@@ -159,48 +110,19 @@ function verdicts(base, ask, withheld) {
 
 /**
  * The check before the Core exists (cold start), narrower than the Core's: a URL qualifies
- * only when it starts with the `scheme://authority` of a trusted origin (or of a URL whose
- * origin is trusted), byte for byte, then '/', '?' or '#', holds nothing ambiguous and
- * was not oblique. The Core accepted that authority (options.js refuses synchronously
- * whatever it would not), so it reads the URL as that origin. No case folding:
- * `toLowerCase` maps U+212A (Kelvin) to 'k'.
+ * only when its `scheme://authority` is, byte for byte, that of a trusted origin (or of a
+ * URL whose origin is trusted), it holds nothing ambiguous and was not oblique. The Core
+ * accepted that authority (options.js refuses at once whatever it would not), so it reads
+ * the URL as that origin. No case folding: `toLowerCase` maps U+212A (Kelvin) to 'k'.
  * @param {string[]} origins absolute URLs (validated by options.js)
  * @returns {(raw: string, url: string) => boolean}
  */
 function earlyTrust(origins) {
   const plain = origins.map((o) => PREFIX.exec(o)[0]);
-  return (raw, url) => !oblique(raw) && !AMBIGUOUS.test(url)
-    && plain.some((p) => url.startsWith(p) && endsAuthority(url.charCodeAt(p.length)));
+  return (raw, url) => {
+    const m = PREFIX.exec(url);
+    return m !== null && plain.indexOf(m[0]) >= 0 && !oblique(raw) && !AMBIGUOUS.test(url);
+  };
 }
 
-/**
- * What the Core refuses of `loginUrl`, `baseUrl` and `trustedOrigins` (already absolute
- * http(s) URLs with a plain host, options.js), found at once so that the persisted token
- * never goes to such an origin before `ready` rejects: a host that WHATWG reads as an IPv4
- * number (`127.1`, `0x7f.0.0.1`, `2130706433`, `127.0.0.01`, `1.2.3.4.`) unless it is a
- * plain dotted quad (src/origin.rs `ipv4_like`, `dotted_quad`); and an `http:` origin,
- * unless `allowHttp` or a loopback host (`localhost`, `127.0.0.1`, `[::1]`).
- * @param {object} o the options
- * @returns {string} what is wrong (naming the option and the fix), or '' when nothing is
- */
-function checkOrigins(o) {
-  for (const v of [o.loginUrl, o.baseUrl].concat(o.trustedOrigins || [])) {
-    if (v === undefined) continue;
-    const i = authorityStart(v);
-    const a = v.slice(i, authorityEnd(v, i)); // host[:port]
-    const host = a.charCodeAt(0) === 91 ? a.slice(0, a.indexOf(']') + 1) : a.split(':')[0];
-    const q = host.split('.');
-    const last = q[q.length - 1] || q[q.length - 2] || '';
-    // A last label that starts with a digit, or no regex is compiled.
-    if (isDigit(last.charCodeAt(0)) && /^(\d+|0x[\da-f]*)$/i.test(last)
-        && !(q.length === 4 && q.every((x) => String(+x) === x && +x < 256))) {
-      return v + ': URL parsers read the host as different IPv4 addresses; write a dotted quad';
-    }
-    if (i === 7 && !o.allowHttp && host !== 'localhost' && host !== '127.0.0.1' && host !== '[::1]') {
-      return v + ' is http: set allowHttp: true, or use https';
-    }
-  }
-  return '';
-}
-
-export { read, resolve, verdicts, earlyTrust, checkOrigins, authorityStart, authorityEnd, endsAuthority, isDigit };
+export { read, resolve, verdicts, earlyTrust };

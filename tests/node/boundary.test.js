@@ -124,10 +124,15 @@ test('the fallback codec round-trips any string, surrogates included', () => {
 test('the URL option check and the cold-start origins agree with the regular expressions they replace', () => {
   const { isHttpUrl } = shim('options.js');
   // options.js before the scan (a regex is compiled twice at cold start).
-  const HTTP_URL = /^https?:\/\/(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?(?:[/?#][^\\\s\x00-\x1f\x7f]*)?$/i;
+  const HTTP_URL = /^https?:\/\/([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?(?:[/?#][^\\\s\x00-\x1f\x7f]*)?$/i;
+  // Issue 17: a host whose last label (a trailing dot aside) starts with a digit, unless a
+  // plain dotted quad, may be an IPv4 number to WHATWG (127.1, 0x7f.0.0.1): refused.
+  const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+  const QUAD = new RegExp('^(?:' + OCTET + '\\.){3}' + OCTET + '$');
+  const ipv4ish = (host) => /(^|\.)\d[^.]*\.?$/.test(host) && !QUAD.test(host);
   const reference = (v) => {
     const m = typeof v === 'string' && HTTP_URL.exec(v);
-    return !!m && (m[1] === undefined || Number(m[1]) <= 65535);
+    return !!m && (m[2] === undefined || Number(m[2]) <= 65535) && !ipv4ish(m[1]);
   };
   // The `scheme://host[:port]` of an origin, as written.
   const PLAIN = /^(https?:\/\/[^/?#]+)(?=[/?#]|$)/i;
@@ -149,7 +154,8 @@ test('the URL option check and the cold-start origins agree with the regular exp
   }), { numRuns: 20000 });
   for (const v of [undefined, null, 7, {}, ['https://a.com']]) assert.equal(isHttpUrl(v), false);
   for (const s of ['http://a:000080', 'http://a:00080/', 'http://a:65535', 'http://a:65536', 'http://a:', 'https://[::1]:443/x',
-    'https://[]/', 'HTTPS://A.COM?x', 'https://a.com/\\', 'https://a_b.com/', 'https://a.com:8080#f']) {
+    'https://[]/', 'HTTPS://A.COM?x', 'https://a.com/\\', 'https://a_b.com/', 'https://a.com:8080#f', 'https://127.1/',
+    'https://0x7f.0.0.1', 'https://2130706433', 'https://127.0.0.01', 'https://1.2.3.4.', 'https://0', 'https://1.2.3.4']) {
     assert.equal(isHttpUrl(s), reference(s), s);
   }
 });
