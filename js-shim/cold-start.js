@@ -35,7 +35,7 @@ function createColdStart(o, now, stored) {
   /** The persisted token (the Core's restored session, generation 1), or null. */
   let token = typeof t === 'string' && FIELD_VALUE.test(t) && (at == null || (typeof at === 'number' && at >= 0))
     ? t : null;
-  const expiresAt = token !== null && typeof at === 'number' ? at : -1;
+  let expiresAt = token !== null && typeof at === 'number' ? at : -1;
   /** The token early sends carry: the persisted one while fresh, else null. */
   let early = token !== null && !o.awaitCheckSession && (expiresAt < 0 || now() < expiresAt - o.renewMarginMs)
     ? token : null;
@@ -44,7 +44,7 @@ function createColdStart(o, now, stored) {
 
   return {
     /** What newCore is told of the persisted session: [token or '', expiresAt ms or -1]. */
-    session: () => (token === null ? ['', -1] : [token, expiresAt]),
+    session: () => [token || '', expiresAt],
     /**
      * The token a request to `url` (read from `raw`, trust.js `read`) goes out with now,
      * before the Core exists, or null (it waits for the Core). A non-null answer takes one
@@ -66,8 +66,8 @@ function createColdStart(o, now, stored) {
      */
     end() {
       const had = token;
-      token = null;
-      early = null;
+      token = early = null;
+      expiresAt = -1;
       return had;
     },
   };

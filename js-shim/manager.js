@@ -686,8 +686,8 @@ function createManager(o, loading) {
     w.timeout = timeout === undefined ? DEFAULT_TIMEOUT_MS : timeout;
     if (lease !== null && channel === REQUEST && lease.take(w)) return p; // sent or queued under the lease
     enter(w);
-    const t = core === null && channel === REQUEST && w.auth ? cold.token(url, w.url) : null;
-    if (t !== null) {
+    const t = core === null && channel === REQUEST && w.auth && cold.token(url, w.url);
+    if (t) {
       // Cold start with a persisted, unexpired token (cold-start.js): sent before the wasm
       // is ready; the Core adopts it (send 0) once it exists and handles its answer.
       w.early = true;
@@ -795,20 +795,16 @@ function createManager(o, loading) {
     /** Forgets the login state (memory and storage); waiting requests reject LOGGED_OUT. */
     logout() {
       return new Promise((resolve) => {
-        if (dead) {
-          hostFns.clear();
-          resolve();
-          return;
-        }
         let was;
-        if (core === null) {
-          // Before the Core: the persisted token ends now, in memory and storage (no
+        if (core === null || dead) {
+          // No Core (not yet, or it failed): the token ends now, in memory and storage (no
           // request after this carries it, even one the Core sends before its LOGOUT).
           was = cold.end();
           hostFns.clear();
           forget();
         }
-        feed(logout, resolve, was);
+        if (dead) resolve();
+        else feed(logout, resolve, was);
       });
     },
     /**
@@ -873,7 +869,10 @@ function createManager(o, loading) {
     tokenGen = 1;
   }
 
-  /** The wasm cannot serve: every waiter rejects with `err`, queued logouts still clear. */
+  /**
+   * The wasm cannot serve: every waiter rejects with `err`; queued logouts resolve (each
+   * cleared the login state when it was called, before the Core: `manager.logout`).
+   */
   function unusable(err) {
     const queued = queue.slice(head);
     queue.length = 0;

@@ -59,20 +59,6 @@ function authorityEnd(v, i) {
 const endsAuthority = (c) => c === 47 || c === 63 || c === 35;
 
 /**
- * A host that WHATWG may read as an IPv4 number (`127.1`, `0x7f.0.0.1`, `2130706433`,
- * `127.0.0.01`, `1.2.3.4.`, `0`): its last label (a trailing dot aside) starts with a
- * digit, and it is not a plain dotted quad. The Core refuses such a host (src/origin.rs
- * `ipv4_like`); this refuses a little more (a last label such as `1a`, which no TLD is).
- * @param {string} host
- * @returns {boolean}
- */
-function ipv4Like(host) {
-  const q = host.split('.');
-  return isDigit((q[q.length - 1] || q[q.length - 2]).charCodeAt(0))
-    && !(q.length === 4 && q.every((x) => String(+x) === x && +x < 256));
-}
-
-/**
  * An absolute http(s) URL whose origin every standard parser reads alike: a plain host
  * (letters, digits, '.', '-', '_'; not an IPv4 number other than a dotted quad) or a
  * bracketed IPv6 address, an optional port, and no backslash, whitespace or control
@@ -87,7 +73,14 @@ function isHttpUrl(v) {
   if (typeof v !== 'string') return false;
   const i = authorityStart(v);
   const j = i < 0 ? -1 : authorityEnd(v, i);
-  if (j < 0 || ipv4Like(v.slice(i, j).split(':')[0])) return false;
+  if (j < 0) return false;
+  // A host WHATWG may read as an IPv4 number (`127.1`, `0x7f.0.0.1`, `2130706433`,
+  // `127.0.0.01`, `1.2.3.4.`, `0`): its last label (a trailing dot aside) starts with a
+  // digit, and it is no plain dotted quad. The Core refuses it (src/origin.rs `ipv4_like`);
+  // this refuses a little more (a last label such as `1a`, which no TLD is).
+  const q = v.slice(i, j).split(':')[0].split('.');
+  if (isDigit((q[q.length - 1] || q[q.length - 2]).charCodeAt(0))
+      && !(q.length === 4 && q.every((x) => String(+x) === x && +x < 256))) return false;
   if (j === v.length) return true;
   if (!endsAuthority(v.charCodeAt(j))) return false;
   for (let k = j + 1; k < v.length; k++) if (isRefused(v.charCodeAt(k))) return false;
@@ -103,6 +96,7 @@ const MAX_MS = 2147483647;
 const isMs = (v) => isCount(v) && v <= MAX_MS;
 const MS = ' (ms, at most ' + MAX_MS + ')';
 const isObj = (v) => v !== null && typeof v === 'object';
+const isBool = (v) => typeof v === 'boolean';
 const isClock = (v) => isObj(v) && typeof v.now === 'function'
   && typeof v.setTimeout === 'function' && typeof v.clearTimeout === 'function';
 
@@ -152,13 +146,13 @@ const SCHEMA = {
   recheckAfterHiddenMs: [isMs, 'a non-negative integer' + MS, 300000],
   checkSessionTimeoutMs: [(v) => isMs(v) && v > 0, 'a positive integer' + MS, 5000],
   networkWaitMs: [isMs, 'a non-negative integer' + MS + '; 0 does not wait', 3000],
-  awaitCheckSession: [(v) => typeof v === 'boolean', 'a boolean', false],
+  awaitCheckSession: [isBool, 'a boolean', false],
   logoutUrl: [isHttpUrl, HTTP_URL],
   storageKey: [(v) => isStr(v) && v.length > 0, 'a non-empty string', 'weapp_login_session'],
   trustedOrigins: [(v) => Array.isArray(v) && v.every(isHttpUrl),
     'an array of ' + HTTP_URL],
   onEvent: [(v) => typeof v === 'function', 'a function (event)'],
-  allowHttp: [(v) => typeof v === 'boolean', 'a boolean', false],
+  allowHttp: [isBool, 'a boolean', false],
   clock: [isClock, 'an object with now() (ms), setTimeout(fn, ms) and clearTimeout(handle)', REAL_CLOCK],
 };
 

@@ -53,7 +53,7 @@ function read(url, base) {
   const c = url.charCodeAt(0);
   if (base === undefined || (!isSlash(c) && SCHEME.test(url))) return url;
   if (isSlash(c) && isSlash(url.charCodeAt(1))) return base.slice(0, base.indexOf(':') + 1) + url;
-  return c === 47 ? base + url : base + '/' + url;
+  return base + (c === 47 ? url : '/' + url);
 }
 
 /**
@@ -69,7 +69,8 @@ function resolve(url, base) {
 
 /**
  * A manager's verdicts: whether a request to `url` (read from `raw` by `read`) may carry
- * the token. The Core's verdict (`ask`), cached per `scheme://authority` (bounded), or
+ * the token. The Core's verdict (`ask`), cached per `scheme://authority` (one entry per
+ * origin: WeChat sends only to the few request domains an app lists), or
  * for a path on `base` the base's; a URL with an ambiguous character is asked every time,
  * an oblique one is refused. A request refused tells `withheld(origin)`, once per origin
  * (`scheme://authority` as written; the URL itself where it has none), for the manager's life.
@@ -88,15 +89,14 @@ function verdicts(base, ask, withheld) {
     let v = cache.get(m[0]);
     if (v === undefined) {
       v = ask(url);
-      if (cache.size > 255) cache.clear();
       cache.set(m[0], v);
     }
     return v;
   }
   return function judge(raw, url) {
-    const v = raw.charCodeAt(0) === 47 && base !== undefined && !isSlash(raw.charCodeAt(1)) && !AMBIGUOUS.test(raw)
+    const v = !oblique(raw) && (raw.charCodeAt(0) === 47 && base !== undefined && !AMBIGUOUS.test(raw)
       ? (onBase === undefined ? (onBase = ask(base + '/')) : onBase)
-      : !oblique(raw) && cached(url);
+      : cached(url));
     if (!v) {
       const o = (PREFIX.exec(url) || [url])[0]; // no `scheme://authority`: the URL itself
       if (!told.has(o)) {
@@ -121,7 +121,7 @@ function earlyTrust(origins) {
   const plain = origins.map((o) => PREFIX.exec(o)[0]);
   return (raw, url) => {
     const m = PREFIX.exec(url);
-    return m !== null && plain.indexOf(m[0]) >= 0 && !oblique(raw) && !AMBIGUOUS.test(url);
+    return m !== null && plain.includes(m[0]) && !oblique(raw) && !AMBIGUOUS.test(url);
   };
 }
 
