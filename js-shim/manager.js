@@ -1,6 +1,12 @@
 /**
  * One login manager: the public methods of API.md over the wasm Core.
  *
+ * It carries data and decides nothing of the login state: the Core does (src/), and
+ * where JS may take the Core's decision it is trust.js (which URL a request goes to and
+ * whether it carries the token: the map of the shim is its header) or cold-start.js
+ * (what goes out before the Core exists). Every request's URL is read once, by trust.js
+ * `read`, into `w.url`: that string is judged and that string is sent.
+ *
  * The boundary (src/wasm/mod.rs): data stays in JS, ids and verdicts cross. A request's
  * options, its result, the token and every wx result live here; the Core is told numbers
  * (waiter id, send number, status, verdict bits, ms) and answers through the `host`
