@@ -29,8 +29,9 @@ let loadedFrom; // the path it reads
  *   backoff, renewal, the recheck after a background — pass a virtual clock in tests)
  * @returns {object} the LoginManager: request, uploadFile, downloadFile, login, logout,
  *   authorize, check, ready
- * @throws {LoginError} INVALID_OPTIONS for an unknown or ill-typed option, or a `wasmPath`
- *   other than the one an earlier manager of this app loads (one wasm per app)
+ * @throws {LoginError} INVALID_OPTIONS for an unknown or ill-typed option, a host that
+ *   is an IPv4 number other than a dotted quad, an `http:` origin without `allowHttp`, or
+ *   a `wasmPath` other than the one an earlier manager of this app loads (one wasm per app)
  */
 function createLoginManager(options) {
   const o = validate(options, typeof wx !== 'undefined' ? wx : undefined);

@@ -1,6 +1,12 @@
 /**
  * One login manager: the public methods of pkg/REFERENCE.md over the wasm Core.
  *
+ * It carries data and decides nothing of the login state: the Core does (src/), and
+ * where JS may take the Core's decision it is trust.js (which URL a request goes to and
+ * whether it carries the token: the map of the shim is its header) or cold-start.js
+ * (what goes out before the Core exists). Every request's URL is read once, by trust.js
+ * `read`, into `w.url`: that string is judged and that string is sent.
+ *
  * The boundary (src/wasm/mod.rs): data stays in JS, ids and verdicts cross. A request's
  * options, its result, the token and every wx result live here; the Core is told numbers
  * (waiter id, send number, status, verdict bits, ms) and answers through the `host`
@@ -14,8 +20,9 @@
  */
 import { LoginError } from './errors.js';
 import { coreNumbers, MAX_MS } from './options.js';
-import { resolveUrl, verdictCache, earlyTrust, AMBIGUOUS } from './url.js';
-import { get, atPath, errMsgOf, keysOf, plainResult, statusOf, quiet, callback, noop } from './values.js';
+import { read, verdicts } from './trust.js';
+import { createColdStart } from './cold-start.js';
+import { get, atPath, errMsgOf, keysOf, plainResult, statusOf, quiet, callback, guard, noop } from './values.js';
 import { createLease } from './lease.js';
 import { register, free } from './hosts.js';
 
@@ -28,9 +35,9 @@ const WX_API = ['request', 'uploadFile', 'downloadFile'];
 const DEFAULT_TIMEOUT_MS = 60000;
 /** Option keys of ours that never go to wx. */
 const OWN = { url: 1, auth: 1, success: 1, fail: 1, complete: 1, ticket: 1 };
-/** A valid HTTP field value for the token: visible ASCII, inner spaces/tabs. */
-const FIELD_VALUE = /^[\x21-\x7e](?:[\x20\x09\x21-\x7e]*[\x21-\x7e])?$/;
 const hasOwn = Object.prototype.hasOwnProperty;
+/** A ticket's re-login count: an integer from 0 to 100 (retryLimit's range). */
+const isRelogins = (n) => Number.isInteger(n) && n >= 0 && n <= 100;
 // Inputs of Core.put / Core.text (src/wasm/mod.rs `input`).
 const REQ = 0;
 const ADOPT = 1;
@@ -76,9 +83,7 @@ function Waiter(id, kind, opts) {
   this.channel = REQUEST;
   /** Wants the token (`auth` is not false). */
   this.auth = true;
-  /** A path on `baseUrl` ("/x", not "//host"). */
-  this.relative = false;
-  /** The `url` option as given; `url` is it resolved. */
+  /** The `url` option as given, read once; `url` is it read by trust.js (judged and sent). */
   this.path = '';
   this.url = undefined;
   this.timeout = DEFAULT_TIMEOUT_MS;
@@ -138,7 +143,6 @@ function createManager(o, loading) {
     if (typeof f === 'function') f.call(t);
   };
   let lastNow = 0;
-  let earlyInFlight = 0;
   const authCodes = new Set(o.authFailCodes.map(String));
   const wanted = o.tokenHeader.toLowerCase();
   const base = o.baseUrl === undefined ? undefined : o.baseUrl.replace(/\/+$/, '');
@@ -271,46 +275,42 @@ function createManager(o, loading) {
   /** An input that carries a string (`text`). */
   const text = (op, a, b, str) => core.text(h, now(), op, a, b, str);
   const wake = () => put(WAKE);
-  const trusts = verdictCache((url) => core.trusts(h, url));
-  const early = earlyTrust(o.trustedOrigins || [o.loginUrl].concat(o.baseUrl === undefined ? [] : [o.baseUrl]));
+  const judge = verdicts(base, (url) => core.trusts(h, url), (origin) => emit('token:withheld', { origin: origin }));
 
+  /** Whether `w` carries the token: it wants one and trust.js judges its URL trusted. */
   function toCore(w) {
-    return w.auth && (w.relative ? trustsBase(w) : trusts(w.url));
+    return w.auth && judge(w.path, w.url);
   }
 
-  /**
-   * The verdict for `baseUrl` + a path: the base's (asked of the Core once), unless the
-   * path holds something ambiguous (tested on the path alone: the base is clean).
-   */
-  let baseVerdict;
-  function trustsBase(w) {
-    if (AMBIGUOUS.test(w.path)) return trusts(w.url);
-    if (baseVerdict === undefined) baseVerdict = core.trusts(h, base + '/');
-    return baseVerdict;
+  /** `wx.<op>StorageSync(storageKey, value)`; a throw is reported (`storage:error`), not fatal. */
+  function storage(op, value) {
+    try {
+      return wx[op + 'StorageSync'](o.storageKey, value);
+    } catch (e) {
+      emit('storage:error', { errMsg: errMsgOf(e, op + 'StorageSync:fail') });
+    }
   }
 
   // ------------------------------------------------------------------ the host the Core drives
   const hostFns = {
     wxLogin(attempt) {
-      let done = false; // a callback called twice, or success and fail both: the first counts
-      const once = () => !done && (done = true);
+      const once = guard();
+      const failed = (e) => once() && feed(text, LOGIN_FAILED, attempt, 0, errMsgOf(e, 'login:fail'));
       try {
         quiet(wx.login({
           success: (r) => {
-            if (!once()) return;
             const code = get(r, 'code');
-            if (typeof code === 'string' && code !== '') feed(text, CODE, attempt, 0, code);
-            else feed(text, CODE, attempt, 0, '');
+            if (once()) feed(text, CODE, attempt, 0, typeof code === 'string' ? code : '');
           },
-          fail: (e) => once() && feed(text, LOGIN_FAILED, attempt, 0, errMsgOf(e, 'login:fail')),
+          fail: failed,
         }));
       } catch (e) {
-        if (once()) feed(text, LOGIN_FAILED, attempt, 0, errMsgOf(e, 'login:fail'));
+        failed(e);
       }
     },
     postCode(attempt, code) {
-      let done = false;
-      const once = () => !done && (done = true);
+      const once = guard();
+      const failed = (e) => once() && feed(text, POST_FAILED, attempt, 0, errMsgOf(e, 'request:fail'));
       try {
         quiet(wx.request({
           url: o.loginUrl,
@@ -323,19 +323,15 @@ function createManager(o, loading) {
           // uni), the login POST must not wait for the login it is part of.
           auth: false,
           success: (r) => once() && feed(loginAnswered, attempt, r),
-          fail: (e) => once() && feed(text, POST_FAILED, attempt, 0, errMsgOf(e, 'request:fail')),
+          fail: failed,
         }));
       } catch (e) {
-        if (once()) feed(text, POST_FAILED, attempt, 0, errMsgOf(e, 'request:fail'));
+        failed(e);
       }
     },
     checkSession(check) {
-      let done = false;
-      const answer = (ok) => {
-        if (done) return;
-        done = true;
-        feed(put, CHECKED, check, ok ? 1 : 0);
-      };
+      const once = guard();
+      const answer = (ok) => once() && feed(put, CHECKED, check, ok ? 1 : 0);
       try {
         quiet(wx.checkSession({ success: () => answer(true), fail: () => answer(false) }));
       } catch (e) {
@@ -387,25 +383,17 @@ function createManager(o, loading) {
     verdict(id, replay, relogins) {
       const w = take(id);
       if (w === undefined) return;
-      w.ticket.relogins = relogins;
+      counts.set(w.ticket, relogins); // the ticket is read, never written (it may be frozen)
       settle(w, true, replay ? 'replay' : 'ok');
     },
     session(gen, expiresAt, t) {
       token = t;
       tokenGen = gen;
       rejected = null; // a login succeeded: no answer (which may hold session_key) is kept
-      try {
-        wx.setStorageSync(o.storageKey, { token: t, expiresAt: expiresAt >= 0 ? expiresAt : null });
-      } catch (e) {
-        emit('storage:error', { errMsg: errMsgOf(e, 'setStorageSync:fail') });
-      }
+      storage('set', { token: t, expiresAt: expiresAt >= 0 ? expiresAt : null });
     },
     clear() {
-      try {
-        wx.removeStorageSync(o.storageKey);
-      } catch (e) {
-        emit('storage:error', { errMsg: errMsgOf(e, 'removeStorageSync:fail') });
-      }
+      storage('remove');
     },
     emit(a, b, type, code) {
       emit(type, code == null ? undefined : { code: code });
@@ -442,6 +430,9 @@ function createManager(o, loading) {
     },
   };
   const abortedTasks = new Map();
+  /** Re-logins per ticket after a `check()` (a ticket is the page's to freeze: never written). */
+  const counts = new WeakMap();
+  const reloginsOf = (ticket) => (counts.has(ticket) ? counts.get(ticket) : get(ticket, 'relogins'));
 
   function tokenOf(gen) {
     return gen === tokenGen ? token : null;
@@ -513,13 +504,12 @@ function createManager(o, loading) {
     return bearer;
   };
 
-  /** The request the platform gets: the page's options, the URL resolved, the token placed. */
+  /** The request the platform gets: the page's options, `url` (judged by trust.js), the token placed. */
   function placeToken(opts, t, url) {
     const req = {};
     // for-in over own keys (no key array per request; inherited keys are skipped).
     for (const k in opts) if (OWN[k] !== 1 && hasOwn.call(opts, k)) req[k] = opts[k];
-    if (url !== undefined) req.url = url;
-    else if (opts.url !== undefined) req.url = opts.url;
+    req.url = url; // the URL judged, never the option read again
     const header = {};
     const own = opts.header;
     if (own !== undefined && own !== null && typeof own === 'object') {
@@ -561,12 +551,12 @@ function createManager(o, loading) {
       return;
     }
     req.success = (r) => answered(w, send, r);
-    req.fail = (e) => failed(w, send, errMsgOf(e, WX_API[channel] + ':fail'));
+    const fail = (req.fail = (e) => failed(w, send, errMsgOf(e, WX_API[channel] + ':fail')));
     let task;
     try {
       task = channel === REQUEST ? wx.request(req) : wx[WX_API[channel]](req);
     } catch (e) {
-      failed(w, send, errMsgOf(e, WX_API[channel] + ':fail'));
+      fail(e);
       return;
     }
     w.task = task;
@@ -599,7 +589,7 @@ function createManager(o, loading) {
     w.send = -2; // answered
     if (w.early) {
       w.early = false;
-      earlyInFlight--;
+      cold.sent();
     }
     return true;
   }
@@ -703,35 +693,35 @@ function createManager(o, loading) {
     if (dead) return p;
     w.channel = channel;
     w.auth = auth !== false;
-    if (typeof success === 'function') w.success = success;
-    if (typeof fail === 'function') w.fail = fail;
-    if (typeof complete === 'function') w.complete = complete;
-    // A path on baseUrl ("/api/x", not "//host"): its origin is the base's.
-    w.relative = base !== undefined && url.charCodeAt(0) === 47 && url.charCodeAt(1) !== 47;
+    w.success = success; // called only if functions (values.js `callback`)
+    w.fail = fail;
+    w.complete = complete;
     w.path = url;
-    w.url = w.relative ? base + url : resolveUrl(url, o.baseUrl);
+    w.url = read(url, base); // the one reading (trust.js): judged, then sent as it is
     w.timeout = timeout === undefined ? DEFAULT_TIMEOUT_MS : timeout;
     if (lease !== null && channel === REQUEST && lease.take(w)) return p; // sent or queued under the lease
     enter(w);
-    if (core === null && channel === REQUEST && w.auth && earlyToken !== null && earlyInFlight < 10
-        && early(w.url)) {
-      // Cold start with a persisted, unexpired token: sent before the wasm is ready; the
-      // Core adopts it (send 0) once it exists and handles its answer.
-      earlyInFlight++;
+    const t = core === null && channel === REQUEST && w.auth && cold.token(url, w.url);
+    if (t) {
+      // Cold start with a persisted, unexpired token (cold-start.js): sent before the wasm
+      // is ready; the Core adopts it (send 0) once it exists and handles its answer.
       w.early = true;
       feed(adopt, w);
-      transmit(w, 0, earlyToken, REQUEST);
+      transmit(w, 0, t, REQUEST);
       return p;
     }
     feed(submit, w);
     return p;
   }
 
-  /** Settles an `authorize()` waiter with a copy of its options carrying `t` (or none). */
+  /**
+   * Settles an `authorize()` waiter with a copy of its options carrying `t` (or none) and,
+   * as `url`, the URL judged (read once, resolved: API.md "One URL, read once").
+   */
   function authorized(w, t, ticket) {
     let req;
     try {
-      req = placeToken(w.opts, t);
+      req = placeToken(w.opts, t, w.url);
     } catch (e) {
       settle(w, false, new LoginError('INVALID_OPTIONS', 'invalid options: the options cannot be read: ' + errMsgOf(e, 'a getter threw')));
       return;
@@ -747,17 +737,13 @@ function createManager(o, loading) {
     return wake();
   }
 
-  function logout(resolve) {
-    const had = token;
+  /** `was`: the persisted token a logout before the Core ended (cold-start.js `end`). */
+  function logout(resolve, was) {
+    const had = token || was;
     if (lease !== null) lease.handOver(true); // requests waiting for a leased slot came before the logout
     const deadline = put(LOGOUT);
-    token = null;
-    tokenGen = 0;
-    bearerOf = null; // no copy of the ended token is kept
-    bearer = '';
-    kept = null; // nor the last request, whose header held it
-    keptReq = null;
-    if (had !== null && o.logoutUrl !== undefined && trusts(o.logoutUrl)) {
+    forget();
+    if (had && o.logoutUrl !== undefined && core.trusts(h, o.logoutUrl)) {
       // Best effort, after the local state is gone: the server revokes the token.
       try {
         quiet(wx.request({ url: o.logoutUrl, method: 'POST', header: { [o.tokenHeader]: o.tokenPrefix + had }, auth: false, success: noop, fail: noop }));
@@ -767,6 +753,16 @@ function createManager(o, loading) {
     }
     resolve();
     return deadline;
+  }
+
+  /** The ended token is forgotten: no copy is kept, nor the last request, whose header held it. */
+  function forget() {
+    token = null;
+    tokenGen = 0;
+    bearerOf = null;
+    bearer = '';
+    kept = null;
+    keptReq = null;
   }
 
   function submit(w) {
@@ -814,12 +810,16 @@ function createManager(o, loading) {
     /** Forgets the login state (memory and storage); waiting requests reject LOGGED_OUT. */
     logout() {
       return new Promise((resolve) => {
-        if (dead) {
+        let was;
+        if (core === null || dead) {
+          // No Core (not yet, or it failed): the token ends now, in memory and storage (no
+          // request after this carries it, even one the Core sends before its LOGOUT).
+          was = cold.end();
           hostFns.clear();
-          resolve();
-        } else {
-          feed(logout, resolve);
+          forget();
         }
+        if (dead) resolve();
+        else feed(logout, resolve, was);
       });
     },
     /**
@@ -828,17 +828,18 @@ function createManager(o, loading) {
      */
     authorize(options) {
       if (options === null || typeof options !== 'object') return invalid('authorize needs an options object');
-      const url = get(options, 'url');
+      const url = get(options, 'url'); // read once: judged, then handed back (`authorized`)
       if (typeof url !== 'string' || url === '') return invalid('url must be a non-empty string');
       const ticket = get(options, 'ticket');
       let relogins = 0;
       if (ticket !== undefined) {
-        relogins = get(ticket, 'relogins');
-        if (!(Number.isInteger(relogins) && relogins >= 0 && relogins <= 100)) return invalid('ticket is not one authorize() gave');
+        relogins = reloginsOf(ticket);
+        if (!isRelogins(relogins)) return invalid('ticket is not one authorize() gave');
       }
       const w = newWaiter('auth', options);
       if (!dead) {
-        w.url = resolveUrl(url, o.baseUrl);
+        w.path = url;
+        w.url = read(url, base);
         w.relogins = relogins;
         w.auth = get(options, 'auth') !== false;
         feed(authorize, w);
@@ -851,8 +852,8 @@ function createManager(o, loading) {
      */
     check(ticket, response) {
       const gen = get(ticket, 'generation');
-      const relogins = get(ticket, 'relogins');
-      if (!(Number.isInteger(gen) && gen >= 0 && Number.isInteger(relogins) && relogins >= 0 && relogins <= 100)) {
+      const relogins = reloginsOf(ticket);
+      if (!(Number.isInteger(gen) && gen >= 0 && isRelogins(relogins))) {
         return invalid('check needs the ticket authorize() gave');
       }
       const r = plainResult(response);
@@ -875,26 +876,18 @@ function createManager(o, loading) {
   };
 
   // ------------------------------------------------------------------ launch
-  // The persisted login state, read once; a throwing storage is reported, not fatal.
-  let stored = null;
-  try {
-    stored = wx.getStorageSync(o.storageKey);
-  } catch (e) {
-    emit('storage:error', { errMsg: errMsgOf(e, 'getStorageSync:fail') });
-  }
-  const storedToken = get(stored, 'token');
-  const storedExpires = get(stored, 'expiresAt');
-  const hasStored = typeof storedToken === 'string' && FIELD_VALUE.test(storedToken)
-    && (storedExpires === null || storedExpires === undefined || (typeof storedExpires === 'number' && storedExpires >= 0));
-  const expiresAt = hasStored && typeof storedExpires === 'number' ? storedExpires : -1;
-  const earlyToken = hasStored && !o.awaitCheckSession && (expiresAt < 0 || now() < expiresAt - o.renewMarginMs)
-    ? storedToken : null;
-  if (hasStored) {
-    token = storedToken; // generation 1: the Core's restored session
+  // The persisted login state and what goes out before the Core exists (cold-start.js).
+  const cold = createColdStart(o, now, storage('get'));
+  const restored = cold.session()[0];
+  if (restored !== '') {
+    token = restored; // generation 1: the Core's restored session
     tokenGen = 1;
   }
 
-  /** The wasm cannot serve: every waiter rejects with `err`, queued logouts still clear. */
+  /**
+   * The wasm cannot serve: every waiter rejects with `err`; queued logouts resolve (each
+   * cleared the login state when it was called, before the Core: `manager.logout`).
+   */
   function unusable(err) {
     const queued = queue.slice(head);
     queue.length = 0;
@@ -917,8 +910,9 @@ function createManager(o, loading) {
       h = register(host);
       // Lines (no URL, token or status list holds a control character: options.js)
       // and numbers only, as src/wasm/mod.rs `new_core` reads them.
-      made = wasm.newCore(h, [o.loginUrl, o.baseUrl || '', hasStored ? storedToken : '', o.authFailStatusCodes.join(' ')]
-        .concat(o.trustedOrigins || []).join('\n'), ...coreNumbers(o), o.trustedOrigins !== undefined, now(), expiresAt);
+      const s = cold.session(); // none after a logout() before the Core
+      made = wasm.newCore(h, [o.loginUrl, o.baseUrl || '', s[0], o.authFailStatusCodes.join(' ')]
+        .concat(o.trustedOrigins || []).join('\n'), ...coreNumbers(o), o.trustedOrigins !== undefined, now(), s[1]);
     } catch (e) {
       refused = errMsgOf(e, 'unknown error');
     }
