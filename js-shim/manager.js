@@ -110,9 +110,10 @@ function Waiter(id, kind, opts) {
 /**
  * @param {object} o validated options (options.js)
  * @param {Promise<object>} loading resolves with the wasm Core's functions (loader.js)
+ * @param {object} cold the cold start (cold-start.js), made first by createLoginManager
  * @returns {object} the LoginManager of pkg/REFERENCE.md
  */
-function createManager(o, loading) {
+function createManager(o, loading, cold) {
   const wx = o.wx;
   const clock = o.clock;
   const waiters = new Map();
@@ -142,31 +143,12 @@ function createManager(o, loading) {
     const f = get(t, yes ? 'unref' : 'ref');
     if (typeof f === 'function') f.call(t);
   };
-  let lastNow = 0;
   const authCodes = new Set(o.authFailCodes.map(String));
   const wanted = o.tokenHeader.toLowerCase();
   const base = o.baseUrl === undefined ? undefined : o.baseUrl.replace(/\/+$/, '');
 
-  const emit = (type, extra) => {
-    if (!o.onEvent) return;
-    try {
-      o.onEvent(Object.assign({ type: type }, extra));
-    } catch (e) {
-      // A listener's bug must not break the login flow.
-    }
-  };
-
-  /** The clock's now, ms; a clock that throws or answers a non-number keeps the last time. */
-  function now() {
-    let t;
-    try {
-      t = clock.now();
-    } catch (e) {
-      return lastNow;
-    }
-    if (typeof t === 'number' && t >= 0 && t <= 8.64e15) lastNow = Math.floor(t);
-    return lastNow;
-  }
+  // The clock, storage and reports are the cold start's (it reads them before this exists).
+  const { now, emit, storage, authFailure } = cold;
 
   /**
    * Keeps one timer for the Core's next deadline (ms since the epoch; -1: none). A later
@@ -282,30 +264,13 @@ function createManager(o, loading) {
     return w.auth && judge(w.path, w.url);
   }
 
-  /** `wx.<op>StorageSync(storageKey, value)`; a throw is reported (`storage:error`), not fatal. */
-  function storage(op, value) {
-    try {
-      return wx[op + 'StorageSync'](o.storageKey, value);
-    } catch (e) {
-      emit('storage:error', { errMsg: errMsgOf(e, op + 'StorageSync:fail') });
-    }
-  }
-
   // ------------------------------------------------------------------ the host the Core drives
   const hostFns = {
     wxLogin(attempt) {
-      const once = guard();
-      const failed = (e) => once() && feed(text, LOGIN_FAILED, attempt, 0, errMsgOf(e, 'login:fail'));
-      try {
-        quiet(wx.login({
-          success: (r) => {
-            const code = get(r, 'code');
-            if (once()) feed(text, CODE, attempt, 0, typeof code === 'string' ? code : '');
-          },
-          fail: failed,
-        }));
-      } catch (e) {
-        failed(e);
+      lastLogin = attempt;
+      // The early wx.login's code (cold-start.js `bind`), or, where it failed, this one.
+      if (!cold.bind((code) => (code === null ? attempt === lastLogin && login(attempt) : feed(text, CODE, attempt, 0, code)))) {
+        login(attempt);
       }
     },
     postCode(attempt, code) {
@@ -429,6 +394,10 @@ function createManager(o, loading) {
       }
     },
   };
+  /** The Core's last wx.login attempt (an early code that failed is replaced for it only). */
+  let lastLogin = 0;
+  /** wx.login for the Core's `attempt` (its code or failure goes to the Core). */
+  const login = (attempt) => cold.login((code, errMsg) => feed(text, code === null ? LOGIN_FAILED : CODE, attempt, 0, code === null ? errMsg : code));
   const abortedTasks = new Map();
   /** Re-logins per ticket after a `check()` (a ticket is the page's to freeze: never written). */
   const counts = new WeakMap();
@@ -605,20 +574,13 @@ function createManager(o, loading) {
     w.last = r;
     const status = statusOf(r);
     const verdict = verdictOn(r);
-    if (core === null && send === 0 && !w.aborted && !authFailure(status, verdict)) {
-      // An early send (persisted token, before the wasm) answered with no auth failure:
-      // the page gets it now rather than once the wasm is instantiated. The Core, which
-      // still adopts it and reads this answer (queued below), can only resolve it (an
-      // answer that is no auth failure settles an in-flight send; only an abort() queued
-      // before it would win, hence `aborted`), and its Resolve then finds no waiter.
-      settle(take(id), true, r);
-    }
+    // An early send (persisted token, before the wasm) answered with a plain success: the
+    // page gets it now (cold-start.js `settles`); the Core's Resolve then finds no waiter.
+    if (core === null && send === 0 && cold.settles(w, status, verdict)) settle(take(id), true, r);
     feed(put, RESPONSE, id, send, status, verdict ? 1 : 0);
   }
 
   const verdictOn = o.authFailCodeField === undefined && !o.isAuthFailure ? () => false : isAuthFailure;
-  /** An auth failure, as the Core judges one: the host's verdict, or a status of authFailStatusCodes. */
-  const authFailure = (status, verdict) => verdict || o.authFailStatusCodes.indexOf(status) >= 0;
 
   // ------------------------------------------------------------------ the lease
   /** `w` enters the Core's books: an id above every earlier one, and the waiter map. */
@@ -716,7 +678,7 @@ function createManager(o, loading) {
 
   /**
    * Settles an `authorize()` waiter with a copy of its options carrying `t` (or none) and,
-   * as `url`, the URL judged (read once, resolved: API.md "One URL, read once").
+   * as `url`, the URL judged (read once, resolved: pkg/REFERENCE.md "One URL, read once").
    */
   function authorized(w, t, ticket) {
     let req;
@@ -876,8 +838,9 @@ function createManager(o, loading) {
   };
 
   // ------------------------------------------------------------------ launch
-  // The persisted login state and what goes out before the Core exists (cold-start.js).
-  const cold = createColdStart(o, now, storage('get'));
+  // The persisted login state (read by the cold start) and wx.getNetworkType's answer.
+  const network = (on) => feed(put, NETWORK, on ? 1 : 0);
+  cold.listen(network);
   const restored = cold.session()[0];
   if (restored !== '') {
     token = restored; // generation 1: the Core's restored session
@@ -936,16 +899,11 @@ function createManager(o, loading) {
   manager.ready = ready;
 
   /**
-   * Tracks the network (wx.getNetworkType once, then wx.onNetworkStatusChange) and the
-   * app's foreground (wx.onAppHide / wx.onAppShow). Platforms without these APIs are
-   * taken to be online and in the foreground.
+   * Tracks the network (wx.onNetworkStatusChange; wx.getNetworkType's answer comes from the
+   * cold start) and the app's foreground (wx.onAppHide / wx.onAppShow). Platforms without
+   * these APIs are taken to be online and in the foreground.
    */
   function watchPlatform() {
-    const online = (r) => get(r, 'isConnected') !== false && get(r, 'networkType') !== 'none';
-    const network = (r) => {
-      const on = online(r);
-      feed(put, NETWORK, on ? 1 : 0);
-    };
     const listen = (name, fn) => {
       if (typeof wx[name] !== 'function') return;
       try {
@@ -956,14 +914,7 @@ function createManager(o, loading) {
     };
     listen('onAppHide', () => feed(put, HIDE));
     listen('onAppShow', () => feed(put, SHOW));
-    listen('onNetworkStatusChange', network);
-    if (typeof wx.getNetworkType === 'function') {
-      try {
-        quiet(wx.getNetworkType({ success: network, fail: () => feed(put, NETWORK, 1) }));
-      } catch (e) {
-        feed(put, NETWORK, 1); // unknown: as online
-      }
-    }
+    listen('onNetworkStatusChange', (r) => network(cold.online(r)));
   }
 
   return manager;

@@ -153,6 +153,7 @@ const SCHEMA = {
     'an array of ' + HTTP_URL],
   onEvent: [(v) => typeof v === 'function', 'a function (event)'],
   allowHttp: [isBool, 'a boolean', false],
+  earlyLogin: [isBool, 'a boolean', true],
   clock: [isClock, 'an object with now() (ms), setTimeout(fn, ms) and clearTimeout(handle)', REAL_CLOCK],
 };
 
@@ -162,7 +163,7 @@ function invalid(message) {
 
 /**
  * Checks `options` and fills in defaults; refuses what the Core would refuse of the origins
- * (IPv4-number hosts) and an `http:` origin without `allowHttp` (API.md).
+ * (IPv4-number hosts) and an `http:` origin without `allowHttp` (pkg/REFERENCE.md, Options).
  * @param {object} options as given to createLoginManager
  * @param {object} [defaultWx] the platform object to use when `options.wx` is absent
  * @returns {object} a new object with every option that has a value

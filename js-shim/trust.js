@@ -43,7 +43,7 @@ const oblique = (url) => url.charCodeAt(0) === 92 || (url.charCodeAt(0) === 47 &
  * - two slashes or backslashes first (`//cdn.com/y`): scheme-relative, after the base's
  *   scheme (`https://cdn.com/y`);
  * - else a path on the base, which is its prefix (`https://a.com/v1` + `/x` or `x`:
- *   `https://a.com/v1/x`), as API.md's `baseUrl` and axios's `baseURL` say;
+ *   `https://a.com/v1/x`), as pkg/REFERENCE.md's `baseUrl` and axios's `baseURL` say;
  * - without a base, as it is (no origin: it never carries the token).
  * @param {string} url as the page gave it
  * @param {string|undefined} base an absolute URL with no trailing '/'

@@ -97,7 +97,8 @@ for (const lib of ['uni', 'uni3']) {
 }
 
 test('item 9: [axios] a request cancelled (signal or cancelToken) while the login runs rejects at once', async () => {
-  const w = world('axios');
+  // The Core's own wx.login is made slow below, after the manager exists: no early one.
+  const w = world('axios', { options: { earlyLogin: false } });
   const login = w.fake.api.login; // a login that takes 300 ms (wx.login answers late)
   let logins = 0;
   w.fake.api.login = (o) => { logins++; w.clock.setTimeout(() => login.call(w.fake.api, o), 300); };

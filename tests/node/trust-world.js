@@ -1,7 +1,7 @@
 'use strict';
 // What tests/node/trust*.test.js share (issue 17): URLs generated from a grammar of the
 // shapes that URL parsers read differently, the real Core's verdict on one (src/origin.rs
-// through the shipped wasm), the standard reading a URL must get (API.md, "One URL, read
+// through the shipped wasm), the standard reading a URL must get (pkg/REFERENCE.md, "One URL, read
 // once"), and a synchronous recording wx.
 const path = require('path');
 const assert = require('node:assert/strict');
@@ -33,7 +33,7 @@ async function oneCore() {
 }
 
 /**
- * The reading API.md promises, written from its text: a URL with a scheme as it is; two
+ * The reading pkg/REFERENCE.md promises, written from its text: a URL with a scheme as it is; two
  * slashes or backslashes first: after the base's scheme; else a path under the base.
  */
 function standard(raw, base) {
