@@ -82,7 +82,8 @@ function createColdStart(o) {
   /** An auth failure, as the Core judges one: the host's verdict, or a status of authFailStatusCodes. */
   const authFailure = (status, verdict) => verdict || o.authFailStatusCodes.indexOf(status) >= 0;
 
-  // The network, asked now: its answer is the Core's NETWORK input (`listen`).
+  // The network, asked now and watched from now on (a change before the Core exists is not
+  // lost): each answer is the Core's NETWORK input (`listen`).
   let online; // undefined: no answer yet
   let heard = null;
   /** Whether a wx.getNetworkType or onNetworkStatusChange answer says online. */
@@ -91,15 +92,18 @@ function createColdStart(o) {
     online = on;
     if (heard !== null) heard(on);
   };
-  if (typeof wx.getNetworkType === 'function') {
-    try {
-      quiet(wx.getNetworkType({
-        success: (r) => network(isOnline(r)),
-        fail: () => network(true), // unknown: as online
-      }));
-    } catch (e) {
-      network(true);
-    }
+  try {
+    quiet(wx.getNetworkType({
+      success: (r) => network(isOnline(r)),
+      fail: () => network(true),
+    }));
+  } catch (e) {
+    network(true); // unknown (no such API, or it threw): as online
+  }
+  try {
+    wx.onNetworkStatusChange((r) => network(isOnline(r)));
+  } catch (e) {
+    // Without it the manager behaves as if the network never changes.
   }
 
   /**
@@ -122,22 +126,23 @@ function createColdStart(o) {
     }
   }
 
-  // The early wx.login: `{at, code}`, code undefined while it runs, null once it failed
-  // (or gave no code), and `then` the Core's attempt bound to it (`bind`).
+  // The early wx.login: `{at, code}`, code undefined while it runs, null once it failed,
+  // gave no code or was dropped (`drop`: logout() came first), and `then` the Core's
+  // attempt bound to it (`bind`).
   let pre = null;
   if (o.earlyLogin && !kept && online !== false) {
-    const p = (pre = { at: now(), code: undefined, then: null });
+    const p = (pre = { at: now(), code: undefined, then: null, drop: false });
     login((c) => {
-      p.code = c || null;
+      p.code = (!p.drop && c) || null;
       if (p.then !== null) p.then(p.code);
     });
   }
 
   return {
-    now, emit, storage, authFailure, login, online: isOnline,
+    now, emit, storage, authFailure, login,
     /** What newCore is told of the persisted session: [token or '', expiresAt ms or -1]. */
     session: () => [token || '', expiresAt],
-    /** `fn(online)` gets wx.getNetworkType's answer (now, if it is in already). */
+    /** `fn(online)` gets each network answer from now on (the last one now, if any). */
     listen(fn) {
       heard = fn;
       if (online !== undefined) fn(online);
@@ -182,14 +187,19 @@ function createColdStart(o) {
     },
     /**
      * `logout()` before the Core exists: the persisted token is forgotten now (the
-     * manager removes it from storage at once too), an early code dropped; returns the
+     * manager removes it from storage at once too), and the early wx.login's code dropped
+     * (a call still running is waited for: never two wx.login at once); returns the
      * token, for the server-side logout.
      * @returns {string|null}
      */
     end() {
       const had = token;
-      token = early = pre = null;
+      token = early = null;
       expiresAt = -1;
+      if (pre !== null) {
+        pre.drop = true;
+        if (pre.code) pre.code = null;
+      }
       return had;
     },
   };

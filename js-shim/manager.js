@@ -899,9 +899,8 @@ function createManager(o, loading, cold) {
   manager.ready = ready;
 
   /**
-   * Tracks the network (wx.onNetworkStatusChange; wx.getNetworkType's answer comes from the
-   * cold start) and the app's foreground (wx.onAppHide / wx.onAppShow). Platforms without
-   * these APIs are taken to be online and in the foreground.
+   * Tracks the app's foreground (wx.onAppHide / wx.onAppShow; the network is watched by the
+   * cold start). Platforms without these APIs are taken to be in the foreground.
    */
   function watchPlatform() {
     const listen = (name, fn) => {
@@ -914,7 +913,6 @@ function createManager(o, loading, cold) {
     };
     listen('onAppHide', () => feed(put, HIDE));
     listen('onAppShow', () => feed(put, SHOW));
-    listen('onNetworkStatusChange', (r) => network(cold.online(r)));
   }
 
   return manager;
