@@ -50,7 +50,8 @@ async function shimModules() {
 /**
  * A manager as createLoginManager makes one (js-shim/index.js: validate, the cold start,
  * then createManager), whose wasm is ready at virtual time `readyAt` (ms after now).
- * `log` gets `[op, a, b, text]` for each command the Core gives it.
+ * `log` gets `['newCore']` when the Core is made, then `[op, a, b, text]` for each command
+ * the Core gives it.
  */
 function makeManager(S, options, clock, readyAt, log) {
   const o = S.M.validate(options);
@@ -68,6 +69,7 @@ function makeManager(S, options, clock, readyAt, log) {
         log.push([op, a, b, s]);
         text.call(host, op, a, b, s, t, u);
       };
+      log.push(['newCore']);
       return S.wasm.newCore(h, ...rest);
     },
   });
