@@ -9,7 +9,7 @@
  * The reference is pkg/REFERENCE.md; the types are in index.d.ts.
  */
 import { LoginError } from './errors.js';
-import { validate } from './options.js';
+import { validate, invalid } from './options.js';
 import { createManager } from './manager.js';
 import { createColdStart } from './cold-start.js';
 import { load, WASM_FILE } from './loader.js';
@@ -53,7 +53,7 @@ function createLoginManager(options) {
     });
   } else if (path !== loadedFrom) {
     // Never served silently by another file's wasm.
-    throw new LoginError('INVALID_OPTIONS', 'invalid options: wasmPath ' + path + ' is not ' + loadedFrom + ' (one wasm per app)');
+    throw invalid('wasmPath ' + path + ' is not ' + loadedFrom + ' (one wasm per app)');
   }
   o.wasmPath = path;
   // Before createManager (whose first call costs about 0.9 ms): storage is read, and

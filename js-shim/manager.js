@@ -19,7 +19,7 @@
  * into the Core are queued while one runs (`feed`), so the Core is never re-entered.
  */
 import { LoginError } from './errors.js';
-import { coreNumbers, MAX_MS } from './options.js';
+import { coreNumbers, invalid as invalidOptions, MAX_MS } from './options.js';
 import { read, verdicts } from './trust.js';
 import { createColdStart } from './cold-start.js';
 import { get, atPath, errMsgOf, keysOf, plainResult, statusOf, quiet, callback, guard, noop } from './values.js';
@@ -459,7 +459,7 @@ function createManager(o, loading, cold) {
   }
 
   function invalid(message) {
-    return Promise.reject(new LoginError('INVALID_OPTIONS', 'invalid options: ' + message));
+    return Promise.reject(invalidOptions(message));
   }
 
   // `tokenPrefix` + the token, built once per token rather than once per send.
@@ -576,7 +576,7 @@ function createManager(o, loading, cold) {
     const verdict = verdictOn(r);
     // An early send (persisted token, before the wasm) answered with a plain success: the
     // page gets it now (cold-start.js `settles`); the Core's Resolve then finds no waiter.
-    if (core === null && send === 0 && cold.settles(w, status, verdict)) settle(take(id), true, r);
+    if (core === null && cold.settles(w, status, verdict)) settle(take(id), true, r);
     feed(put, RESPONSE, id, send, status, verdict ? 1 : 0);
   }
 
@@ -685,7 +685,7 @@ function createManager(o, loading, cold) {
     try {
       req = placeToken(w.opts, t, w.url);
     } catch (e) {
-      settle(w, false, new LoginError('INVALID_OPTIONS', 'invalid options: the options cannot be read: ' + errMsgOf(e, 'a getter threw')));
+      settle(w, false, invalidOptions('the options cannot be read: ' + errMsgOf(e, 'a getter threw')));
       return;
     }
     settle(w, true, { options: req, ticket: ticket });
@@ -881,7 +881,7 @@ function createManager(o, loading, cold) {
     }
     if (!made) {
       if (h >= 0) free(h);
-      unusable(new LoginError('INVALID_OPTIONS', 'invalid options: ' + refused));
+      unusable(invalidOptions(refused));
     }
     core = wasm;
     watchPlatform();

@@ -157,6 +157,7 @@ const SCHEMA = {
   clock: [isClock, 'an object with now() (ms), setTimeout(fn, ms) and clearTimeout(handle)', REAL_CLOCK],
 };
 
+/** The INVALID_OPTIONS LoginError: 'invalid options: ' + `message` (which names the fix). */
 function invalid(message) {
   return new LoginError('INVALID_OPTIONS', 'invalid options: ' + message);
 }
@@ -223,4 +224,4 @@ function coreNumbers(o) {
   ];
 }
 
-export { validate, coreNumbers, MAX_MS, isHttpUrl };
+export { validate, coreNumbers, invalid, MAX_MS, isHttpUrl };
