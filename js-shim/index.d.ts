@@ -294,13 +294,25 @@ export interface LoginManagerOptions {
    */
   allowHttp?: boolean;
   /**
+   * Default `true`: on a launch with nothing stored that the manager keeps (no token, or
+   * one within `renewMarginMs` of its `expiresAt`), `wx.login` starts in
+   * `createLoginManager`, in parallel with the wasm's load, and the first login posts its
+   * code if that `wx.login` started under 60 s before (a code expires 5 minutes after it is
+   * given). A page sees that one `wx.login` at launch even if no request follows (its code
+   * is then never posted). Its failure is not reported, spends no retry and starts no
+   * backoff: the login makes its own `wx.login`. `false`: `wx.login` only when a login is
+   * needed. https://developers.weixin.qq.com/miniprogram/dev/api/open-api/login/wx.login.html
+   */
+  earlyLogin?: boolean;
+  /**
    * ms; default 5000. A `wx.checkSession` that has not answered by then counts as failed
    * (a re-login then gives a verified session_key: at worst one extra wx.login per launch).
    */
   checkSessionTimeoutMs?: number;
   /**
    * ms; default 3000. At launch, a needed login waits at most this long for the first
-   * `wx.getNetworkType` answer (none: `NETWORK_OFFLINE`, no wx.login). 0: no wait.
+   * `wx.getNetworkType` answer (none: `NETWORK_OFFLINE`, no login; only `earlyLogin`'s
+   * `wx.login` may have started). 0: no wait.
    */
   networkWaitMs?: number;
   /**
