@@ -265,115 +265,129 @@ function createManager(o, loading, cold) {
   }
 
   // ------------------------------------------------------------------ the host the Core drives
-  const hostFns = {
-    wxLogin(attempt) {
-      lastLogin = attempt;
-      // The early wx.login's code (cold-start.js `bind`), or, where it failed, this one.
-      if (!cold.bind((code) => (code === null ? attempt === lastLogin && login(attempt) : feed(text, CODE, attempt, 0, code)))) {
-        login(attempt);
-      }
-    },
-    postCode(attempt, code) {
-      const once = guard();
-      const failed = (e) => once() && feed(text, POST_FAILED, attempt, 0, errMsgOf(e, 'request:fail'));
+  // One function per command of the Core (src/wasm/host.rs `op`; plain functions, not an
+  // object's methods, so that the minifier shortens their names).
+  function onWxLogin(attempt) {
+    lastLogin = attempt;
+    // The early wx.login's code (cold-start.js `bind`), or, where it failed, this one.
+    if (!cold.bind((code) => (code === null ? attempt === lastLogin && login(attempt) : feed(text, CODE, attempt, 0, code)))) {
+      login(attempt);
+    }
+  }
+
+  function onPostCode(attempt, code) {
+    const once = guard();
+    const failed = (e) => once() && feed(text, POST_FAILED, attempt, 0, errMsgOf(e, 'request:fail'));
+    try {
+      quiet(wx.request({
+        url: o.loginUrl,
+        method: 'POST',
+        data: { code: code },
+        header: { 'content-type': 'application/json' },
+        dataType: 'json',
+        timeout: o.loginTimeoutMs,
+        // Through a platform object whose request an adapter intercepts (wx: Taro or
+        // uni), the login POST must not wait for the login it is part of.
+        auth: false,
+        success: (r) => once() && feed(loginAnswered, attempt, r),
+        fail: failed,
+      }));
+    } catch (e) {
+      failed(e);
+    }
+  }
+
+  function onCheckSession(check) {
+    const once = guard();
+    const answer = (ok) => once() && feed(put, CHECKED, check, ok ? 1 : 0);
+    try {
+      quiet(wx.checkSession({ success: () => answer(true), fail: () => answer(false) }));
+    } catch (e) {
+      answer(false);
+    }
+  }
+
+  function onSend(id, send, gen, channel) {
+    const w = waiters.get(id);
+    if (w !== undefined) transmit(w, send, gen === 0 ? null : tokenOf(gen), channel);
+  }
+
+  function onAbortSend(id) {
+    const task = abortedTasks.get(id);
+    abortedTasks.delete(id);
+    const abort = get(task, 'abort');
+    if (typeof abort === 'function') {
       try {
-        quiet(wx.request({
-          url: o.loginUrl,
-          method: 'POST',
-          data: { code: code },
-          header: { 'content-type': 'application/json' },
-          dataType: 'json',
-          timeout: o.loginTimeoutMs,
-          // Through a platform object whose request an adapter intercepts (wx: Taro or
-          // uni), the login POST must not wait for the login it is part of.
-          auth: false,
-          success: (r) => once() && feed(loginAnswered, attempt, r),
-          fail: failed,
-        }));
+        abort.call(task);
       } catch (e) {
-        failed(e);
+        // The waiter is settled ABORTED already; a task that cannot abort is ignored.
       }
-    },
-    checkSession(check) {
-      const once = guard();
-      const answer = (ok) => once() && feed(put, CHECKED, check, ok ? 1 : 0);
-      try {
-        quiet(wx.checkSession({ success: () => answer(true), fail: () => answer(false) }));
-      } catch (e) {
-        answer(false);
+    }
+  }
+
+  function onResolve(id) {
+    const w = take(id);
+    if (w !== undefined) settle(w, true, w.kind === 'login' ? undefined : w.last);
+  }
+
+  function onReject(id, attempt, code, message, errMsg) {
+    const w = take(id);
+    if (w === undefined) return;
+    const extra = {};
+    if (errMsg != null) extra.errMsg = errMsg;
+    if (code === 'RETRY_LIMIT' && w.last !== undefined) extra.response = w.last;
+    if (code === 'LOGIN_REJECTED') {
+      // The answer being fed is the one rejected; it is kept for the backoff's rejections.
+      if (feeding !== null && feeding.attempt === attempt) rejected = feeding;
+      if (rejected !== null && rejected.attempt === attempt) {
+        extra.response = rejected.result;
+        // Name the fix: tokenField's value and the keys the answer had (never their values).
+        if (/Field$/.test(message)) message += " '" + o.tokenField + "' (keys: " + keysOf(get(rejected.result, 'data')) + ')';
       }
-    },
-    send(id, send, gen, channel) {
-      const w = waiters.get(id);
-      if (w !== undefined) transmit(w, send, gen === 0 ? null : tokenOf(gen), channel);
-    },
-    abortSend(id) {
-      const task = abortedTasks.get(id);
-      abortedTasks.delete(id);
-      const abort = get(task, 'abort');
-      if (typeof abort === 'function') {
-        try {
-          abort.call(task);
-        } catch (e) {
-          // The waiter is settled ABORTED already; a task that cannot abort is ignored.
-        }
-      }
-    },
-    resolve(id) {
-      const w = take(id);
-      if (w !== undefined) settle(w, true, w.kind === 'login' ? undefined : w.last);
-    },
-    reject(id, attempt, code, message, errMsg) {
-      const w = take(id);
-      if (w === undefined) return;
-      const extra = {};
-      if (errMsg != null) extra.errMsg = errMsg;
-      if (code === 'RETRY_LIMIT' && w.last !== undefined) extra.response = w.last;
-      if (code === 'LOGIN_REJECTED') {
-        // The answer being fed is the one rejected; it is kept for the backoff's rejections.
-        if (feeding !== null && feeding.attempt === attempt) rejected = feeding;
-        if (rejected !== null && rejected.attempt === attempt) {
-          extra.response = rejected.result;
-          // Name the fix: tokenField's value and the keys the answer had (never their values).
-          if (/Field$/.test(message)) message += " '" + o.tokenField + "' (keys: " + keysOf(get(rejected.result, 'data')) + ')';
-        }
-      }
-      settle(w, false, new LoginError(code, message, extra));
-    },
-    authorized(id, gen, relogins) {
-      const w = take(id);
-      if (w === undefined) return;
-      authorized(w, tokenOf(gen), { generation: gen, relogins: relogins });
-    },
-    verdict(id, replay, relogins) {
-      const w = take(id);
-      if (w === undefined) return;
-      counts.set(w.ticket, relogins); // the ticket is read, never written (it may be frozen)
-      settle(w, true, replay ? 'replay' : 'ok');
-    },
-    session(gen, expiresAt, t) {
-      token = t;
-      tokenGen = gen;
-      rejected = null; // a login succeeded: no answer (which may hold session_key) is kept
-      storage('set', { token: t, expiresAt: expiresAt >= 0 ? expiresAt : null });
-    },
-    clear() {
-      storage('remove');
-    },
-    emit(a, b, type, code) {
-      emit(type, code == null ? undefined : { code: code });
-    },
-    lease(n, gen, slots, until, margin) {
-      if (lease === null) lease = createLease(lent());
-      lease.grant(n, gen, slots, until, margin);
-    },
-    revoke(n) {
-      if (lease !== null) lease.revoke(n);
-    },
-  };
+    }
+    settle(w, false, new LoginError(code, message, extra));
+  }
+
+  function onAuthorized(id, gen, relogins) {
+    const w = take(id);
+    if (w === undefined) return;
+    authorized(w, tokenOf(gen), { generation: gen, relogins: relogins });
+  }
+
+  function onVerdict(id, replay, relogins) {
+    const w = take(id);
+    if (w === undefined) return;
+    counts.set(w.ticket, relogins); // the ticket is read, never written (it may be frozen)
+    settle(w, true, replay ? 'replay' : 'ok');
+  }
+
+  function onSession(gen, expiresAt, t) {
+    token = t;
+    tokenGen = gen;
+    rejected = null; // a login succeeded: no answer (which may hold session_key) is kept
+    storage('set', { token: t, expiresAt: expiresAt >= 0 ? expiresAt : null });
+  }
+
+  function onClear() {
+    storage('remove');
+  }
+
+  function onEmit(a, b, type, code) {
+    emit(type, code == null ? undefined : { code: code });
+  }
+
+  function onLease(n, gen, slots, until, margin) {
+    if (lease === null) lease = createLease(lent());
+    lease.grant(n, gen, slots, until, margin);
+  }
+
+  function onRevoke(n) {
+    if (lease !== null) lease.revoke(n);
+  }
+
   // The two methods the Core calls (src/wasm/host.rs `op`): numbers only, or with strings.
-  const CMD = [hostFns.wxLogin, hostFns.checkSession, hostFns.send, hostFns.abortSend, hostFns.resolve,
-    hostFns.authorized, hostFns.verdict, hostFns.clear, noop, noop, noop, noop, hostFns.lease, hostFns.revoke];
+  const CMD = [onWxLogin, onCheckSession, onSend, onAbortSend, onResolve,
+    onAuthorized, onVerdict, onClear, noop, noop, noop, noop, onLease, onRevoke];
   const host = {
     cmd(op, a, b, c, d, e) {
       try {
@@ -385,10 +399,10 @@ function createManager(o, loading, cold) {
     text(op, a, b, s, t, u) {
       try {
         if (op === 14) refused = s; // newCore's INVALID_OPTIONS detail
-        else if (op === 8) hostFns.postCode(a, s);
-        else if (op === 9) hostFns.session(a, b, s);
-        else if (op === 10) hostFns.reject(a, b, s, t, u);
-        else hostFns.emit(a, b, s, t);
+        else if (op === 8) onPostCode(a, s);
+        else if (op === 9) onSession(a, b, s);
+        else if (op === 10) onReject(a, b, s, t, u);
+        else onEmit(a, b, s, t);
       } catch (err) {
         // As above.
       }
@@ -777,7 +791,7 @@ function createManager(o, loading, cold) {
           // No Core (not yet, or it failed): the token ends now, in memory and storage (no
           // request after this carries it, even one the Core sends before its LOGOUT).
           was = cold.end();
-          hostFns.clear();
+          onClear();
           forget();
         }
         if (dead) resolve();
@@ -859,7 +873,7 @@ function createManager(o, loading, cold) {
     busy = false;
     for (const x of queued) {
       if (x[0] === logout) {
-        hostFns.clear();
+        onClear();
         x[1]();
       }
     }
