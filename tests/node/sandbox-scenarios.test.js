@@ -110,7 +110,8 @@ test('second launch: a good checkSession reuses the token; a failed one makes lo
 });
 
 test('logout mid-login: LOGGED_OUT; the late code is never POSTed', async () => {
-  const { sb, auth } = setup();
+  // The login's own wx.login is the one under way (no early one: earlyLogin false).
+  const { sb, auth } = setup({ earlyLogin: false });
   await auth.ready;
   const pending = outcome(auth.request({ url: '/api/profile' }));
   await auth.logout(); // wx.login is under way (real HTTP to the fake WeChat)
@@ -118,5 +119,20 @@ test('logout mid-login: LOGGED_OUT; the late code is never POSTed', async () => 
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(loginPosts(sb), 0);
   assert.equal(sb.storage.size, 0);
+  sb.close();
+});
+
+test('logout before ready, the early wx.login under way: LOGGED_OUT; its late code is never POSTed', async () => {
+  const { sb, auth } = setup();
+  assert.equal(sb.calls.counts.login, 1, 'the early wx.login started in createLoginManager');
+  const pending = outcome(auth.request({ url: '/api/profile' }));
+  await auth.logout();
+  assert.equal((await pending).code, 'LOGGED_OUT');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(loginPosts(sb), 0);
+  assert.equal(sb.storage.size, 0);
+  const after = await outcome(auth.request({ url: '/api/profile' }));
+  assert.equal(after.status, 200, 'the next request logs in with a wx.login of its own');
+  assert.equal(sb.calls.counts.login, 2);
   sb.close();
 });
