@@ -128,7 +128,14 @@ export type LoginEvent =
    * (7,200,000 is 2 h in ms, 83 days in seconds.) The token is used as the server said;
    * `expiresIn` is the value it sent, read as seconds.
    */
-  | { type: 'login:long-expiry'; expiresIn: number };
+  | { type: 'login:long-expiry'; expiresIn: number }
+  /**
+   * A request that wanted the token went out without it: its origin is not one of
+   * `trustedOrigins`, or its URL is one that parsers read differently (`//host`, a
+   * backslash first). Once per origin (`scheme://authority` as written; the URL itself
+   * where it has none).
+   */
+  | { type: 'token:withheld'; origin: string };
 
 /** The `type` of every {@link LoginEvent}. */
 export type LoginEventType = LoginEvent['type'];
@@ -213,7 +220,11 @@ export interface LoginManagerOptions {
    * and never sends session_key or openid back.
    */
   loginUrl: string;
-  /** Absolute http(s) URL put before request URLs that are relative (`'/api/x'`). Default: none. */
+  /**
+   * Absolute http(s) URL put before request URLs that are relative (`'/api/x'`, `'api/x'`);
+   * a scheme-relative one (`'//cdn.example.com/y'`) takes its scheme, as WHATWG reads it
+   * (and never carries the token). Default: none.
+   */
   baseUrl?: string;
   /** The platform object. Default: the global `wx` (required where none exists, e.g. in Node). */
   wx?: WxLike;
@@ -276,13 +287,32 @@ export interface LoginManagerOptions {
   /** Told what happened (see {@link LoginEvent}); a throw in it is ignored. */
   onEvent?: (event: LoginEvent) => void;
   /**
+   * `true` lets an `http:` origin (`loginUrl`, `baseUrl`, `trustedOrigins`) carry the
+   * token in clear. Default `false`: such an option is `INVALID_OPTIONS` naming
+   * `allowHttp`, except loopback hosts (`localhost`, `127.0.0.1`, `[::1]`). WeChat
+   * requires HTTPS in production (https://developers.weixin.qq.com/miniprogram/dev/framework/ability/network.html).
+   */
+  allowHttp?: boolean;
+  /**
+   * Default `true`: on a launch with nothing stored that the manager keeps (no token, or
+   * one within `renewMarginMs` of its `expiresAt`), `wx.login` starts in
+   * `createLoginManager`, in parallel with the wasm's load, and the first login posts its
+   * code if that `wx.login` started under 60 s before (a code expires 5 minutes after it is
+   * given). A page sees that one `wx.login` at launch even if no request follows (its code
+   * is then never posted). Its failure is not reported, spends no retry and starts no
+   * backoff: the login makes its own `wx.login`. `false`: `wx.login` only when a login is
+   * needed. https://developers.weixin.qq.com/miniprogram/dev/api/open-api/login/wx.login.html
+   */
+  earlyLogin?: boolean;
+  /**
    * ms; default 5000. A `wx.checkSession` that has not answered by then counts as failed
    * (a re-login then gives a verified session_key: at worst one extra wx.login per launch).
    */
   checkSessionTimeoutMs?: number;
   /**
    * ms; default 3000. At launch, a needed login waits at most this long for the first
-   * `wx.getNetworkType` answer (none: `NETWORK_OFFLINE`, no wx.login). 0: no wait.
+   * `wx.getNetworkType` answer (none: `NETWORK_OFFLINE`, no login; only `earlyLogin`'s
+   * `wx.login` may have started). 0: no wait.
    */
   networkWaitMs?: number;
   /**
@@ -397,7 +427,10 @@ export interface AbortablePromise<T> extends Promise<T> {
   abort(): void;
 }
 
-/** The opaque ticket of `authorize`: which token generation was used, and how many re-logins this logical request caused. */
+/**
+ * The opaque ticket of `authorize`: which token generation was used, and how many re-logins
+ * this logical request caused. Read, never written: a frozen ticket (immer, Redux Toolkit) works.
+ */
 export interface Ticket {
   readonly generation: number;
   readonly relogins: number;
@@ -454,7 +487,8 @@ export interface LoginManager {
    * Interceptor primitive: waits for a valid login state (one login shared with
    * everything else) and resolves with a copy of `options` carrying the token (only for
    * trusted origins) and a ticket. Pass the previous ticket as `options.ticket` when
-   * authorizing a replay.
+   * authorizing a replay. `options.url` is read once and resolved against `baseUrl`; the
+   * copy's `url` is that absolute URL, the one judged: send it as it is.
    * @throws {LoginError} (the Promise rejects) any login failure code, `LOGGED_OUT`, `INVALID_OPTIONS`
    */
   authorize<O extends { url: string }>(options: O & { ticket?: Ticket; auth?: boolean }): Promise<{ options: O; ticket: Ticket }>;

@@ -9,8 +9,9 @@
  * The reference is pkg/REFERENCE.md; the types are in index.d.ts.
  */
 import { LoginError } from './errors.js';
-import { validate } from './options.js';
+import { validate, invalid } from './options.js';
 import { createManager } from './manager.js';
+import { createColdStart } from './cold-start.js';
 import { load, WASM_FILE } from './loader.js';
 
 /** Where the developer tools' "build npm" puts the wasm of this package. */
@@ -29,8 +30,9 @@ let loadedFrom; // the path it reads
  *   backoff, renewal, the recheck after a background — pass a virtual clock in tests)
  * @returns {object} the LoginManager: request, uploadFile, downloadFile, login, logout,
  *   authorize, check, ready
- * @throws {LoginError} INVALID_OPTIONS for an unknown or ill-typed option, or a `wasmPath`
- *   other than the one an earlier manager of this app loads (one wasm per app)
+ * @throws {LoginError} INVALID_OPTIONS for an unknown or ill-typed option, a host that
+ *   is an IPv4 number other than a dotted quad, an `http:` origin without `allowHttp`, or
+ *   a `wasmPath` other than the one an earlier manager of this app loads (one wasm per app)
  */
 function createLoginManager(options) {
   const o = validate(options, typeof wx !== 'undefined' ? wx : undefined);
@@ -51,10 +53,12 @@ function createLoginManager(options) {
     });
   } else if (path !== loadedFrom) {
     // Never served silently by another file's wasm.
-    throw new LoginError('INVALID_OPTIONS', 'invalid options: wasmPath ' + path + ' is not ' + loadedFrom + ' (one wasm per app)');
+    throw invalid('wasmPath ' + path + ' is not ' + loadedFrom + ' (one wasm per app)');
   }
   o.wasmPath = path;
-  return createManager(o, loading);
+  // Before createManager (whose first call costs about 0.9 ms): storage is read, and
+  // wx.getNetworkType and, on a launch with no session, wx.login start (cold-start.js).
+  return createManager(o, loading, createColdStart(o));
 }
 
 export { createLoginManager, LoginError };

@@ -11,6 +11,10 @@
  * (the token's renewal time) has passed: unused slots go back (`RELEASE`) and waiting
  * requests go to the Core.
  *
+ * It carries data (the map of the shim is in trust.js's header): the slots, the token
+ * generation and the deadline margin are the Core's; whether a request carries the token
+ * is trust.js's verdict (`toCore`), as on every other path.
+ *
  * Its own module, created at the first lease: nothing of it is compiled on the way from
  * `require` to a cold start's first request.
  */

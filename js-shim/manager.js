@@ -1,6 +1,12 @@
 /**
  * One login manager: the public methods of pkg/REFERENCE.md over the wasm Core.
  *
+ * It carries data and decides nothing of the login state: the Core does (src/), and
+ * where JS may take the Core's decision it is trust.js (which URL a request goes to and
+ * whether it carries the token: the map of the shim is its header) or cold-start.js
+ * (what goes out before the Core exists). Every request's URL is read once, by trust.js
+ * `read`, into `w.url`: that string is judged and that string is sent.
+ *
  * The boundary (src/wasm/mod.rs): data stays in JS, ids and verdicts cross. A request's
  * options, its result, the token and every wx result live here; the Core is told numbers
  * (waiter id, send number, status, verdict bits, ms) and answers through the `host`
@@ -13,9 +19,10 @@
  * into the Core are queued while one runs (`feed`), so the Core is never re-entered.
  */
 import { LoginError } from './errors.js';
-import { coreNumbers, MAX_MS } from './options.js';
-import { resolveUrl, verdictCache, earlyTrust, AMBIGUOUS } from './url.js';
-import { get, atPath, errMsgOf, keysOf, plainResult, statusOf, quiet, callback, noop } from './values.js';
+import { coreNumbers, invalid as invalidOptions, MAX_MS } from './options.js';
+import { read, verdicts } from './trust.js';
+import { createColdStart } from './cold-start.js';
+import { get, atPath, errMsgOf, keysOf, plainResult, statusOf, quiet, callback, guard, noop } from './values.js';
 import { createLease } from './lease.js';
 import { register, free } from './hosts.js';
 
@@ -28,9 +35,9 @@ const WX_API = ['request', 'uploadFile', 'downloadFile'];
 const DEFAULT_TIMEOUT_MS = 60000;
 /** Option keys of ours that never go to wx. */
 const OWN = { url: 1, auth: 1, success: 1, fail: 1, complete: 1, ticket: 1 };
-/** A valid HTTP field value for the token: visible ASCII, inner spaces/tabs. */
-const FIELD_VALUE = /^[\x21-\x7e](?:[\x20\x09\x21-\x7e]*[\x21-\x7e])?$/;
 const hasOwn = Object.prototype.hasOwnProperty;
+/** A ticket's re-login count: an integer from 0 to 100 (retryLimit's range). */
+const isRelogins = (n) => Number.isInteger(n) && n >= 0 && n <= 100;
 // Inputs of Core.put / Core.text (src/wasm/mod.rs `input`).
 const REQ = 0;
 const ADOPT = 1;
@@ -76,9 +83,7 @@ function Waiter(id, kind, opts) {
   this.channel = REQUEST;
   /** Wants the token (`auth` is not false). */
   this.auth = true;
-  /** A path on `baseUrl` ("/x", not "//host"). */
-  this.relative = false;
-  /** The `url` option as given; `url` is it resolved. */
+  /** The `url` option as given, read once; `url` is it read by trust.js (judged and sent). */
   this.path = '';
   this.url = undefined;
   this.timeout = DEFAULT_TIMEOUT_MS;
@@ -105,9 +110,10 @@ function Waiter(id, kind, opts) {
 /**
  * @param {object} o validated options (options.js)
  * @param {Promise<object>} loading resolves with the wasm Core's functions (loader.js)
+ * @param {object} cold the cold start (cold-start.js), made first by createLoginManager
  * @returns {object} the LoginManager of pkg/REFERENCE.md
  */
-function createManager(o, loading) {
+function createManager(o, loading, cold) {
   const wx = o.wx;
   const clock = o.clock;
   const waiters = new Map();
@@ -137,32 +143,12 @@ function createManager(o, loading) {
     const f = get(t, yes ? 'unref' : 'ref');
     if (typeof f === 'function') f.call(t);
   };
-  let lastNow = 0;
-  let earlyInFlight = 0;
   const authCodes = new Set(o.authFailCodes.map(String));
   const wanted = o.tokenHeader.toLowerCase();
   const base = o.baseUrl === undefined ? undefined : o.baseUrl.replace(/\/+$/, '');
 
-  const emit = (type, extra) => {
-    if (!o.onEvent) return;
-    try {
-      o.onEvent(Object.assign({ type: type }, extra));
-    } catch (e) {
-      // A listener's bug must not break the login flow.
-    }
-  };
-
-  /** The clock's now, ms; a clock that throws or answers a non-number keeps the last time. */
-  function now() {
-    let t;
-    try {
-      t = clock.now();
-    } catch (e) {
-      return lastNow;
-    }
-    if (typeof t === 'number' && t >= 0 && t <= 8.64e15) lastNow = Math.floor(t);
-    return lastNow;
-  }
+  // The clock, storage and reports are the cold start's (it reads them before this exists).
+  const { now, emit, storage, authFailure } = cold;
 
   /**
    * Keeps one timer for the Core's next deadline (ms since the epoch; -1: none). A later
@@ -271,156 +257,137 @@ function createManager(o, loading) {
   /** An input that carries a string (`text`). */
   const text = (op, a, b, str) => core.text(h, now(), op, a, b, str);
   const wake = () => put(WAKE);
-  const trusts = verdictCache((url) => core.trusts(h, url));
-  const early = earlyTrust(o.trustedOrigins || [o.loginUrl].concat(o.baseUrl === undefined ? [] : [o.baseUrl]));
+  const judge = verdicts(base, (url) => core.trusts(h, url), (origin) => emit('token:withheld', { origin: origin }));
 
+  /** Whether `w` carries the token: it wants one and trust.js judges its URL trusted. */
   function toCore(w) {
-    return w.auth && (w.relative ? trustsBase(w) : trusts(w.url));
-  }
-
-  /**
-   * The verdict for `baseUrl` + a path: the base's (asked of the Core once), unless the
-   * path holds something ambiguous (tested on the path alone: the base is clean).
-   */
-  let baseVerdict;
-  function trustsBase(w) {
-    if (AMBIGUOUS.test(w.path)) return trusts(w.url);
-    if (baseVerdict === undefined) baseVerdict = core.trusts(h, base + '/');
-    return baseVerdict;
+    return w.auth && judge(w.path, w.url);
   }
 
   // ------------------------------------------------------------------ the host the Core drives
-  const hostFns = {
-    wxLogin(attempt) {
-      let done = false; // a callback called twice, or success and fail both: the first counts
-      const once = () => !done && (done = true);
+  // One function per command of the Core (src/wasm/host.rs `op`; plain functions, not an
+  // object's methods, so that the minifier shortens their names).
+  function onWxLogin(attempt) {
+    lastLogin = attempt;
+    // The early wx.login's code (cold-start.js `bind`), or, where it failed, this one.
+    if (!cold.bind((code) => (code === null ? attempt === lastLogin && login(attempt) : feed(text, CODE, attempt, 0, code)))) {
+      login(attempt);
+    }
+  }
+
+  function onPostCode(attempt, code) {
+    const once = guard();
+    const failed = (e) => once() && feed(text, POST_FAILED, attempt, 0, errMsgOf(e, 'request:fail'));
+    try {
+      quiet(wx.request({
+        url: o.loginUrl,
+        method: 'POST',
+        data: { code: code },
+        header: { 'content-type': 'application/json' },
+        dataType: 'json',
+        timeout: o.loginTimeoutMs,
+        // Through a platform object whose request an adapter intercepts (wx: Taro or
+        // uni), the login POST must not wait for the login it is part of.
+        auth: false,
+        success: (r) => once() && feed(loginAnswered, attempt, r),
+        fail: failed,
+      }));
+    } catch (e) {
+      failed(e);
+    }
+  }
+
+  function onCheckSession(check) {
+    const once = guard();
+    const answer = (ok) => once() && feed(put, CHECKED, check, ok ? 1 : 0);
+    try {
+      quiet(wx.checkSession({ success: () => answer(true), fail: () => answer(false) }));
+    } catch (e) {
+      answer(false);
+    }
+  }
+
+  function onSend(id, send, gen, channel) {
+    const w = waiters.get(id);
+    if (w !== undefined) transmit(w, send, gen === 0 ? null : tokenOf(gen), channel);
+  }
+
+  function onAbortSend(id) {
+    const task = abortedTasks.get(id);
+    abortedTasks.delete(id);
+    const abort = get(task, 'abort');
+    if (typeof abort === 'function') {
       try {
-        quiet(wx.login({
-          success: (r) => {
-            if (!once()) return;
-            const code = get(r, 'code');
-            if (typeof code === 'string' && code !== '') feed(text, CODE, attempt, 0, code);
-            else feed(text, CODE, attempt, 0, '');
-          },
-          fail: (e) => once() && feed(text, LOGIN_FAILED, attempt, 0, errMsgOf(e, 'login:fail')),
-        }));
+        abort.call(task);
       } catch (e) {
-        if (once()) feed(text, LOGIN_FAILED, attempt, 0, errMsgOf(e, 'login:fail'));
+        // The waiter is settled ABORTED already; a task that cannot abort is ignored.
       }
-    },
-    postCode(attempt, code) {
-      let done = false;
-      const once = () => !done && (done = true);
-      try {
-        quiet(wx.request({
-          url: o.loginUrl,
-          method: 'POST',
-          data: { code: code },
-          header: { 'content-type': 'application/json' },
-          dataType: 'json',
-          timeout: o.loginTimeoutMs,
-          // Through a platform object whose request an adapter intercepts (wx: Taro or
-          // uni), the login POST must not wait for the login it is part of.
-          auth: false,
-          success: (r) => once() && feed(loginAnswered, attempt, r),
-          fail: (e) => once() && feed(text, POST_FAILED, attempt, 0, errMsgOf(e, 'request:fail')),
-        }));
-      } catch (e) {
-        if (once()) feed(text, POST_FAILED, attempt, 0, errMsgOf(e, 'request:fail'));
+    }
+  }
+
+  function onResolve(id) {
+    const w = take(id);
+    if (w !== undefined) settle(w, true, w.kind === 'login' ? undefined : w.last);
+  }
+
+  function onReject(id, attempt, code, message, errMsg) {
+    const w = take(id);
+    if (w === undefined) return;
+    const extra = {};
+    if (errMsg != null) extra.errMsg = errMsg;
+    if (code === 'RETRY_LIMIT' && w.last !== undefined) extra.response = w.last;
+    if (code === 'LOGIN_REJECTED') {
+      // The answer being fed is the one rejected; it is kept for the backoff's rejections.
+      if (feeding !== null && feeding.attempt === attempt) rejected = feeding;
+      if (rejected !== null && rejected.attempt === attempt) {
+        extra.response = rejected.result;
+        // Name the fix: tokenField's value and the keys the answer had (never their values).
+        if (/Field$/.test(message)) message += " '" + o.tokenField + "' (keys: " + keysOf(get(rejected.result, 'data')) + ')';
       }
-    },
-    checkSession(check) {
-      let done = false;
-      const answer = (ok) => {
-        if (done) return;
-        done = true;
-        feed(put, CHECKED, check, ok ? 1 : 0);
-      };
-      try {
-        quiet(wx.checkSession({ success: () => answer(true), fail: () => answer(false) }));
-      } catch (e) {
-        answer(false);
-      }
-    },
-    send(id, send, gen, channel) {
-      const w = waiters.get(id);
-      if (w !== undefined) transmit(w, send, gen === 0 ? null : tokenOf(gen), channel);
-    },
-    abortSend(id) {
-      const task = abortedTasks.get(id);
-      abortedTasks.delete(id);
-      const abort = get(task, 'abort');
-      if (typeof abort === 'function') {
-        try {
-          abort.call(task);
-        } catch (e) {
-          // The waiter is settled ABORTED already; a task that cannot abort is ignored.
-        }
-      }
-    },
-    resolve(id) {
-      const w = take(id);
-      if (w !== undefined) settle(w, true, w.kind === 'login' ? undefined : w.last);
-    },
-    reject(id, attempt, code, message, errMsg) {
-      const w = take(id);
-      if (w === undefined) return;
-      const extra = {};
-      if (errMsg != null) extra.errMsg = errMsg;
-      if (code === 'RETRY_LIMIT' && w.last !== undefined) extra.response = w.last;
-      if (code === 'LOGIN_REJECTED') {
-        // The answer being fed is the one rejected; it is kept for the backoff's rejections.
-        if (feeding !== null && feeding.attempt === attempt) rejected = feeding;
-        if (rejected !== null && rejected.attempt === attempt) {
-          extra.response = rejected.result;
-          // Name the fix: tokenField's value and the keys the answer had (never their values).
-          if (/Field$/.test(message)) message += " '" + o.tokenField + "' (keys: " + keysOf(get(rejected.result, 'data')) + ')';
-        }
-      }
-      settle(w, false, new LoginError(code, message, extra));
-    },
-    authorized(id, gen, relogins) {
-      const w = take(id);
-      if (w === undefined) return;
-      authorized(w, tokenOf(gen), { generation: gen, relogins: relogins });
-    },
-    verdict(id, replay, relogins) {
-      const w = take(id);
-      if (w === undefined) return;
-      w.ticket.relogins = relogins;
-      settle(w, true, replay ? 'replay' : 'ok');
-    },
-    session(gen, expiresAt, t) {
-      token = t;
-      tokenGen = gen;
-      rejected = null; // a login succeeded: no answer (which may hold session_key) is kept
-      try {
-        wx.setStorageSync(o.storageKey, { token: t, expiresAt: expiresAt >= 0 ? expiresAt : null });
-      } catch (e) {
-        emit('storage:error', { errMsg: errMsgOf(e, 'setStorageSync:fail') });
-      }
-    },
-    clear() {
-      try {
-        wx.removeStorageSync(o.storageKey);
-      } catch (e) {
-        emit('storage:error', { errMsg: errMsgOf(e, 'removeStorageSync:fail') });
-      }
-    },
-    emit(a, b, type, code) {
-      emit(type, code == null ? undefined : { code: code });
-    },
-    lease(n, gen, slots, until, margin) {
-      if (lease === null) lease = createLease(lent());
-      lease.grant(n, gen, slots, until, margin);
-    },
-    revoke(n) {
-      if (lease !== null) lease.revoke(n);
-    },
-  };
+    }
+    settle(w, false, new LoginError(code, message, extra));
+  }
+
+  function onAuthorized(id, gen, relogins) {
+    const w = take(id);
+    if (w === undefined) return;
+    authorized(w, tokenOf(gen), { generation: gen, relogins: relogins });
+  }
+
+  function onVerdict(id, replay, relogins) {
+    const w = take(id);
+    if (w === undefined) return;
+    counts.set(w.ticket, relogins); // the ticket is read, never written (it may be frozen)
+    settle(w, true, replay ? 'replay' : 'ok');
+  }
+
+  function onSession(gen, expiresAt, t) {
+    token = t;
+    tokenGen = gen;
+    rejected = null; // a login succeeded: no answer (which may hold session_key) is kept
+    storage('set', { token: t, expiresAt: expiresAt >= 0 ? expiresAt : null });
+  }
+
+  function onClear() {
+    storage('remove');
+  }
+
+  function onEmit(a, b, type, code) {
+    emit(type, code == null ? undefined : { code: code });
+  }
+
+  function onLease(n, gen, slots, until, margin) {
+    if (lease === null) lease = createLease(lent());
+    lease.grant(n, gen, slots, until, margin);
+  }
+
+  function onRevoke(n) {
+    if (lease !== null) lease.revoke(n);
+  }
+
   // The two methods the Core calls (src/wasm/host.rs `op`): numbers only, or with strings.
-  const CMD = [hostFns.wxLogin, hostFns.checkSession, hostFns.send, hostFns.abortSend, hostFns.resolve,
-    hostFns.authorized, hostFns.verdict, hostFns.clear, noop, noop, noop, noop, hostFns.lease, hostFns.revoke];
+  const CMD = [onWxLogin, onCheckSession, onSend, onAbortSend, onResolve,
+    onAuthorized, onVerdict, onClear, noop, noop, noop, noop, onLease, onRevoke];
   const host = {
     cmd(op, a, b, c, d, e) {
       try {
@@ -432,16 +399,23 @@ function createManager(o, loading) {
     text(op, a, b, s, t, u) {
       try {
         if (op === 14) refused = s; // newCore's INVALID_OPTIONS detail
-        else if (op === 8) hostFns.postCode(a, s);
-        else if (op === 9) hostFns.session(a, b, s);
-        else if (op === 10) hostFns.reject(a, b, s, t, u);
-        else hostFns.emit(a, b, s, t);
+        else if (op === 8) onPostCode(a, s);
+        else if (op === 9) onSession(a, b, s);
+        else if (op === 10) onReject(a, b, s, t, u);
+        else onEmit(a, b, s, t);
       } catch (err) {
         // As above.
       }
     },
   };
+  /** The Core's last wx.login attempt (an early code that failed is replaced for it only). */
+  let lastLogin = 0;
+  /** wx.login for the Core's `attempt` (its code or failure goes to the Core). */
+  const login = (attempt) => cold.login((code, errMsg) => feed(text, code === null ? LOGIN_FAILED : CODE, attempt, 0, code === null ? errMsg : code));
   const abortedTasks = new Map();
+  /** Re-logins per ticket after a `check()` (a ticket is the page's to freeze: never written). */
+  const counts = new WeakMap();
+  const reloginsOf = (ticket) => (counts.has(ticket) ? counts.get(ticket) : get(ticket, 'relogins'));
 
   function tokenOf(gen) {
     return gen === tokenGen ? token : null;
@@ -499,7 +473,7 @@ function createManager(o, loading) {
   }
 
   function invalid(message) {
-    return Promise.reject(new LoginError('INVALID_OPTIONS', 'invalid options: ' + message));
+    return Promise.reject(invalidOptions(message));
   }
 
   // `tokenPrefix` + the token, built once per token rather than once per send.
@@ -513,13 +487,12 @@ function createManager(o, loading) {
     return bearer;
   };
 
-  /** The request the platform gets: the page's options, the URL resolved, the token placed. */
+  /** The request the platform gets: the page's options, `url` (judged by trust.js), the token placed. */
   function placeToken(opts, t, url) {
     const req = {};
     // for-in over own keys (no key array per request; inherited keys are skipped).
     for (const k in opts) if (OWN[k] !== 1 && hasOwn.call(opts, k)) req[k] = opts[k];
-    if (url !== undefined) req.url = url;
-    else if (opts.url !== undefined) req.url = opts.url;
+    req.url = url; // the URL judged, never the option read again
     const header = {};
     const own = opts.header;
     if (own !== undefined && own !== null && typeof own === 'object') {
@@ -561,12 +534,12 @@ function createManager(o, loading) {
       return;
     }
     req.success = (r) => answered(w, send, r);
-    req.fail = (e) => failed(w, send, errMsgOf(e, WX_API[channel] + ':fail'));
+    const fail = (req.fail = (e) => failed(w, send, errMsgOf(e, WX_API[channel] + ':fail')));
     let task;
     try {
       task = channel === REQUEST ? wx.request(req) : wx[WX_API[channel]](req);
     } catch (e) {
-      failed(w, send, errMsgOf(e, WX_API[channel] + ':fail'));
+      fail(e);
       return;
     }
     w.task = task;
@@ -599,7 +572,7 @@ function createManager(o, loading) {
     w.send = -2; // answered
     if (w.early) {
       w.early = false;
-      earlyInFlight--;
+      cold.sent();
     }
     return true;
   }
@@ -615,20 +588,13 @@ function createManager(o, loading) {
     w.last = r;
     const status = statusOf(r);
     const verdict = verdictOn(r);
-    if (core === null && send === 0 && !w.aborted && !authFailure(status, verdict)) {
-      // An early send (persisted token, before the wasm) answered with no auth failure:
-      // the page gets it now rather than once the wasm is instantiated. The Core, which
-      // still adopts it and reads this answer (queued below), can only resolve it (an
-      // answer that is no auth failure settles an in-flight send; only an abort() queued
-      // before it would win, hence `aborted`), and its Resolve then finds no waiter.
-      settle(take(id), true, r);
-    }
+    // An early send (persisted token, before the wasm) answered with a plain success: the
+    // page gets it now (cold-start.js `settles`); the Core's Resolve then finds no waiter.
+    if (core === null && cold.settles(w, status, verdict)) settle(take(id), true, r);
     feed(put, RESPONSE, id, send, status, verdict ? 1 : 0);
   }
 
   const verdictOn = o.authFailCodeField === undefined && !o.isAuthFailure ? () => false : isAuthFailure;
-  /** An auth failure, as the Core judges one: the host's verdict, or a status of authFailStatusCodes. */
-  const authFailure = (status, verdict) => verdict || o.authFailStatusCodes.indexOf(status) >= 0;
 
   // ------------------------------------------------------------------ the lease
   /** `w` enters the Core's books: an id above every earlier one, and the waiter map. */
@@ -703,37 +669,37 @@ function createManager(o, loading) {
     if (dead) return p;
     w.channel = channel;
     w.auth = auth !== false;
-    if (typeof success === 'function') w.success = success;
-    if (typeof fail === 'function') w.fail = fail;
-    if (typeof complete === 'function') w.complete = complete;
-    // A path on baseUrl ("/api/x", not "//host"): its origin is the base's.
-    w.relative = base !== undefined && url.charCodeAt(0) === 47 && url.charCodeAt(1) !== 47;
+    w.success = success; // called only if functions (values.js `callback`)
+    w.fail = fail;
+    w.complete = complete;
     w.path = url;
-    w.url = w.relative ? base + url : resolveUrl(url, o.baseUrl);
+    w.url = read(url, base); // the one reading (trust.js): judged, then sent as it is
     w.timeout = timeout === undefined ? DEFAULT_TIMEOUT_MS : timeout;
     if (lease !== null && channel === REQUEST && lease.take(w)) return p; // sent or queued under the lease
     enter(w);
-    if (core === null && channel === REQUEST && w.auth && earlyToken !== null && earlyInFlight < 10
-        && early(w.url)) {
-      // Cold start with a persisted, unexpired token: sent before the wasm is ready; the
-      // Core adopts it (send 0) once it exists and handles its answer.
-      earlyInFlight++;
+    const t = core === null && channel === REQUEST && w.auth && cold.token(url, w.url);
+    if (t) {
+      // Cold start with a persisted, unexpired token (cold-start.js): sent before the wasm
+      // is ready; the Core adopts it (send 0) once it exists and handles its answer.
       w.early = true;
       feed(adopt, w);
-      transmit(w, 0, earlyToken, REQUEST);
+      transmit(w, 0, t, REQUEST);
       return p;
     }
     feed(submit, w);
     return p;
   }
 
-  /** Settles an `authorize()` waiter with a copy of its options carrying `t` (or none). */
+  /**
+   * Settles an `authorize()` waiter with a copy of its options carrying `t` (or none) and,
+   * as `url`, the URL judged (read once, resolved: pkg/REFERENCE.md "One URL, read once").
+   */
   function authorized(w, t, ticket) {
     let req;
     try {
-      req = placeToken(w.opts, t);
+      req = placeToken(w.opts, t, w.url);
     } catch (e) {
-      settle(w, false, new LoginError('INVALID_OPTIONS', 'invalid options: the options cannot be read: ' + errMsgOf(e, 'a getter threw')));
+      settle(w, false, invalidOptions('the options cannot be read: ' + errMsgOf(e, 'a getter threw')));
       return;
     }
     settle(w, true, { options: req, ticket: ticket });
@@ -747,17 +713,13 @@ function createManager(o, loading) {
     return wake();
   }
 
-  function logout(resolve) {
-    const had = token;
+  /** `was`: the persisted token a logout before the Core ended (cold-start.js `end`). */
+  function logout(resolve, was) {
+    const had = token || was;
     if (lease !== null) lease.handOver(true); // requests waiting for a leased slot came before the logout
     const deadline = put(LOGOUT);
-    token = null;
-    tokenGen = 0;
-    bearerOf = null; // no copy of the ended token is kept
-    bearer = '';
-    kept = null; // nor the last request, whose header held it
-    keptReq = null;
-    if (had !== null && o.logoutUrl !== undefined && trusts(o.logoutUrl)) {
+    forget();
+    if (had && o.logoutUrl !== undefined && core.trusts(h, o.logoutUrl)) {
       // Best effort, after the local state is gone: the server revokes the token.
       try {
         quiet(wx.request({ url: o.logoutUrl, method: 'POST', header: { [o.tokenHeader]: o.tokenPrefix + had }, auth: false, success: noop, fail: noop }));
@@ -767,6 +729,16 @@ function createManager(o, loading) {
     }
     resolve();
     return deadline;
+  }
+
+  /** The ended token is forgotten: no copy is kept, nor the last request, whose header held it. */
+  function forget() {
+    token = null;
+    tokenGen = 0;
+    bearerOf = null;
+    bearer = '';
+    kept = null;
+    keptReq = null;
   }
 
   function submit(w) {
@@ -814,12 +786,16 @@ function createManager(o, loading) {
     /** Forgets the login state (memory and storage); waiting requests reject LOGGED_OUT. */
     logout() {
       return new Promise((resolve) => {
-        if (dead) {
-          hostFns.clear();
-          resolve();
-        } else {
-          feed(logout, resolve);
+        let was;
+        if (core === null || dead) {
+          // No Core (not yet, or it failed): the token ends now, in memory and storage (no
+          // request after this carries it, even one the Core sends before its LOGOUT).
+          was = cold.end();
+          onClear();
+          forget();
         }
+        if (dead) resolve();
+        else feed(logout, resolve, was);
       });
     },
     /**
@@ -828,17 +804,18 @@ function createManager(o, loading) {
      */
     authorize(options) {
       if (options === null || typeof options !== 'object') return invalid('authorize needs an options object');
-      const url = get(options, 'url');
+      const url = get(options, 'url'); // read once: judged, then handed back (`authorized`)
       if (typeof url !== 'string' || url === '') return invalid('url must be a non-empty string');
       const ticket = get(options, 'ticket');
       let relogins = 0;
       if (ticket !== undefined) {
-        relogins = get(ticket, 'relogins');
-        if (!(Number.isInteger(relogins) && relogins >= 0 && relogins <= 100)) return invalid('ticket is not one authorize() gave');
+        relogins = reloginsOf(ticket);
+        if (!isRelogins(relogins)) return invalid('ticket is not one authorize() gave');
       }
       const w = newWaiter('auth', options);
       if (!dead) {
-        w.url = resolveUrl(url, o.baseUrl);
+        w.path = url;
+        w.url = read(url, base);
         w.relogins = relogins;
         w.auth = get(options, 'auth') !== false;
         feed(authorize, w);
@@ -851,8 +828,8 @@ function createManager(o, loading) {
      */
     check(ticket, response) {
       const gen = get(ticket, 'generation');
-      const relogins = get(ticket, 'relogins');
-      if (!(Number.isInteger(gen) && gen >= 0 && Number.isInteger(relogins) && relogins >= 0 && relogins <= 100)) {
+      const relogins = reloginsOf(ticket);
+      if (!(Number.isInteger(gen) && gen >= 0 && isRelogins(relogins))) {
         return invalid('check needs the ticket authorize() gave');
       }
       const r = plainResult(response);
@@ -875,26 +852,19 @@ function createManager(o, loading) {
   };
 
   // ------------------------------------------------------------------ launch
-  // The persisted login state, read once; a throwing storage is reported, not fatal.
-  let stored = null;
-  try {
-    stored = wx.getStorageSync(o.storageKey);
-  } catch (e) {
-    emit('storage:error', { errMsg: errMsgOf(e, 'getStorageSync:fail') });
-  }
-  const storedToken = get(stored, 'token');
-  const storedExpires = get(stored, 'expiresAt');
-  const hasStored = typeof storedToken === 'string' && FIELD_VALUE.test(storedToken)
-    && (storedExpires === null || storedExpires === undefined || (typeof storedExpires === 'number' && storedExpires >= 0));
-  const expiresAt = hasStored && typeof storedExpires === 'number' ? storedExpires : -1;
-  const earlyToken = hasStored && !o.awaitCheckSession && (expiresAt < 0 || now() < expiresAt - o.renewMarginMs)
-    ? storedToken : null;
-  if (hasStored) {
-    token = storedToken; // generation 1: the Core's restored session
+  // The persisted login state (read by the cold start) and wx.getNetworkType's answer.
+  const network = (on) => feed(put, NETWORK, on ? 1 : 0);
+  cold.listen(network);
+  const restored = cold.session()[0];
+  if (restored !== '') {
+    token = restored; // generation 1: the Core's restored session
     tokenGen = 1;
   }
 
-  /** The wasm cannot serve: every waiter rejects with `err`, queued logouts still clear. */
+  /**
+   * The wasm cannot serve: every waiter rejects with `err`; queued logouts resolve (each
+   * cleared the login state when it was called, before the Core: `manager.logout`).
+   */
   function unusable(err) {
     const queued = queue.slice(head);
     queue.length = 0;
@@ -903,7 +873,7 @@ function createManager(o, loading) {
     busy = false;
     for (const x of queued) {
       if (x[0] === logout) {
-        hostFns.clear();
+        onClear();
         x[1]();
       }
     }
@@ -917,14 +887,15 @@ function createManager(o, loading) {
       h = register(host);
       // Lines (no URL, token or status list holds a control character: options.js)
       // and numbers only, as src/wasm/mod.rs `new_core` reads them.
-      made = wasm.newCore(h, [o.loginUrl, o.baseUrl || '', hasStored ? storedToken : '', o.authFailStatusCodes.join(' ')]
-        .concat(o.trustedOrigins || []).join('\n'), ...coreNumbers(o), o.trustedOrigins !== undefined, now(), expiresAt);
+      const s = cold.session(); // none after a logout() before the Core
+      made = wasm.newCore(h, [o.loginUrl, o.baseUrl || '', s[0], o.authFailStatusCodes.join(' ')]
+        .concat(o.trustedOrigins || []).join('\n'), ...coreNumbers(o), o.trustedOrigins !== undefined, now(), s[1]);
     } catch (e) {
       refused = errMsgOf(e, 'unknown error');
     }
     if (!made) {
       if (h >= 0) free(h);
-      unusable(new LoginError('INVALID_OPTIONS', 'invalid options: ' + refused));
+      unusable(invalidOptions(refused));
     }
     core = wasm;
     watchPlatform();
@@ -942,16 +913,10 @@ function createManager(o, loading) {
   manager.ready = ready;
 
   /**
-   * Tracks the network (wx.getNetworkType once, then wx.onNetworkStatusChange) and the
-   * app's foreground (wx.onAppHide / wx.onAppShow). Platforms without these APIs are
-   * taken to be online and in the foreground.
+   * Tracks the app's foreground (wx.onAppHide / wx.onAppShow; the network is watched by the
+   * cold start). Platforms without these APIs are taken to be in the foreground.
    */
   function watchPlatform() {
-    const online = (r) => get(r, 'isConnected') !== false && get(r, 'networkType') !== 'none';
-    const network = (r) => {
-      const on = online(r);
-      feed(put, NETWORK, on ? 1 : 0);
-    };
     const listen = (name, fn) => {
       if (typeof wx[name] !== 'function') return;
       try {
@@ -962,14 +927,6 @@ function createManager(o, loading) {
     };
     listen('onAppHide', () => feed(put, HIDE));
     listen('onAppShow', () => feed(put, SHOW));
-    listen('onNetworkStatusChange', network);
-    if (typeof wx.getNetworkType === 'function') {
-      try {
-        quiet(wx.getNetworkType({ success: network, fail: () => feed(put, NETWORK, 1) }));
-      } catch (e) {
-        feed(put, NETWORK, 1); // unknown: as online
-      }
-    }
   }
 
   return manager;

@@ -9,11 +9,11 @@ const isDigit = (c) => c >= 48 && c <= 57;
 const isHostChar = (c) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 46 || c === 45 || c === 95;
 /** An IPv6 address's characters (in brackets): hex digits, ':', '.'. */
 const isV6Char = (c) => isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c === 58 || c === 46;
-/** A backslash, a control character, or whitespace as JS reads it (`\s`). */
-const isRefused = (c) => c <= 0x20 || c === 92 || c === 0x7f || c === 0xa0 || c === 0x1680
-  || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f
-  || c === 0x3000 || c === 0xfeff;
-
+/**
+ * A backslash, a control character, or whitespace as JS reads it (`\s`; its regex is
+ * compiled only for a non-ASCII character, so never at a usual cold start).
+ */
+const isRefused = (c) => c <= 0x20 || c === 92 || c === 0x7f || (c > 0x7f && /\s/.test(String.fromCharCode(c)));
 /**
  * Where the authority of an absolute http(s) URL starts (7 or 8), or -1: the scheme in any
  * case, then "://".
@@ -29,24 +29,21 @@ function authorityStart(v) {
 
 /**
  * The end of `host[:port]` from `i`: a plain host or a bracketed IPv6 address, then an
- * optional port of 1 to 5 digits up to 65535; -1 when there is none. `narrow` (the
- * cold-start check, url.js earlyTrust) takes only hosts of letters, digits, '.' and '-':
- * no '_', no IPv6.
+ * optional port of 1 to 5 digits up to 65535; -1 when there is none.
  * @param {string} v
  * @param {number} i where the host starts
- * @param {boolean} [narrow]
  * @returns {number}
  */
-function authorityEnd(v, i, narrow) {
+function authorityEnd(v, i) {
   const n = v.length;
   let j = i;
-  if (v.charCodeAt(j) === 91 && !narrow) { // '[': IPv6
+  if (v.charCodeAt(j) === 91) { // '[': IPv6
     j++;
     while (j < n && isV6Char(v.charCodeAt(j))) j++;
     if (j === i + 1 || v.charCodeAt(j) !== 93) return -1; // ']'
     j++;
   } else {
-    while (j < n && isHostChar(v.charCodeAt(j)) && !(narrow && v.charCodeAt(j) === 95)) j++;
+    while (j < n && isHostChar(v.charCodeAt(j))) j++;
     if (j === i) return -1;
   }
   if (v.charCodeAt(j) === 58) { // ':' and a port
@@ -63,8 +60,9 @@ const endsAuthority = (c) => c === 47 || c === 63 || c === 35;
 
 /**
  * An absolute http(s) URL whose origin every standard parser reads alike: a plain host
- * (letters, digits, '.', '-', '_') or a bracketed IPv6 address, an optional port, and no
- * backslash, whitespace or control character anywhere (the core refuses the same).
+ * (letters, digits, '.', '-', '_'; not an IPv4 number other than a dotted quad) or a
+ * bracketed IPv6 address, an optional port, and no backslash, whitespace or control
+ * character anywhere (the core refuses the same).
  * A scan rather than a regular expression: V8 compiles a regex on its first use and
  * again on its second (to native code), about 0.15 ms inside createLoginManager at cold
  * start (tests/node/boundary.test.js checks it against the regex it replaces).
@@ -76,6 +74,13 @@ function isHttpUrl(v) {
   const i = authorityStart(v);
   const j = i < 0 ? -1 : authorityEnd(v, i);
   if (j < 0) return false;
+  // A host WHATWG may read as an IPv4 number (`127.1`, `0x7f.0.0.1`, `2130706433`,
+  // `127.0.0.01`, `1.2.3.4.`, `0`): its last label (a trailing dot aside) starts with a
+  // digit, and it is no plain dotted quad. The Core refuses it (src/origin.rs `ipv4_like`);
+  // this refuses a little more (a last label such as `1a`, which no TLD is).
+  const q = v.slice(i, j).split(':')[0].split('.');
+  if (isDigit((q[q.length - 1] || q[q.length - 2]).charCodeAt(0))
+      && !(q.length === 4 && q.every((x) => String(+x) === x && +x < 256))) return false;
   if (j === v.length) return true;
   if (!endsAuthority(v.charCodeAt(j))) return false;
   for (let k = j + 1; k < v.length; k++) if (isRefused(v.charCodeAt(k))) return false;
@@ -91,6 +96,7 @@ const MAX_MS = 2147483647;
 const isMs = (v) => isCount(v) && v <= MAX_MS;
 const MS = ' (ms, at most ' + MAX_MS + ')';
 const isObj = (v) => v !== null && typeof v === 'object';
+const isBool = (v) => typeof v === 'boolean';
 const isClock = (v) => isObj(v) && typeof v.now === 'function'
   && typeof v.setTimeout === 'function' && typeof v.clearTimeout === 'function';
 
@@ -109,13 +115,16 @@ const REAL_CLOCK = {
 /** What the manager calls on the platform object (wx, tt, qq, Taro, uni), always. */
 const WX_METHODS = ['login', 'checkSession', 'request', 'getStorageSync', 'setStorageSync', 'removeStorageSync'];
 
+/** What a URL option must be (an IPv4 host other than a dotted quad is read differently by parsers). */
+const HTTP_URL = 'an absolute http(s) URL (an IPv4 host as a dotted quad: 127.0.0.1, not 127.1)';
+
 /**
  * Each option: [check, what it must be, default]. Every limit the core enforces is
  * checked here, synchronously, so a bad value never reaches a request.
  */
 const SCHEMA = {
-  loginUrl: [isHttpUrl, 'an absolute http(s) URL'],
-  baseUrl: [isHttpUrl, 'an absolute http(s) URL'],
+  loginUrl: [isHttpUrl, HTTP_URL],
+  baseUrl: [isHttpUrl, HTTP_URL],
   wx: [(v) => isObj(v) && WX_METHODS.every((m) => typeof v[m] === 'function'),
     'an object with the wx API (' + WX_METHODS.join(', ') + ')'],
   wasmPath: [(v) => isStr(v) && /\.wasm(\.br)?$/.test(v), 'a path ending in .wasm or .wasm.br'],
@@ -137,21 +146,25 @@ const SCHEMA = {
   recheckAfterHiddenMs: [isMs, 'a non-negative integer' + MS, 300000],
   checkSessionTimeoutMs: [(v) => isMs(v) && v > 0, 'a positive integer' + MS, 5000],
   networkWaitMs: [isMs, 'a non-negative integer' + MS + '; 0 does not wait', 3000],
-  awaitCheckSession: [(v) => typeof v === 'boolean', 'a boolean', false],
-  logoutUrl: [isHttpUrl, 'an absolute http(s) URL'],
+  awaitCheckSession: [isBool, 'a boolean', false],
+  logoutUrl: [isHttpUrl, HTTP_URL],
   storageKey: [(v) => isStr(v) && v.length > 0, 'a non-empty string', 'weapp_login_session'],
   trustedOrigins: [(v) => Array.isArray(v) && v.every(isHttpUrl),
-    'an array of absolute http(s) origins'],
+    'an array of ' + HTTP_URL],
   onEvent: [(v) => typeof v === 'function', 'a function (event)'],
+  allowHttp: [isBool, 'a boolean', false],
+  earlyLogin: [isBool, 'a boolean', true],
   clock: [isClock, 'an object with now() (ms), setTimeout(fn, ms) and clearTimeout(handle)', REAL_CLOCK],
 };
 
+/** The INVALID_OPTIONS LoginError: 'invalid options: ' + `message` (which names the fix). */
 function invalid(message) {
   return new LoginError('INVALID_OPTIONS', 'invalid options: ' + message);
 }
 
 /**
- * Checks `options` and fills in defaults.
+ * Checks `options` and fills in defaults; refuses what the Core would refuse of the origins
+ * (IPv4-number hosts) and an `http:` origin without `allowHttp` (pkg/REFERENCE.md, Options).
  * @param {object} options as given to createLoginManager
  * @param {object} [defaultWx] the platform object to use when `options.wx` is absent
  * @returns {object} a new object with every option that has a value
@@ -178,6 +191,14 @@ function validate(options, defaultWx) {
     if (!SCHEMA.wx[0](defaultWx)) throw invalid('wx is required where no global wx exists');
     out.wx = defaultWx;
   }
+  // An http: origin sends the token in clear: refused unless asked for, or loopback.
+  if (!out.allowHttp) {
+    for (const v of [out.loginUrl].concat(out.baseUrl || [], out.trustedOrigins || [])) {
+      if (authorityStart(v) === 7 && !/^http:\/\/(localhost|127\.0\.0\.1|\[::1\])([:/?#]|$)/i.test(v)) {
+        throw invalid(v + ' is http: set allowHttp: true, or use https');
+      }
+    }
+  }
   return out;
 }
 
@@ -203,4 +224,4 @@ function coreNumbers(o) {
   ];
 }
 
-export { validate, coreNumbers, MAX_MS, isHttpUrl, authorityStart, authorityEnd, endsAuthority };
+export { validate, coreNumbers, invalid, MAX_MS, isHttpUrl };

@@ -88,6 +88,12 @@ function quiet(returned) {
   }
 }
 
+/** A guard true on its first call only (a callback called twice, or success and fail both: the first counts). */
+function guard() {
+  let done = false;
+  return () => !done && (done = true);
+}
+
 /** Calls a page's wx-style callback; its bugs stay its own. */
 function callback(fn, arg) {
   if (typeof fn !== 'function') return;
@@ -98,4 +104,4 @@ function callback(fn, arg) {
   }
 }
 
-export { get, atPath, errMsgOf, keysOf, plainResult, statusOf, quiet, callback, noop };
+export { get, atPath, errMsgOf, keysOf, plainResult, statusOf, quiet, callback, guard, noop };

@@ -165,13 +165,14 @@ fn parse_port(p: &[u8], default_port: u16) -> Option<u16> {
     u16::try_from(number(p)).ok()
 }
 
-/// True when `url` is absolute (starts with a scheme followed by `://`).
+/// True when `url` is absolute: it starts with a scheme (a letter, then letters, digits,
+/// `+`, `-`, `.`) and `:`, as WHATWG's scheme state reads it (`https://a.com`, and also
+/// `http:/a.com` or `http:a.com`, which are never trusted: see [`Origin::parse`]).
 pub fn is_absolute(url: &str) -> bool {
     let b = url.as_bytes();
     match b.iter().position(|&c| c == b':') {
         Some(colon) => {
-            colon > 0
-                && b.get(colon + 1..colon + 3) == Some(b"//")
+            b[0].is_ascii_alphabetic()
                 && b[..colon]
                     .iter()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
@@ -180,13 +181,23 @@ pub fn is_absolute(url: &str) -> bool {
     }
 }
 
-/// Resolves a request URL: an absolute one is kept as it is; a relative one is
-/// `base_url` with exactly one `/` between them. Without a `base_url` a relative URL
+/// Resolves a request URL, the one reading every path of the manager uses (API.md, "One
+/// URL, read once"; js-shim/trust.js `read`): an absolute URL is kept as it is; one that
+/// starts with two slashes or backslashes (`//cdn.example.com/y`) is scheme-relative and
+/// takes `base_url`'s scheme, as WHATWG reads it; anything else is a path under
+/// `base_url`, with exactly one `/` between them. Without a `base_url` a relative URL
 /// stays relative (it then has no origin and never gets the token).
 pub fn resolve(url: &str, base_url: Option<&str>) -> String {
+    let slash = |c: Option<&u8>| matches!(c, Some(b'/' | b'\\'));
     match base_url {
         Some(base) if !is_absolute(url) => {
-            String::from(base.trim_end_matches('/')) + "/" + url.trim_start_matches('/')
+            let b = url.as_bytes();
+            let base = base.trim_end_matches('/');
+            if slash(b.first()) && slash(b.get(1)) {
+                String::from(&base[..base.find(':').map_or(0, |i| i + 1)]) + url
+            } else {
+                String::from(base) + "/" + url.strip_prefix('/').unwrap_or(url)
+            }
         }
         _ => url.to_string(),
     }
@@ -254,5 +265,17 @@ mod tests {
             "https://b.com/x"
         );
         assert_eq!(resolve("/api/x", None), "/api/x");
+        assert_eq!(
+            resolve("//cdn.example.com/y", Some("https://a.com/v1")),
+            "https://cdn.example.com/y"
+        );
+        assert_eq!(
+            resolve("\\\\evil.com/x", Some("https://a.com")),
+            "https:\\\\evil.com/x"
+        );
+        assert_eq!(
+            resolve("http:/evil.com", Some("https://a.com")),
+            "http:/evil.com"
+        );
     }
 }

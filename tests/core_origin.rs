@@ -140,21 +140,19 @@ fn urls_read_differently_are_never_trusted() {
 }
 
 #[test]
-fn relative_urls_stay_on_the_base_origin() {
+fn relative_urls_get_the_standard_reading() {
     let c = config();
+    // A path, however odd, goes under the base: its origin stays the base's.
     for rel in [
-        "//evil.com/x",
-        "\\\\evil.com",
-        "/\\evil.com",
-        "\\/evil.com",
-        "///evil.com",
-        "https:evil.com",
-        "https:\\\\evil.com",
-        "https:/\\evil.com",
-        " https://evil.com",
-        "\thttps://evil.com",
+        "/x",
+        "x",
         "@evil.com",
         "",
+        " https://evil.com",
+        "\thttps://evil.com",
+        "?q",
+        "#f",
+        "\\x",
     ] {
         let u = resolve(rel, Some(BASE));
         assert_eq!(
@@ -165,8 +163,32 @@ fn relative_urls_stay_on_the_base_origin() {
         if let Some(r) = rfc3986(&u) {
             assert_eq!(r.1, "api.example.com", "{rel:?} -> {u:?}");
         }
-        let _ = c.is_trusted(&u); // trusted or not, never another host (checked above)
     }
+    // Two slashes or backslashes first: scheme-relative, as WHATWG reads it against the
+    // base (issue 17: not a path under it). None is trusted, whatever the host.
+    let base = url::Url::parse(BASE).unwrap();
+    // ("///evil.com" too: evil.com for WHATWG and Node's URL; the url crate's join differs.)
+    for rel in ["//evil.com/x", "\\\\evil.com", "/\\evil.com", "\\/evil.com"] {
+        let u = resolve(rel, Some(BASE));
+        let standard = base
+            .join(rel)
+            .ok()
+            .and_then(|j| j.host_str().map(String::from));
+        assert_eq!(whatwg(&u).map(|r| r.1), standard, "{rel:?} -> {u:?}");
+        assert!(!c.is_trusted(&u), "{rel:?} -> {u:?}");
+    }
+    // A scheme without `//` stays as it is (an absolute URL), and is never trusted.
+    for rel in [
+        "https:evil.com",
+        "https:\\\\evil.com",
+        "https:/\\evil.com",
+        "https:/api.example.com/x",
+    ] {
+        let u = resolve(rel, Some(BASE));
+        assert_eq!(u, rel);
+        assert!(!c.is_trusted(&u), "{rel:?}");
+    }
+    assert!(!c.is_trusted(&resolve("///api.example.com/x", Some(BASE))));
 }
 
 const FRAGMENTS: &[&str] = &[

@@ -15,7 +15,9 @@
  * LoginError (`RETRY_LIMIT`, `LOGGED_OUT`, …); other errors pass unchanged.
  * `weappLogin: false` in a request's config sends it as it is (no token, no login); the
  * older `auth: false` still does (axios's basic-auth `auth` treats false as absent), but
- * axios's types give `auth` to basic credentials, so TypeScript refuses it. Call `attach` before adding your own interceptors: axios
+ * axios's types give `auth` to basic credentials, so TypeScript refuses it. A request
+ * cancelled (`cancelToken`, `signal`) while it waits for the login rejects at once with
+ * axios's CanceledError. Call `attach` before adding your own interceptors: axios
  * runs request interceptors last-added first, so yours see the config before the token
  * is placed, and response interceptors in order, so yours see the answer after any replay.
  */
@@ -27,6 +29,28 @@ const { Pass, fullUrl, plainHeader, needAuth, authorizeAttempt, judge } = requir
  */
 const KEY = 'weappLogin';
 const passOf = (config) => (config && config[KEY] instanceof Pass ? config[KEY] : null);
+
+/** Marks a config cancelled while it waited in `auth.authorize` (it never gets the token). */
+const CANCELLED = {};
+
+/**
+ * Calls `fn` once `config`'s `cancelToken` or `signal` cancels (at once if it has);
+ * returns a function that stops watching.
+ * @param {object} config an axios request config
+ * @param {function(): void} fn
+ * @returns {function(): void}
+ */
+function watchCancel(config, fn) {
+  const token = config.cancelToken;
+  const signal = config.signal;
+  if (token && typeof token.subscribe === 'function') token.subscribe(fn);
+  if (signal && signal.aborted) fn();
+  else if (signal && typeof signal.addEventListener === 'function') signal.addEventListener('abort', fn);
+  return () => {
+    if (token && typeof token.unsubscribe === 'function') token.unsubscribe(fn);
+    if (signal && typeof signal.removeEventListener === 'function') signal.removeEventListener('abort', fn);
+  };
+}
 
 /**
  * Installs weapp-login's interceptors on an axios instance.
@@ -43,22 +67,42 @@ function attach(instance, auth) {
   const request = instance.interceptors.request.use(function weappLoginRequest(config) {
     if (config[KEY] === false || config.auth === false) return config;
     const prev = passOf(config);
-    const original = prev ? prev.original : { header: plainHeader(config.headers), data: config.data };
+    const original = prev ? prev.original
+      : { header: plainHeader(config.headers), data: config.data, url: config.url, baseURL: config.baseURL };
     const method = String(config.method || 'get').toUpperCase();
-    return authorizeAttempt(auth, prev, original, fullUrl(config.baseURL, config.url), method).then((granted) => {
+    let stop = null;
+    const cancelled = new Promise((resolve) => { stop = watchCancel(config, resolve); });
+    const granted = authorizeAttempt(auth, prev, original, fullUrl(config.baseURL, config.url), method).then((granted) => {
+      stop();
+      if (config[KEY] === CANCELLED) return config;
+      // The URL judged, absolute once read; with no baseURL left, axios sends it as it is
+      // (even under allowAbsoluteUrls: false, which would put a baseURL before it).
+      config.url = granted.options.url;
+      config.baseURL = '';
       // A plain object: axios 1.x turns it back into AxiosHeaders in dispatchRequest.
       config.headers = Object.assign({}, granted.options.header);
       config.data = granted.options.data;
       config[KEY] = granted.pass;
       return config;
     });
+    // Cancelled while waiting for the login: the config goes on as it was (no token), and
+    // axios's dispatchRequest rejects it at once with its own CanceledError.
+    return Promise.race([granted, cancelled.then(() => {
+      config[KEY] = CANCELLED;
+      return config;
+    })]);
   });
 
   /** `auth.check` on an axios response; a replay runs the whole chain again. */
   function verdict(response, keep) {
-    return judge(auth, passOf(response.config),
-      { statusCode: response.status, data: response.data, header: plainHeader(response.headers) },
-      () => instance.request(response.config), keep);
+    const config = response.config;
+    const pass = passOf(config);
+    return judge(auth, pass, { statusCode: response.status, data: response.data, header: plainHeader(response.headers) }, () => {
+      // The page's interceptors see its own URL again.
+      config.url = pass.original.url;
+      config.baseURL = pass.original.baseURL;
+      return instance.request(config);
+    }, keep);
   }
 
   const response = instance.interceptors.response.use(

@@ -1,7 +1,6 @@
-'use strict';
 /**
  * What the five adapters share: the ticket a request carries between its attempts, the
- * URL a library will really send to, and a plain copy of a header object. Bundled into
+ * URL to authorize (read as the manager reads it), and a plain copy of a header object. Bundled into
  * each adapter file of the package (dist/fly.js, dist/axios.js, …), never shipped alone.
  */
 
@@ -15,7 +14,8 @@
 class Pass {
   /**
    * @param {*} ticket the opaque ticket from `auth.authorize`
-   * @param {{header: (object|undefined), data: *}} original the page's header and data
+   * @param {{header: (object|undefined), data: *, url: string}} original the page's header,
+   *   data and URL (put back before a replay, which is read and judged again)
    */
   constructor(ticket, original) {
     this.ticket = ticket;
@@ -23,21 +23,20 @@ class Pass {
   }
 }
 
-/** `<scheme>://` or `//` at the start: the library sends it as it is (axios, luch-request). */
-const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i;
+import { resolve } from '../trust.js';
 
 /**
- * The URL a library sends to: `url` when absolute, else `baseURL` and `url` joined with
- * one slash, as axios's and luch-request's combineURLs do (flyio's rule is the same for
- * http(s) URLs). Without a `baseURL` a relative `url` is left for the manager's `baseUrl`.
+ * The URL to ask `auth.authorize` for: the library's `url` read against its `baseURL`
+ * with the manager's one reading (js-shim/trust.js `resolve`: an adapter has no notion of
+ * absolute of its own); without a `baseURL`, `url` as it is (authorize reads it against
+ * the manager's `baseUrl`). The adapter then has the library send the URL authorize hands
+ * back: the one judged.
  * @param {string} [baseURL]
  * @param {string} url
  * @returns {string}
  */
 function fullUrl(baseURL, url) {
-  const u = url === undefined || url === null ? '' : String(url);
-  if (ABSOLUTE.test(u) || !baseURL) return u;
-  return u ? String(baseURL).replace(/\/+$/, '') + '/' + u.replace(/^\/+/, '') : String(baseURL);
+  return resolve(url === undefined || url === null ? '' : String(url), baseURL);
 }
 
 /**
@@ -49,6 +48,24 @@ function plainHeader(h) {
   if (!h || typeof h !== 'object') return {};
   return Object.assign({}, typeof h.toJSON === 'function' ? h.toJSON() : h);
 }
+
+/**
+ * Calls a page's wx-style callback (`success`, `fail`, `complete`) with `value`; a throw
+ * in it stays the page's (as wx and the manager's own `request()` do): the callbacks
+ * after it still run and no Promise rejects because of it.
+ * @param {*} fn
+ * @param {*} value
+ */
+function call(fn, value) {
+  try {
+    if (typeof fn === 'function') fn(value);
+  } catch (e) {
+    // The page's bug; the request's outcome stands.
+  }
+}
+
+/** Whether `options` carries a wx-style callback: the caller asked for callbacks, not a Promise. */
+const hasCallback = (options) => ['success', 'fail', 'complete'].some((k) => typeof options[k] === 'function');
 
 /**
  * Throws a TypeError unless `auth` has the interceptor primitives (a manager made by
@@ -65,13 +82,14 @@ function needAuth(where, auth) {
 /**
  * One attempt's `auth.authorize`: the first from the page's own header and data, a replay
  * from the same originals with the previous ticket. Without a `method` (an upload or a
- * download) only the header is asked for, so the token can never land in the data.
+ * download) only the header is asked for, so the token can never land in the data. The
+ * adapter sends `options.url`, the URL judged, as it is.
  * @param {object} auth a login manager
  * @param {Pass|null} prev the Pass of the previous attempt, or null for the first
  * @param {{header: (object|undefined), data: *}} original the page's header and data
  * @param {string} url the URL the library will send to
  * @param {string} [method] the HTTP method; omitted for uploads and downloads
- * @returns {Promise<{options: {header: object, data: *}, pass: Pass}>}
+ * @returns {Promise<{options: {url: string, header: object, data: *}, pass: Pass}>}
  */
 function authorizeAttempt(auth, prev, original, url, method) {
   const ask = { url: url, header: original.header, ticket: prev ? prev.ticket : undefined };
@@ -99,4 +117,4 @@ function judge(auth, pass, answer, replay, keep, failed) {
   return auth.check(pass.ticket, answer).then((v) => (v === 'replay' ? replay() : keep()), failed);
 }
 
-module.exports = { Pass, fullUrl, plainHeader, needAuth, authorizeAttempt, judge };
+export { Pass, fullUrl, plainHeader, call, hasCallback, needAuth, authorizeAttempt, judge };

@@ -44,8 +44,10 @@ function attach(fly, auth) {
     if (request.auth === false) return request;
     const prev = passOf(request);
     const original = prev ? prev.original
-      : { header: Object.assign({}, request.headers), data: request.body };
+      : { header: Object.assign({}, request.headers), data: request.body, url: request.url };
     return authorizeAttempt(auth, prev, original, fullUrl(request.baseURL, request.url), request.method).then((granted) => {
+      // The URL judged (absolute once read): flyio sends an "http…" URL as it is.
+      request.url = granted.options.url;
       request.headers = Object.assign({}, granted.options.header);
       if (granted.options.data !== original.data) request.body = granted.options.data;
       // Not enumerable: flyio and page code that log or copy the options never see it.
@@ -76,8 +78,11 @@ function attach(fly, auth) {
    * error handler as flyio's own errors do.
    */
   function verdict(request, answer, keep, self, P) {
-    return judge(auth, passOf(request), { statusCode: answer.status, data: answer.data, header: answer.headers },
-      () => fly.request(request), keep, (e) => pageFailure(e, self, P));
+    const pass = passOf(request);
+    return judge(auth, pass, { statusCode: answer.status, data: answer.data, header: answer.headers }, () => {
+      request.url = pass.original.url; // the page's handler sees its own URL again
+      return fly.request(request);
+    }, keep, (e) => pageFailure(e, self, P));
   }
 
   irp.use(function weappLoginResponse(response, P) {

@@ -41,9 +41,10 @@ function attach(http, auth) {
     if (config.custom && config.custom.auth === false) return config;
     const prev = passOf(config);
     const file = FILE_METHODS[config.method] === 1;
-    const original = prev ? prev.original : { header: Object.assign({}, config.header), data: config.data };
+    const original = prev ? prev.original : { header: Object.assign({}, config.header), data: config.data, url: config.url };
     const url = fullUrl(config.baseURL, config.url);
     return authorizeAttempt(auth, prev, original, url, file ? undefined : config.method).then((granted) => {
+      config.url = granted.options.url; // the URL judged: absolute once read, sent as it is
       config.header = Object.assign({}, granted.options.header);
       if (!file) config.data = granted.options.data;
       config.custom = Object.assign({}, config.custom, { [KEY]: granted.pass });
@@ -55,7 +56,10 @@ function attach(http, auth) {
   function verdict(response, keep) {
     const pass = response && typeof response.statusCode === 'number' ? passOf(response.config) : null;
     return judge(auth, pass, { statusCode: response && response.statusCode, data: response && response.data,
-      header: response && response.header }, () => http.request(response.config), keep);
+      header: response && response.header }, () => {
+      response.config.url = pass.original.url; // the page's interceptors see its own URL again
+      return http.request(response.config);
+    }, keep);
   }
 
   http.interceptors.response.use(

@@ -11,13 +11,17 @@
  * answer (Taro.request resolves for every HTTP status) and proceeds once more with the
  * new token after the one shared renewal. Failures reject `Taro.request` with the
  * manager's LoginError; a wx.request failure rejects with its `{errMsg}` as before.
- * `success`/`fail`/`complete` given to Taro.request run once, for the final outcome.
+ * `success`/`fail`/`complete` given to Taro.request run once, for the final outcome (a
+ * throw in one is the page's: `complete` still runs); a call with any of them never
+ * leaves a rejected Promise unhandled.
  * The returned promise keeps `abort()`: it aborts the attempt on the wire, or drops a
  * request still waiting for the login (rejecting `{errMsg: 'request:fail abort'}`,
  * as wx.request's abort does). `auth: false` in the options sends a request as it is.
  * Add it before interceptors that should see the final answer (Taro runs them in order).
  */
-const { needAuth } = require('./common');
+const { call, hasCallback, needAuth } = require('./common');
+
+const noop = () => {};
 
 const ABORT = 'request:fail abort';
 const CALLBACKS = { success: 1, fail: 1, complete: 1 };
@@ -48,14 +52,25 @@ function interceptor(auth) {
       });
     }
     const p = Promise.race([attempt(undefined), dropped]).then((res) => {
-      if (typeof params.success === 'function') params.success(res);
-      if (typeof params.complete === 'function') params.complete(res);
+      call(params.success, res);
+      call(params.complete, res);
       return res;
     }, (err) => {
-      if (typeof params.fail === 'function') params.fail(err);
-      if (typeof params.complete === 'function') params.complete(err);
+      call(params.fail, err);
+      call(params.complete, err);
       throw err;
     });
+    if (hasCallback(params)) {
+      // Callbacks, not the Promise, are what the page asked for: a failure it was told of
+      // through `fail` is no unhandled rejection, here or in what Taro makes of `p`
+      // (its chain returns `p.catch(…)` to the page).
+      p.catch(noop);
+      p.catch = function quietCatch(f) {
+        const q = Promise.prototype.catch.call(this, f);
+        q.catch(noop);
+        return q;
+      };
+    }
     /** Taro's RequestTask-style abort: `cb` runs, the attempt on the wire is aborted. */
     p.abort = function abort(cb) {
       aborted = true;

@@ -17,21 +17,17 @@
  * in the options sends a request as it is. With an asynchronous invoke hook uni-app
  * returns a Promise, not the RequestTask, from a call with callbacks (uni-app's rule).
  */
-const { needAuth } = require('./common');
+const { call, needAuth } = require('./common');
 
 const APIS = ['request', 'uploadFile', 'downloadFile'];
 /** Marks a replay made by this adapter: it carries the ticket and the page's callbacks. */
 const KEY = '__weappLogin';
 const OWN = { success: 1, fail: 1, complete: 1, [KEY]: 1 };
 
-/** `success` or `fail`, then `complete`, as wx calls them. */
+/** `success` or `fail`, then `complete`, as wx calls them (a throw in one stays the page's). */
 function settle(cb, ok, value) {
-  try {
-    const f = ok ? cb.success : cb.fail;
-    if (typeof f === 'function') f(value);
-  } finally {
-    if (typeof cb.complete === 'function') cb.complete(value);
-  }
+  call(ok ? cb.success : cb.fail, value);
+  call(cb.complete, value);
 }
 
 /**

@@ -70,6 +70,7 @@ module.exports = function defineSuite(env) {
     }
     const fake = testing.createFakeWx(Object.assign({ clock: clock, server: server, platform: platform,
       storage: o.storage }, o.fake));
+    if (o.before) o.before(fake); // scripts the fake before the manager exists
     const events = [];
     const auth = createLoginManager(Object.assign({ wx: fake.api, clock: clock, loginUrl: LOGIN_URL,
       baseUrl: ORIGIN, onEvent: (e) => events.push(e) }, o.options));
@@ -210,11 +211,12 @@ module.exports = function defineSuite(env) {
     }],
 
     ['wx.login fails: every waiter rejects WX_LOGIN_FAILED with the errMsg; nothing is sent', async (p, ctx) => {
-      const w = await world(ctx, p);
-      w.fake.failNext('login', 'login:fail system error');
+      // Both fail: the early wx.login of createLoginManager (unseen) and the login's own.
+      const w = await world(ctx, p, { before: (f) => f.failNext('login', 'login:fail system error', 2) });
       const out = await w.run(Promise.all([settled(w.auth.request({ url: '/api/a' })), settled(w.auth.login())]));
       for (const o of out) equal(isRejection(o, 'WX_LOGIN_FAILED', 'waiter').errMsg, 'login:fail system error', 'errMsg');
-      equal(w.fake.calls.login, 1, 'wx.login calls');
+      equal(w.fake.calls.login, 2, 'wx.login calls (the early one, then the login\'s own)');
+      equal(w.events.filter((e) => e.type === 'login:failure').length, 1, 'login failures reported');
       equal(w.fake.calls.request, 0, 'wx.request calls');
       equal(w.fake.storage.has(KEY), false, 'nothing persisted');
     }],
@@ -252,12 +254,14 @@ module.exports = function defineSuite(env) {
       await w.clock.advance(50); // wx.getNetworkType has answered
       const out = await w.run(Promise.all([settled(w.auth.request({ url: '/api/a' })), settled(w.auth.login())]));
       for (const o of out) isRejection(o, 'NETWORK_OFFLINE', 'waiter');
-      equal(w.fake.calls.login, 0, 'wx.login calls while offline');
+      // The early wx.login of createLoginManager started before the network was known.
+      equal(w.fake.calls.login, 1, 'wx.login calls while offline');
       equal(w.fake.calls.request, 0, 'wx.request calls while offline');
       w.fake.setNetwork('4g');
       const r = await w.run(w.auth.request({ url: '/api/a' }));
       equal(r.statusCode, 200, 'status back online');
-      equal(w.fake.calls.login, 1, 'wx.login calls back online');
+      equal(w.fake.calls.login, 1, 'wx.login calls back online (the early code was posted)');
+      equal(w.loginPosts().length, 1, 'login POSTs');
     }],
 
     ['request fails: a wx.request failure rejects REQUEST_FAILED with its errMsg and costs no re-login', async (p, ctx) => {
@@ -350,7 +354,7 @@ module.exports = function defineSuite(env) {
       const g = out[0];
       equal(g.options.header.Authorization, 'Bearer tok-code-1', 'the token header');
       equal(g.options.header['X-Page'], 'p', "the page's header is kept");
-      equal(g.options.url, '/api/a', 'the url is returned unchanged');
+      equal(g.options.url, ORIGIN + '/api/a', 'the url is returned as judged: resolved against baseUrl');
       deepEqual(g.options.data, { x: 1 }, 'data');
       ok(!('ticket' in g.options), 'the returned options carry no ticket');
       ok(g.ticket !== undefined && g.ticket !== null, 'a ticket');

@@ -14,9 +14,13 @@ let server;
 test.before(async () => { server = await startServer(); });
 test.after(async () => { await server.stop(); });
 
-/** A sandbox and a manager made inside it, as a page's code would. */
-function setup(options, storage) {
+/**
+ * A sandbox and a manager made inside it, as a page's code would; `before(sb)` scripts
+ * the sandbox first (the manager's early wx.login starts in createLoginManager).
+ */
+function setup(options, storage, before) {
   const sb = createSandbox({ root: ROOT, wechatBase: server.base, storage: storage || new Map(), log: false });
+  if (before) before(sb);
   const { createLoginManager } = sb.require('weapp-login');
   const auth = createLoginManager(Object.assign({
     loginUrl: server.base + '/user/login', baseUrl: server.base, loginTimeoutMs: 300,
@@ -39,32 +43,34 @@ test('five requests at once: one wx.login, one POST, all 200', async () => {
 });
 
 test('wx.login fails: WX_LOGIN_FAILED with its errMsg for every waiter', async () => {
-  const { sb, auth } = setup();
-  sb.faults.loginFail = 'login:fail system error';
+  const { sb, auth } = setup({}, null, (s) => { s.faults.loginFailAlways = 'login:fail system error'; });
   const rs = await Promise.all([outcome(auth.request({ url: '/api/profile' })), outcome(auth.login())]);
   assert.deepEqual(plain(rs), [{ ok: false, code: 'WX_LOGIN_FAILED', errMsg: 'login:fail system error' },
     { ok: false, code: 'WX_LOGIN_FAILED', errMsg: 'login:fail system error' }]);
-  assert.equal(sb.calls.counts.login, 1);
+  // The early wx.login of createLoginManager failed unseen; then the login's own did.
+  assert.equal(sb.calls.counts.login, 2);
+  assert.equal(loginPosts(sb), 0);
   sb.close();
 });
 
 test('wx.login never answers: LOGIN_TIMEOUT after loginTimeoutMs', async () => {
-  const { sb, auth } = setup();
-  sb.faults.loginHang = true;
+  // The early wx.login of createLoginManager never answers either: the login waits for it.
+  const { sb, auth } = setup({}, null, (s) => { s.faults.loginHang = true; });
   const r = await outcome(auth.request({ url: '/api/profile' }));
   assert.equal(r.code, 'LOGIN_TIMEOUT');
   assert.equal(loginPosts(sb), 0);
   sb.close();
 });
 
-test('offline: NETWORK_OFFLINE at once, no wx.login', async () => {
-  const { sb, auth } = setup();
-  sb.network = 'none';
+test('offline: NETWORK_OFFLINE at once, no login', async () => {
+  const { sb, auth } = setup({}, null, (s) => { s.network = 'none'; });
   await auth.ready;
   await new Promise((r) => setTimeout(r, 50));
   const r = await outcome(auth.request({ url: '/api/profile' }));
   assert.equal(r.code, 'NETWORK_OFFLINE');
-  assert.equal(sb.calls.counts.login || 0, 0);
+  // One wx.login: the early one, started before wx.getNetworkType answered; no POST.
+  assert.equal(sb.calls.counts.login || 0, 1);
+  assert.equal(loginPosts(sb), 0);
   sb.close();
 });
 
@@ -104,7 +110,8 @@ test('second launch: a good checkSession reuses the token; a failed one makes lo
 });
 
 test('logout mid-login: LOGGED_OUT; the late code is never POSTed', async () => {
-  const { sb, auth } = setup();
+  // The login's own wx.login is the one under way (no early one: earlyLogin false).
+  const { sb, auth } = setup({ earlyLogin: false });
   await auth.ready;
   const pending = outcome(auth.request({ url: '/api/profile' }));
   await auth.logout(); // wx.login is under way (real HTTP to the fake WeChat)
@@ -112,5 +119,20 @@ test('logout mid-login: LOGGED_OUT; the late code is never POSTed', async () => 
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(loginPosts(sb), 0);
   assert.equal(sb.storage.size, 0);
+  sb.close();
+});
+
+test('logout before ready, the early wx.login under way: LOGGED_OUT; its late code is never POSTed', async () => {
+  const { sb, auth } = setup();
+  assert.equal(sb.calls.counts.login, 1, 'the early wx.login started in createLoginManager');
+  const pending = outcome(auth.request({ url: '/api/profile' }));
+  await auth.logout();
+  assert.equal((await pending).code, 'LOGGED_OUT');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(loginPosts(sb), 0);
+  assert.equal(sb.storage.size, 0);
+  const after = await outcome(auth.request({ url: '/api/profile' }));
+  assert.equal(after.status, 200, 'the next request logs in with a wx.login of its own');
+  assert.equal(sb.calls.counts.login, 2);
   sb.close();
 });

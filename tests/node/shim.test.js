@@ -101,10 +101,13 @@ test('a persisted token is reused on the next launch without wx.login', async ()
 });
 
 test('the token never goes to an untrusted origin, and auth:false never logs in', async () => {
-  const { fake, auth, run } = world({ server: scriptedServer({ token: 'never-used' }, () => ({ data: {} })) });
+  const { fake, auth, run, loginPosts } = world({ server: scriptedServer({ token: 'never-used' }, () => ({ data: {} })) });
   await run(auth.request({ url: 'https://cdn.other.com/x', header: { Authorization: 'mine' } }));
   await run(auth.request({ url: '/public', auth: false }));
-  assert.equal(fake.calls.login, 0);
+  // The one wx.login is the early one of a launch with no session (earlyLogin): its code
+  // is never posted, since nothing needed a login.
+  assert.equal(fake.calls.login, 1);
+  assert.equal(loginPosts().length, 0, 'no login');
   assert.equal(fake.calls.requests[0].header.Authorization, 'mine', 'the page\'s own header is left alone');
   assert.equal(fake.calls.requests[1].header.Authorization, undefined);
 });
@@ -133,7 +136,8 @@ test('a failed wx.login rejects every waiting request and login()', async () => 
   const all = await run(Promise.allSettled([auth.request({ url: '/a' }), auth.request({ url: '/b' }), auth.login()]));
   assert.deepEqual(all.map((s) => s.status), ['rejected', 'rejected', 'rejected']);
   assert.ok(all.every((s) => s.reason.code === 'WX_LOGIN_FAILED' && s.reason.errMsg === 'login:fail system error'));
-  assert.equal(fake.calls.login, 1);
+  // The early wx.login (at createLoginManager) failed unseen; the Core's own one failed.
+  assert.equal(fake.calls.login, 2);
 });
 
 test('a login answer without a token is LOGIN_REJECTED with the response', async () => {
@@ -197,10 +201,12 @@ test('offline: a login is refused with NETWORK_OFFLINE at once; back online it w
   const e = await run(auth.request({ url: '/a' })).catch((x) => x);
   assert.equal(e.code, 'NETWORK_OFFLINE');
   assert.equal(clock.now(), before, 'refused at once: no virtual time passed');
-  assert.equal(fake.calls.login, 0);
+  // One wx.login: the early one, started before getNetworkType answered; no login POST.
+  assert.equal(fake.calls.login, 1);
+  assert.equal(fake.calls.requests.length, 0);
   fake.setNetwork('4g');
   assert.equal((await run(auth.request({ url: '/a' }))).statusCode, 200);
-  assert.equal(fake.calls.login, 1);
+  assert.equal(fake.calls.login, 1, 'back online, the login posted the early code');
 });
 
 test('back from the background after recheckAfterHiddenMs, wx.checkSession runs again', async () => {

@@ -69,6 +69,9 @@ const options: LoginManagerOptions = {
       case 'login:long-expiry':
         console.warn('expiresIn in ms?', event.expiresIn.toFixed(0));
         break;
+      case 'token:withheld':
+        console.warn('no token for', event.origin.toLowerCase());
+        break;
       case 'login:start':
       case 'login:success':
       case 'session:restored':
