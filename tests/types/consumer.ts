@@ -52,6 +52,7 @@ const options: LoginManagerOptions = {
   recheckAfterHiddenMs: 600000,
   storageKey: 'my_session',
   trustedOrigins: ['https://api.example.com', 'https://cdn.example.com'],
+  allowHttp: false,
   onEvent: (event: LoginEvent) => {
     getApp<IAppOption>().globalData.lastEvent = event.type;
     switch (event.type) {
@@ -65,6 +66,9 @@ const options: LoginManagerOptions = {
         break;
       case 'login:unsafe-fields':
         console.error('server leaks', event.fields.join(', '));
+        break;
+      case 'token:withheld':
+        console.warn('no token for', event.origin.toLowerCase(), '- add it to trustedOrigins?');
         break;
       case 'login:start':
       case 'login:success':
