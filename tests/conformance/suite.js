@@ -354,6 +354,7 @@ module.exports = function defineSuite(env) {
       const g = out[0];
       equal(g.options.header.Authorization, 'Bearer tok-code-1', 'the token header');
       equal(g.options.header['X-Page'], 'p', "the page's header is kept");
+      // One URL, read once: the copy's url is the absolute URL judged (issue 17).
       equal(g.options.url, ORIGIN + '/api/a', 'the url is returned as judged: resolved against baseUrl');
       deepEqual(g.options.data, { x: 1 }, 'data');
       ok(!('ticket' in g.options), 'the returned options carry no ticket');

@@ -52,6 +52,7 @@ const options: LoginManagerOptions = {
   recheckAfterHiddenMs: 600000,
   storageKey: 'my_session',
   trustedOrigins: ['https://api.example.com', 'https://cdn.example.com'],
+  allowHttp: false,
   onEvent: (event: LoginEvent) => {
     getApp<IAppOption>().globalData.lastEvent = event.type;
     switch (event.type) {
@@ -70,7 +71,7 @@ const options: LoginManagerOptions = {
         console.warn('expiresIn in ms?', event.expiresIn.toFixed(0));
         break;
       case 'token:withheld':
-        console.warn('no token for', event.origin.toLowerCase());
+        console.warn('no token for', event.origin.toLowerCase(), '- add it to trustedOrigins?');
         break;
       case 'login:start':
       case 'login:success':
