@@ -56,6 +56,9 @@ fn with<R>(h: u32, f: impl FnOnce(&mut Machine) -> R) -> Option<R> {
 }
 
 /// A whole, non-negative JS number as u64 (ids, send numbers, times); anything else 0.
+/// Never inlined: the saturating float-to-int conversion, lowered to MVP, is about 60
+/// bytes of code at each of its 40-odd call sites.
+#[inline(never)]
 fn whole(v: f64) -> u64 {
     if v.is_finite() && v > 0.0 {
         v as u64 // saturating
