@@ -68,7 +68,7 @@ fn whole(v: f64) -> u64 {
 }
 
 fn channel(c: f64) -> Channel {
-    match c as u8 {
+    match whole(c) {
         1 => Channel::Upload,
         2 => Channel::Download,
         _ => Channel::Request,
