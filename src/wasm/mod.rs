@@ -88,13 +88,6 @@ fn status(s: f64) -> u16 {
     }
 }
 
-/// `s` split around its first byte `b`, an ASCII byte (so both sides are whole UTF-8).
-/// Searches bytes rather than chars: the char searcher is large in wasm.
-fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
-    let at = s.bytes().position(|c| c == b)?;
-    Some((s.get(..at)?, s.get(at + 1..)?))
-}
-
 /// `v` as a whole number clamped to 0..=`max`. The shim has validated every option
 /// already (js-shim/options.js throws INVALID_OPTIONS naming it, synchronously); here a
 /// bad number can only bound, never trap.
@@ -103,11 +96,14 @@ fn int(v: f64, max: f64) -> u64 {
 }
 
 /// The next line of `rest` (up to `'\n'`, which no URL, token or status list holds:
-/// the shim refuses control characters in each), `rest` moved past it.
+/// the shim refuses control characters in each), `rest` moved past it. Searches bytes
+/// rather than chars (the char searcher is large in wasm); `'\n'` is ASCII, so both
+/// sides of it are whole UTF-8.
 fn line<'a>(rest: &mut &'a str) -> &'a str {
-    let (one, more) = split_byte(rest, b'\n').unwrap_or((rest, ""));
-    *rest = more;
-    one
+    let s = *rest;
+    let at = s.bytes().position(|c| c == b'\n').unwrap_or(s.len());
+    *rest = s.get(at + 1..).unwrap_or("");
+    s.get(..at).unwrap_or(s)
 }
 
 /// The Config of `newCore`: its URLs, the rest of its `strings` (the status codes, then
