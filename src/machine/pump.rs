@@ -164,6 +164,15 @@ impl Machine {
         }
     }
 
+    /// The queue `q`.
+    pub(super) fn queue(&mut self, q: Queue) -> &mut VecDeque<WaiterId> {
+        match q {
+            Queue::Renewals => &mut self.renewals,
+            Queue::Fresh => &mut self.fresh,
+            Queue::Verified => &mut self.verified,
+        }
+    }
+
     /// Pops entries of settled waiters off the front of `q`; whether a live one is left.
     pub(super) fn live_front(&mut self, q: Queue) -> bool {
         let queue = match q {
