@@ -43,13 +43,14 @@ impl Machine {
             if let Some(generation) = self.usable(now) {
                 // Renewals first, then the fresh ones, each in arrival order: dispatched
                 // from the back because each goes to the front of its send queue.
-                let renewals = core::mem::take(&mut self.renewals);
-                let fresh = core::mem::take(&mut self.fresh);
-                for &id in fresh.iter().rev().chain(renewals.iter().rev()) {
-                    self.dispatch(id, generation);
+                // A queue at a time: dispatching adds to neither.
+                for q in [Queue::Fresh, Queue::Renewals] {
+                    let queue = core::mem::take(self.queue(q));
+                    for &id in queue.iter().rev() {
+                        self.dispatch(id, generation);
+                    }
+                    reuse(self.queue(q), queue);
                 }
-                reuse(&mut self.renewals, renewals);
-                reuse(&mut self.fresh, fresh);
             }
         }
         if !self.verified.is_empty() {
