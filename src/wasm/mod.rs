@@ -28,6 +28,7 @@ use alloc::vec::Vec;
 use spin::mutex::SpinMutex;
 use wasm_bindgen::prelude::*;
 
+use crate::config::origin_of;
 use crate::{Channel, Command, Config, LoginAnswer, LoginError, Machine, StoredSession};
 pub use host::{op, register_host};
 
@@ -117,20 +118,24 @@ fn config(
 ) -> Result<Config, String> {
     let base_url = Some(base_url).filter(|b| !b.is_empty());
     let codes = line(&mut strings);
-    let mut list: Vec<String> = Vec::new();
-    while !strings.is_empty() {
-        let one = line(&mut strings);
-        if !one.is_empty() {
-            list.push(String::from(one));
-        }
-    }
     // The detail only ("loginUrl must be ..."): the shim adds "invalid options: ".
     let invalid = |e: LoginError| match e {
         LoginError::InvalidOptions { message } => message,
         _ => String::new(), // Config::new gives no other error
     };
-    let mut c = Config::new(login_url, base_url, has_trusted.then_some(list.as_slice()))
-        .map_err(invalid)?;
+    let mut c = Config::new(login_url, base_url, None).map_err(invalid)?;
+    if has_trusted {
+        // Config::new's reading of `trustedOrigins`, one line at a time (no list of
+        // copies to build first).
+        c.trusted_origins.clear();
+        while !strings.is_empty() {
+            let one = line(&mut strings);
+            if !one.is_empty() {
+                let origin = origin_of("trustedOrigins[]", one).map_err(invalid)?;
+                c.trusted_origins.push(origin);
+            }
+        }
+    }
     c.auth_fail_status_codes.clear();
     // Space-separated decimals (the shim checked they are HTTP statuses).
     let mut code = 0u16;
