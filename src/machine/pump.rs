@@ -44,9 +44,10 @@ impl Machine {
                 // Renewals first, then the fresh ones, each in arrival order: dispatched
                 // from the back because each goes to the front of its send queue.
                 // A queue at a time: dispatching adds to neither.
+                // Popped rather than iterated: VecDeque's iterator is large in wasm.
                 for q in [Queue::Fresh, Queue::Renewals] {
-                    let queue = core::mem::take(self.queue(q));
-                    for &id in queue.iter().rev() {
+                    let mut queue = core::mem::take(self.queue(q));
+                    while let Some(id) = queue.pop_back() {
                         self.dispatch(id, generation);
                     }
                     reuse(self.queue(q), queue);

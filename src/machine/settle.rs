@@ -134,8 +134,8 @@ impl Machine {
         // Queued requests were made under the old login state: those that want the
         // token go with it.
         for channel in CHANNELS {
-            let queued = core::mem::take(&mut self.send_queues[channel.index()]);
-            for &id in &queued {
+            let mut queued = core::mem::take(&mut self.send_queues[channel.index()]);
+            while let Some(id) = queued.pop_front() {
                 match self.waiters.get(id).map(|w| (w.kind, w.state)) {
                     Some((
                         Kind::Request {
@@ -153,11 +153,11 @@ impl Machine {
     /// Rejects every waiter that waits for a login state with `error`: renewals first,
     /// then the rest in arrival order.
     pub(super) fn reject_waiting(&mut self, error: LoginError) {
-        // A queue at a time (no chained iterators: smaller in wasm); settling one
-        // waiter adds to none of them.
+        // A queue at a time, popped (VecDeque's iterators are large in wasm); settling
+        // one waiter adds to none of them.
         for q in [Queue::Renewals, Queue::Fresh, Queue::Verified] {
-            let queue = core::mem::take(self.queue(q));
-            for &id in &queue {
+            let mut queue = core::mem::take(self.queue(q));
+            while let Some(id) = queue.pop_front() {
                 self.settle(id, Err(error.clone()));
             }
             reuse(self.queue(q), queue);
