@@ -223,10 +223,12 @@ pub fn new_core(
     {
         let mut machines = machines();
         let i = h as usize;
-        if machines.len() <= i {
-            machines.resize_with(i + 1, || None);
+        while machines.len() <= i {
+            machines.push(None);
         }
-        machines[i] = Some(machine);
+        if let Some(slot) = machines.get_mut(i) {
+            *slot = Some(machine); // always there: no index to panic
+        }
     }
     drain(h);
     true
