@@ -193,7 +193,7 @@ impl Machine {
 
     /// [`Input::LoginAnswered`].
     pub(crate) fn on_login_answered(&mut self, attempt: u64, answer: &LoginAnswer, now: u64) {
-        self.posts_on_wire.retain(|&(a, _)| a != attempt);
+        self.drop_posts(attempt, now);
         if self.is_posting(attempt) {
             match check_answer(answer, attempt) {
                 Ok((token, expires_in_s)) => self.login_succeeded(token, expires_in_s, now),
@@ -204,7 +204,7 @@ impl Machine {
 
     /// [`Input::LoginPostFailed`].
     pub(crate) fn on_login_post_failed(&mut self, attempt: u64, err_msg: String, now: u64) {
-        self.posts_on_wire.retain(|&(a, _)| a != attempt);
+        self.drop_posts(attempt, now);
         if self.is_posting(attempt) {
             self.fail_login(LoginError::RequestFailed { err_msg }, now);
         }
