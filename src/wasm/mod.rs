@@ -392,62 +392,69 @@ fn drain(h: u32) {
 }
 
 fn perform(h: u32, cmd: Command) {
-    let num = |o: u8, a: u64, b: u64, c: u64, d: u64| {
-        host::cmd(h, o, a as f64, b as f64, c as f64, d as f64, 0.0)
-    };
-    match cmd {
-        Command::WxLogin { attempt } => num(op::WX_LOGIN, attempt, 0, 0, 0),
-        Command::CheckSession { check } => num(op::CHECK_SESSION, check, 0, 0, 0),
+    // The numeric commands give their op and arguments, for one call of `cmd` after the
+    // match; those that carry strings call `text` and return.
+    let (o, a, b, c, d, e): (u8, u64, u64, u64, f64, u64) = match cmd {
+        Command::WxLogin { attempt } => (op::WX_LOGIN, attempt, 0, 0, 0.0, 0),
+        Command::CheckSession { check } => (op::CHECK_SESSION, check, 0, 0, 0.0, 0),
         Command::Lease {
             lease,
             generation,
             slots,
             until_ms,
             margin_ms,
-        } => host::cmd(
-            h,
+        } => (
             op::LEASE,
-            lease as f64,
-            generation as f64,
+            lease,
+            generation,
             slots.into(),
             until_ms.map_or(-1.0, |t| t as f64),
-            margin_ms as f64,
+            margin_ms,
         ),
-        Command::Revoke { lease } => num(op::REVOKE, lease, 0, 0, 0),
+        Command::Revoke { lease } => (op::REVOKE, lease, 0, 0, 0.0, 0),
         Command::Send {
             id,
             send,
             generation,
             channel,
-        } => num(op::SEND, id, send, generation.unwrap_or(0), channel as u64),
-        Command::AbortSend { id, .. } => num(op::ABORT_SEND, id, 0, 0, 0),
-        Command::Resolve { id } => num(op::RESOLVE, id, 0, 0, 0),
+        } => (
+            op::SEND,
+            id,
+            send,
+            generation.unwrap_or(0),
+            channel as u8 as f64,
+            0,
+        ),
+        Command::AbortSend { id, .. } => (op::ABORT_SEND, id, 0, 0, 0.0, 0),
+        Command::Resolve { id } => (op::RESOLVE, id, 0, 0, 0.0, 0),
         Command::Authorized {
             id,
             generation,
             relogins,
-        } => num(op::AUTHORIZED, id, generation, relogins.into(), 0),
+        } => (op::AUTHORIZED, id, generation, relogins.into(), 0.0, 0),
         Command::Verdict {
             id,
             replay,
             relogins,
-        } => num(op::VERDICT, id, replay.into(), relogins.into(), 0),
-        Command::ClearStorage => num(op::CLEAR, 0, 0, 0, 0),
+        } => (op::VERDICT, id, replay.into(), relogins.into(), 0.0, 0),
+        Command::ClearStorage => (op::CLEAR, 0, 0, 0, 0.0, 0),
         Command::PostCode { attempt, code } => {
-            host::text(h, op::POST_CODE, attempt as f64, 0.0, &code, None, None)
+            return host::text(h, op::POST_CODE, attempt as f64, 0.0, &code, None, None);
         }
         Command::Persist {
             session,
             generation,
-        } => host::text(
-            h,
-            op::SESSION,
-            generation as f64,
-            session.expires_at_ms.map_or(-1.0, |t| t as f64),
-            &session.token,
-            None,
-            None,
-        ),
+        } => {
+            return host::text(
+                h,
+                op::SESSION,
+                generation as f64,
+                session.expires_at_ms.map_or(-1.0, |t| t as f64),
+                &session.token,
+                None,
+                None,
+            );
+        }
         Command::Reject { id, error } => {
             let attempt = match &error {
                 LoginError::LoginRejected { attempt, .. } => *attempt as f64,
@@ -462,13 +469,15 @@ fn perform(h: u32, cmd: Command) {
                 Some(&error.message()),
                 error.err_msg(),
             );
+            return;
         }
         Command::Event(e) => {
             let code = match &e {
                 crate::Event::LoginFailure { code } => Some(*code),
                 _ => None,
             };
-            host::text(h, op::EMIT, 0.0, 0.0, e.name(), code, None);
+            return host::text(h, op::EMIT, 0.0, 0.0, e.name(), code, None);
         }
-    }
+    };
+    host::cmd(h, o, a as f64, b as f64, c as f64, d, e as f64);
 }
