@@ -264,7 +264,12 @@ impl Machine {
 
     fn is_auth_failure(&self, status: u16, host_verdict: bool) -> bool {
         // A plain search: slice::contains on u16 is a chunked search, large in wasm.
-        host_verdict || self.config.auth_fail_status_codes.iter().any(|&c| c == status)
+        host_verdict
+            || self
+                .config
+                .auth_fail_status_codes
+                .iter()
+                .any(|&c| c == status)
     }
 
     /// Registers a new waiter; `false` (and the id rejected) for an id that is not above
