@@ -262,6 +262,7 @@ impl Machine {
         matches!(self.login, LoginPhase::Posting { attempt: a, .. } if a == attempt)
     }
 
+    #[allow(clippy::manual_contains)] // on purpose: see below
     fn is_auth_failure(&self, status: u16, host_verdict: bool) -> bool {
         // A plain search: slice::contains on u16 is a chunked search, large in wasm.
         host_verdict
