@@ -75,6 +75,14 @@ pub struct Config {
     pub lease: bool,
 }
 
+/// The origin of `url`, the value of option `what`; `INVALID_OPTIONS` naming both when it
+/// has none (see [`Origin::parse`]).
+pub(crate) fn origin_of(what: &str, url: &str) -> Result<Origin, LoginError> {
+    Origin::parse(url).ok_or_else(|| LoginError::InvalidOptions {
+        message: String::from(what) + " must be an absolute http(s) URL, got \"" + url + "\"",
+    })
+}
+
 impl Config {
     /// Settings with the defaults of pkg/REFERENCE.md. `trusted_origins`, when `None`, are the origins
     /// of `login_url` and `base_url`.
@@ -86,13 +94,9 @@ impl Config {
         base_url: Option<&str>,
         trusted_origins: Option<&[String]>,
     ) -> Result<Config, LoginError> {
-        let invalid = |what: &str, v: &str| LoginError::InvalidOptions {
-            message: String::from(what) + " must be an absolute http(s) URL, got \"" + v + "\"",
-        };
-        let login_origin =
-            Origin::parse(login_url).ok_or_else(|| invalid("loginUrl", login_url))?;
+        let login_origin = origin_of("loginUrl", login_url)?;
         let base_origin = match base_url {
-            Some(b) => Some(Origin::parse(b).ok_or_else(|| invalid("baseUrl", b))?),
+            Some(b) => Some(origin_of("baseUrl", b)?),
             None => None,
         };
         // Loops rather than iterator adapters: smaller in wasm.
@@ -100,7 +104,7 @@ impl Config {
         match trusted_origins {
             Some(list) => {
                 for o in list {
-                    origins.push(Origin::parse(o).ok_or_else(|| invalid("trustedOrigins[]", o))?);
+                    origins.push(origin_of("trustedOrigins[]", o)?);
                 }
             }
             None => {

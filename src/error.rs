@@ -119,19 +119,16 @@ impl LoginError {
     }
 }
 
-/// `n` in decimal, without `core::fmt` (whose machinery is large in wasm).
-pub(crate) fn decimal(mut n: u64) -> String {
-    let mut digits = [0u8; 20]; // u64::MAX has 20
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    digits[at..].iter().map(|&d| char::from(d)).collect()
+/// `n` in decimal, without `core::fmt` (whose machinery is large in wasm): the digits
+/// before the last one, then the last one (no digit buffer, no index to check).
+pub(crate) fn decimal(n: u64) -> String {
+    let mut s = if n >= 10 {
+        decimal(n / 10)
+    } else {
+        String::new()
+    };
+    s.push(char::from(b'0' + (n % 10) as u8));
+    s
 }
 
 #[cfg(test)]

@@ -16,7 +16,8 @@ use alloc::string::{String, ToString};
 /// `https://a.com:443` are one origin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
-    scheme: &'static str,
+    /// `https` (else `http`).
+    https: bool,
     host: String,
     port: u16,
 }
@@ -39,23 +40,25 @@ impl Origin {
         if b.iter().any(|&c| c <= b' ' || c == 0x7f) {
             return None;
         }
-        let (scheme, start) = scheme_of(b)?;
-        let rest = &b[start..];
+        // Slices with get(), never an index that could panic (each panic site ships its
+        // code and location): every range below is in bounds, so none is ever None.
+        let (https, start) = scheme_of(b)?;
+        let rest = b.get(start..)?;
         let end = rest
             .iter()
             .position(|&c| matches!(c, b'/' | b'?' | b'#'))
             .unwrap_or(rest.len());
-        let authority = &rest[..end];
+        let authority = rest.get(..end)?;
         if authority
             .iter()
             .any(|&c| matches!(c, b'@' | b'\\' | b'%') || !c.is_ascii())
         {
             return None;
         }
-        let default_port = if scheme == "https" { 443 } else { 80 };
+        let default_port = if https { 443 } else { 80 };
         let (host_len, port) = if authority.first() == Some(&b'[') {
             let close = authority.iter().position(|&c| c == b']')?;
-            let address = &authority[1..close];
+            let address = authority.get(1..close)?;
             if address.is_empty()
                 || !address
                     .iter()
@@ -63,7 +66,7 @@ impl Origin {
             {
                 return None;
             }
-            let port = match &authority[close + 1..] {
+            let port = match authority.get(close + 1..)? {
                 [] => default_port,
                 [b':', p @ ..] => parse_port(p, default_port)?,
                 _ => return None,
@@ -72,8 +75,8 @@ impl Origin {
         } else {
             let (host, port) = match authority.iter().position(|&c| c == b':') {
                 Some(colon) => (
-                    &authority[..colon],
-                    parse_port(&authority[colon + 1..], default_port)?,
+                    authority.get(..colon)?,
+                    parse_port(authority.get(colon + 1..)?, default_port)?,
                 ),
                 None => (authority, default_port),
             };
@@ -88,7 +91,7 @@ impl Origin {
             (host.len(), port)
         };
         Some(Origin {
-            scheme,
+            https,
             host: url.get(start..start + host_len)?.to_ascii_lowercase(),
             port,
         })
@@ -100,7 +103,7 @@ impl Origin {
 fn ipv4_like(host: &[u8]) -> bool {
     let host = host.strip_suffix(b".").unwrap_or(host);
     let last = match host.iter().rposition(|&c| c == b'.') {
-        Some(dot) => &host[dot + 1..],
+        Some(dot) => host.get(dot + 1..).unwrap_or_default(),
         None => host,
     };
     let hex = match last {
@@ -118,7 +121,7 @@ fn dotted_quad(host: &[u8]) -> bool {
         !o.is_empty()
             && o.len() <= 3
             && o.iter().all(u8::is_ascii_digit)
-            && (o == b"0" || o[0] != b'0')
+            && (o == b"0" || o.first() != Some(&b'0'))
             && number(o) <= 255
     });
     octets_ok && n == 4
@@ -133,25 +136,27 @@ fn number(digits: &[u8]) -> u32 {
 
 impl core::fmt::Display for Origin {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{}://{}:{}", self.scheme, self.host, self.port)
+        let scheme = if self.https { "https" } else { "http" };
+        write!(f, "{}://{}:{}", scheme, self.host, self.port)
     }
 }
 
-/// The scheme of `url` (`http`/`https`, any case) and where what follows `://` starts.
-fn scheme_of(url: &[u8]) -> Option<(&'static str, usize)> {
+/// Whether the scheme of `url` is `https` (else `http`; any case; `None` for any other),
+/// and where what follows `://` starts.
+fn scheme_of(url: &[u8]) -> Option<(bool, usize)> {
     let colon = url.iter().position(|&c| c == b':')?;
     if url.get(colon + 1..colon + 3)? != b"//" {
         return None;
     }
-    let scheme = &url[..colon];
-    let scheme = if scheme.eq_ignore_ascii_case(b"http") {
-        "http"
+    let scheme = url.get(..colon)?;
+    let https = if scheme.eq_ignore_ascii_case(b"http") {
+        false
     } else if scheme.eq_ignore_ascii_case(b"https") {
-        "https"
+        true
     } else {
         return None;
     };
-    Some((scheme, colon + 3))
+    Some((https, colon + 3))
 }
 
 /// The port after a `:` (empty: the default); `None` unless 1 to 5 ASCII digits ≤ 65535.

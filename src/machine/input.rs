@@ -193,7 +193,7 @@ impl Machine {
 
     /// [`Input::LoginAnswered`].
     pub(crate) fn on_login_answered(&mut self, attempt: u64, answer: &LoginAnswer, now: u64) {
-        self.posts_on_wire.retain(|&(a, _)| a != attempt);
+        self.drop_posts(attempt, now);
         if self.is_posting(attempt) {
             match check_answer(answer, attempt) {
                 Ok((token, expires_in_s)) => self.login_succeeded(token, expires_in_s, now),
@@ -204,7 +204,7 @@ impl Machine {
 
     /// [`Input::LoginPostFailed`].
     pub(crate) fn on_login_post_failed(&mut self, attempt: u64, err_msg: String, now: u64) {
-        self.posts_on_wire.retain(|&(a, _)| a != attempt);
+        self.drop_posts(attempt, now);
         if self.is_posting(attempt) {
             self.fail_login(LoginError::RequestFailed { err_msg }, now);
         }
@@ -262,8 +262,15 @@ impl Machine {
         matches!(self.login, LoginPhase::Posting { attempt: a, .. } if a == attempt)
     }
 
+    #[allow(clippy::manual_contains)] // on purpose: see below
     fn is_auth_failure(&self, status: u16, host_verdict: bool) -> bool {
-        host_verdict || self.config.auth_fail_status_codes.contains(&status)
+        // A plain search: slice::contains on u16 is a chunked search, large in wasm.
+        host_verdict
+            || self
+                .config
+                .auth_fail_status_codes
+                .iter()
+                .any(|&c| c == status)
     }
 
     /// Registers a new waiter; `false` (and the id rejected) for an id that is not above

@@ -43,13 +43,15 @@ impl Machine {
             if let Some(generation) = self.usable(now) {
                 // Renewals first, then the fresh ones, each in arrival order: dispatched
                 // from the back because each goes to the front of its send queue.
-                let renewals = core::mem::take(&mut self.renewals);
-                let fresh = core::mem::take(&mut self.fresh);
-                for &id in fresh.iter().rev().chain(renewals.iter().rev()) {
-                    self.dispatch(id, generation);
+                // A queue at a time: dispatching adds to neither.
+                // Popped rather than iterated: VecDeque's iterator is large in wasm.
+                for q in [Queue::Fresh, Queue::Renewals] {
+                    let mut queue = core::mem::take(self.queue(q));
+                    while let Some(id) = queue.pop_back() {
+                        self.dispatch(id, generation);
+                    }
+                    reuse(self.queue(q), queue);
                 }
-                reuse(&mut self.renewals, renewals);
-                reuse(&mut self.fresh, fresh);
             }
         }
         if !self.verified.is_empty() {
@@ -161,6 +163,15 @@ impl Machine {
             if generation.is_some() {
                 self.check_in_parallel(now);
             }
+        }
+    }
+
+    /// The queue `q`.
+    pub(super) fn queue(&mut self, q: Queue) -> &mut VecDeque<WaiterId> {
+        match q {
+            Queue::Renewals => &mut self.renewals,
+            Queue::Fresh => &mut self.fresh,
+            Queue::Verified => &mut self.verified,
         }
     }
 

@@ -5,7 +5,7 @@ use alloc::string::String;
 use core::cmp::Reverse;
 
 use super::pump::reuse;
-use super::{Kind, LoginPhase, Machine, State, CHANNELS};
+use super::{Kind, LoginPhase, Machine, Queue, State, CHANNELS};
 use crate::error::{decimal, LoginError};
 use crate::io::{Command, Event, WaiterId};
 
@@ -27,7 +27,7 @@ impl Machine {
             self.network_deadline = None; // no answer: taken as online
         }
         // A login POST that never answers gives its slot back (its login has timed out).
-        self.posts_on_wire.retain(|&(_, d)| now < d);
+        self.drop_posts(0, now); // attempts start at 1
         while let Some(&Reverse((deadline, id, send))) = self.deadlines.peek() {
             if now < deadline {
                 break;
@@ -46,6 +46,12 @@ impl Machine {
                 self.settle(id, Err(LoginError::RequestFailed { err_msg }));
             }
         }
+    }
+
+    /// Frees the slots of the login POSTs on the wire of `attempt` (answered) or past
+    /// their deadline at `now` (one `retain` for every caller: smaller in wasm).
+    pub(super) fn drop_posts(&mut self, attempt: u64, now: u64) {
+        self.posts_on_wire.retain(|&(a, d)| a != attempt && now < d);
     }
 
     /// A failed login rejects every waiter that waited for it: none is left hanging.
@@ -134,8 +140,8 @@ impl Machine {
         // Queued requests were made under the old login state: those that want the
         // token go with it.
         for channel in CHANNELS {
-            let queued = core::mem::take(&mut self.send_queues[channel.index()]);
-            for &id in &queued {
+            let mut queued = core::mem::take(&mut self.send_queues[channel.index()]);
+            while let Some(id) = queued.pop_front() {
                 match self.waiters.get(id).map(|w| (w.kind, w.state)) {
                     Some((
                         Kind::Request {
@@ -153,15 +159,15 @@ impl Machine {
     /// Rejects every waiter that waits for a login state with `error`: renewals first,
     /// then the rest in arrival order.
     pub(super) fn reject_waiting(&mut self, error: LoginError) {
-        let renewals = core::mem::take(&mut self.renewals);
-        let fresh = core::mem::take(&mut self.fresh);
-        let verified = core::mem::take(&mut self.verified);
-        for &id in renewals.iter().chain(&fresh).chain(&verified) {
-            self.settle(id, Err(error.clone()));
+        // A queue at a time, popped (VecDeque's iterators are large in wasm); settling
+        // one waiter adds to none of them.
+        for q in [Queue::Renewals, Queue::Fresh, Queue::Verified] {
+            let mut queue = core::mem::take(self.queue(q));
+            while let Some(id) = queue.pop_front() {
+                self.settle(id, Err(error.clone()));
+            }
+            reuse(self.queue(q), queue);
         }
-        reuse(&mut self.renewals, renewals);
-        reuse(&mut self.fresh, fresh);
-        reuse(&mut self.verified, verified);
     }
 
     pub(super) fn settle(&mut self, id: WaiterId, result: Result<(), LoginError>) {

@@ -28,6 +28,7 @@ use alloc::vec::Vec;
 use spin::mutex::SpinMutex;
 use wasm_bindgen::prelude::*;
 
+use crate::config::origin_of;
 use crate::{Channel, Command, Config, LoginAnswer, LoginError, Machine, StoredSession};
 pub use host::{op, register_host};
 
@@ -56,6 +57,9 @@ fn with<R>(h: u32, f: impl FnOnce(&mut Machine) -> R) -> Option<R> {
 }
 
 /// A whole, non-negative JS number as u64 (ids, send numbers, times); anything else 0.
+/// Never inlined: the saturating float-to-int conversion, lowered to MVP, is about 60
+/// bytes of code at each of its 40-odd call sites.
+#[inline(never)]
 fn whole(v: f64) -> u64 {
     if v.is_finite() && v > 0.0 {
         v as u64 // saturating
@@ -65,7 +69,7 @@ fn whole(v: f64) -> u64 {
 }
 
 fn channel(c: f64) -> Channel {
-    match c as u8 {
+    match whole(c) {
         1 => Channel::Upload,
         2 => Channel::Download,
         _ => Channel::Request,
@@ -78,18 +82,11 @@ fn small(v: f64) -> u32 {
 }
 
 fn status(s: f64) -> u16 {
-    if (0.0..=999.0).contains(&s) {
-        s as u16
+    if s <= 999.0 {
+        whole(s) as u16 // NaN fails the test; whole() makes anything below 0 a 0
     } else {
         0
     }
-}
-
-/// `s` split around its first byte `b`, an ASCII byte (so both sides are whole UTF-8).
-/// Searches bytes rather than chars: the char searcher is large in wasm.
-fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
-    let at = s.bytes().position(|c| c == b)?;
-    Some((s.get(..at)?, s.get(at + 1..)?))
 }
 
 /// `v` as a whole number clamped to 0..=`max`. The shim has validated every option
@@ -100,11 +97,14 @@ fn int(v: f64, max: f64) -> u64 {
 }
 
 /// The next line of `rest` (up to `'\n'`, which no URL, token or status list holds:
-/// the shim refuses control characters in each), `rest` moved past it.
+/// the shim refuses control characters in each), `rest` moved past it. Searches bytes
+/// rather than chars (the char searcher is large in wasm); `'\n'` is ASCII, so both
+/// sides of it are whole UTF-8.
 fn line<'a>(rest: &mut &'a str) -> &'a str {
-    let (one, more) = split_byte(rest, b'\n').unwrap_or((rest, ""));
-    *rest = more;
-    one
+    let s = *rest;
+    let at = s.bytes().position(|c| c == b'\n').unwrap_or(s.len());
+    *rest = s.get(at + 1..).unwrap_or("");
+    s.get(..at).unwrap_or(s)
 }
 
 /// The Config of `newCore`: its URLs, the rest of its `strings` (the status codes, then
@@ -118,20 +118,24 @@ fn config(
 ) -> Result<Config, String> {
     let base_url = Some(base_url).filter(|b| !b.is_empty());
     let codes = line(&mut strings);
-    let mut list: Vec<String> = Vec::new();
-    while !strings.is_empty() {
-        let one = line(&mut strings);
-        if !one.is_empty() {
-            list.push(String::from(one));
-        }
-    }
     // The detail only ("loginUrl must be ..."): the shim adds "invalid options: ".
     let invalid = |e: LoginError| match e {
         LoginError::InvalidOptions { message } => message,
         _ => String::new(), // Config::new gives no other error
     };
-    let mut c = Config::new(login_url, base_url, has_trusted.then_some(list.as_slice()))
-        .map_err(invalid)?;
+    let mut c = Config::new(login_url, base_url, None).map_err(invalid)?;
+    if has_trusted {
+        // Config::new's reading of `trustedOrigins`, one line at a time (no list of
+        // copies to build first).
+        c.trusted_origins.clear();
+        while !strings.is_empty() {
+            let one = line(&mut strings);
+            if !one.is_empty() {
+                let origin = origin_of("trustedOrigins[]", one).map_err(invalid)?;
+                c.trusted_origins.push(origin);
+            }
+        }
+    }
     c.auth_fail_status_codes.clear();
     // Space-separated decimals (the shim checked they are HTTP statuses).
     let mut code = 0u16;
@@ -219,10 +223,12 @@ pub fn new_core(
     {
         let mut machines = machines();
         let i = h as usize;
-        if machines.len() <= i {
-            machines.resize_with(i + 1, || None);
+        while machines.len() <= i {
+            machines.push(None);
         }
-        machines[i] = Some(machine);
+        if let Some(slot) = machines.get_mut(i) {
+            *slot = Some(machine); // always there: no index to panic
+        }
     }
     drain(h);
     true
@@ -386,62 +392,69 @@ fn drain(h: u32) {
 }
 
 fn perform(h: u32, cmd: Command) {
-    let num = |o: u8, a: u64, b: u64, c: u64, d: u64| {
-        host::cmd(h, o, a as f64, b as f64, c as f64, d as f64, 0.0)
-    };
-    match cmd {
-        Command::WxLogin { attempt } => num(op::WX_LOGIN, attempt, 0, 0, 0),
-        Command::CheckSession { check } => num(op::CHECK_SESSION, check, 0, 0, 0),
+    // The numeric commands give their op and arguments, for one call of `cmd` after the
+    // match; those that carry strings call `text` and return.
+    let (o, a, b, c, d, e): (u8, u64, u64, u64, f64, u64) = match cmd {
+        Command::WxLogin { attempt } => (op::WX_LOGIN, attempt, 0, 0, 0.0, 0),
+        Command::CheckSession { check } => (op::CHECK_SESSION, check, 0, 0, 0.0, 0),
         Command::Lease {
             lease,
             generation,
             slots,
             until_ms,
             margin_ms,
-        } => host::cmd(
-            h,
+        } => (
             op::LEASE,
-            lease as f64,
-            generation as f64,
+            lease,
+            generation,
             slots.into(),
             until_ms.map_or(-1.0, |t| t as f64),
-            margin_ms as f64,
+            margin_ms,
         ),
-        Command::Revoke { lease } => num(op::REVOKE, lease, 0, 0, 0),
+        Command::Revoke { lease } => (op::REVOKE, lease, 0, 0, 0.0, 0),
         Command::Send {
             id,
             send,
             generation,
             channel,
-        } => num(op::SEND, id, send, generation.unwrap_or(0), channel as u64),
-        Command::AbortSend { id, .. } => num(op::ABORT_SEND, id, 0, 0, 0),
-        Command::Resolve { id } => num(op::RESOLVE, id, 0, 0, 0),
+        } => (
+            op::SEND,
+            id,
+            send,
+            generation.unwrap_or(0),
+            channel as u8 as f64,
+            0,
+        ),
+        Command::AbortSend { id, .. } => (op::ABORT_SEND, id, 0, 0, 0.0, 0),
+        Command::Resolve { id } => (op::RESOLVE, id, 0, 0, 0.0, 0),
         Command::Authorized {
             id,
             generation,
             relogins,
-        } => num(op::AUTHORIZED, id, generation, relogins.into(), 0),
+        } => (op::AUTHORIZED, id, generation, relogins.into(), 0.0, 0),
         Command::Verdict {
             id,
             replay,
             relogins,
-        } => num(op::VERDICT, id, replay.into(), relogins.into(), 0),
-        Command::ClearStorage => num(op::CLEAR, 0, 0, 0, 0),
+        } => (op::VERDICT, id, replay.into(), relogins.into(), 0.0, 0),
+        Command::ClearStorage => (op::CLEAR, 0, 0, 0, 0.0, 0),
         Command::PostCode { attempt, code } => {
-            host::text(h, op::POST_CODE, attempt as f64, 0.0, &code, None, None)
+            return host::text(h, op::POST_CODE, attempt as f64, 0.0, &code, None, None);
         }
         Command::Persist {
             session,
             generation,
-        } => host::text(
-            h,
-            op::SESSION,
-            generation as f64,
-            session.expires_at_ms.map_or(-1.0, |t| t as f64),
-            &session.token,
-            None,
-            None,
-        ),
+        } => {
+            return host::text(
+                h,
+                op::SESSION,
+                generation as f64,
+                session.expires_at_ms.map_or(-1.0, |t| t as f64),
+                &session.token,
+                None,
+                None,
+            );
+        }
         Command::Reject { id, error } => {
             let attempt = match &error {
                 LoginError::LoginRejected { attempt, .. } => *attempt as f64,
@@ -456,13 +469,15 @@ fn perform(h: u32, cmd: Command) {
                 Some(&error.message()),
                 error.err_msg(),
             );
+            return;
         }
         Command::Event(e) => {
             let code = match &e {
                 crate::Event::LoginFailure { code } => Some(*code),
                 _ => None,
             };
-            host::text(h, op::EMIT, 0.0, 0.0, e.name(), code, None);
+            return host::text(h, op::EMIT, 0.0, 0.0, e.name(), code, None);
         }
-    }
+    };
+    host::cmd(h, o, a as f64, b as f64, c as f64, d, e as f64);
 }
