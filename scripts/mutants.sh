@@ -49,8 +49,9 @@ js() { # $1: a .js file under js-shim/
   local out="$OUT/${1//\//_}"
   mkdir -p "$out"
   local t0=$SECONDS
-  nice -n 10 node_modules/.bin/stryker run scripts/stryker.json --mutate "$1" \
-    --jsonReporter.fileName "$out/mutation.json" || true
+  rm -f target/mutants/stryker-mutation.json
+  nice -n 10 node_modules/.bin/stryker run scripts/stryker.json --mutate "$1" || true
+  [ -f target/mutants/stryker-mutation.json ] && mv target/mutants/stryker-mutation.json "$out/mutation.json"
   node scripts/mutants-report.js js "$1" "$out/mutation.json" $((SECONDS - t0))
 }
 
