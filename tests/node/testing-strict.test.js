@@ -68,3 +68,16 @@ test('the manager passes the results on as WeChat shapes them: uploadFile with n
   assert.deepEqual(up, { data: JSON.stringify({ path: '/api/up' }), statusCode: 200, errMsg: 'uploadFile:ok' });
   assert.deepEqual(down, { filePath: 'wxfile://usr/d.json', statusCode: 200, errMsg: 'downloadFile:ok' });
 });
+
+test('wasmPath must be an absolute code-package path (WXWebAssembly.instantiate takes nothing else): refused at once, not at load on a phone', () => {
+  const fake = fakeWorld();
+  const make = (wasmPath) => () => createLoginManager({ loginUrl: 'https://api.example.com/user/login', wx: fake.api,
+    clock: fake.clock, wasmPath });
+  for (const bad of ['miniprogram_npm/weapp-login/weapp_login_bg.wasm.br', './weapp_login_bg.wasm.br',
+    '../static/a.wasm', 'C:\\mp\\a.wasm', '/static\\a.wasm.br', '/static/a.wasm.gz', '/static/a.wasm.br/', 'a.wasm']) {
+    assert.throws(make(bad), (e) => e.code === 'INVALID_OPTIONS' && /wasmPath must be an absolute path/.test(e.message), bad);
+  }
+  for (const good of ['/miniprogram_npm/weapp-login/weapp_login_bg.wasm.br', '/static/weapp_login_bg.wasm', '/weapp-login/x.wasm.br']) {
+    assert.doesNotThrow(make(good), good);
+  }
+});
