@@ -35,10 +35,14 @@ const { createClock, createServer, createFakeWx } = require(path.join(__dirname,
 const START = Date.UTC(2026, 0, 1);
 const BASE = 'https://api.example.com';
 
-/** A logged-in manager whose lease is granted; `api(req)` answers /api/ (default: authed echo). */
-async function loggedIn(options, api, wrap) {
+/**
+ * A logged-in manager whose lease is granted; `api(req)` answers /api/ (default: authed
+ * echo); `first(server)` adds routes before those.
+ */
+async function loggedIn(options, api, wrap, first) {
   const clock = createClock({ start: START });
   const server = createServer();
+  if (first) first(server);
   server.loginRoute('/user/login', { expiresIn: options && options.expiresIn !== undefined ? options.expiresIn : 7200 });
   server.route('*', /^\/api\//, api || server.authed((req) => ({ data: { path: req.path, auth: req.header.Authorization } })));
   server.route('*', /.*/, (req) => ({ data: { path: req.path, auth: req.header.Authorization } }));
@@ -105,4 +109,40 @@ test('at the token\'s renewal time to the millisecond the lease is over: the nex
       assert.notEqual(r.data.auth, 'Bearer ' + session.token);
     }
   }
+});
+
+test('a slot freed at the renewal time sends no waiting request with the old token: they go to the Core, which renews', async () => {
+  let renewAt = 0;
+  const slow = (req) => ({ data: { auth: req.header.Authorization }, delayMs: Math.max(renewAt - req.time, 0) });
+  const { clock, fake, auth } = await loggedIn({ expiresIn: 600, renewMarginMs: 60000 }, null, null,
+    (server) => server.route('*', /^\/slow\//, slow));
+  const session = fake.storage.get('weapp_login_session');
+  renewAt = session.expiresAt - 60000;
+  await clock.advance(renewAt - 1000 - clock.now());
+  const ps = [];
+  for (let i = 0; i < 10; i++) ps.push(auth.request({ url: '/slow/' + i })); // answered at renewAt
+  const waiting = auth.request({ url: '/api/waiting' }); // no leased slot free: it waits
+  const rs = await clock.runUntil(outcomes(ps.concat([waiting])));
+  assert.ok(rs.slice(0, 10).every((r) => r.ok && r.ok.data.auth === 'Bearer ' + session.token));
+  assert.equal(fake.calls.login, 2, 'renewed before the waiting request went out');
+  assert.notEqual(rs[10].ok.data.auth, 'Bearer ' + session.token, 'the waiting request carries the new token');
+});
+
+test('slots of leased sends answered after their lease ended go back to the Core: all ten serve the next requests', async () => {
+  const { clock, fake, auth } = await loggedIn({ expiresIn: 600, renewMarginMs: 60000 }, null, null,
+    (server) => server.route('*', /^\/slow\//, () => ({ data: { ok: true }, delayMs: 2000 })));
+  const renewAt = fake.storage.get('weapp_login_session').expiresAt - 60000;
+  await clock.advance(renewAt - 1000 - clock.now());
+  const ps = [];
+  for (let i = 0; i < 10; i++) ps.push(auth.request({ url: '/slow/a' + i })); // answered 1 s after the lease's end
+  await clock.advance(1000);
+  ps.push(auth.request({ url: '/api/renew' })); // the lease is over: the Core renews
+  await clock.runUntil(outcomes(ps));
+  assert.equal(fake.calls.login, 2);
+  const more = [];
+  for (let i = 0; i < 10; i++) more.push(auth.request({ url: '/slow/b' + i }));
+  await clock.advance(20);
+  assert.equal(fake.calls.inFlightByApi.request, 10, 'ten on the wire at once: no slot was lost');
+  await clock.runUntil(outcomes(more));
+  assert.equal(fake.calls.overLimitByApi.request, 0);
 });
