@@ -12,7 +12,9 @@ const zlib = require('zlib');
 
 const DIST = path.join(__dirname, '../../pkg/dist');
 const calls = {};
-const intoCore = () => Object.keys(calls).filter((k) => /^core_(put|text|loginanswered)$/i.test(k))
+/** Set to make the next call into the wasm's `put` trap, as a Core bug would. */
+let trapNext = false;
+const intoCore = () => Object.keys(calls).filter((k) => /^(put|text|loginAnswered)$/.test(k))
   .reduce((n, k) => n + calls[k], 0);
 globalThis.WXWebAssembly = {
   instantiate(p, imports) {
@@ -22,6 +24,10 @@ globalThis.WXWebAssembly = {
       for (const [k, v] of Object.entries(r.instance.exports)) {
         counted[k] = typeof v !== 'function' ? v : function (...args) {
           calls[k] = (calls[k] || 0) + 1;
+          if (trapNext && k === 'put') {
+            trapNext = false;
+            throw new WebAssembly.RuntimeError('unreachable');
+          }
           return v.apply(this, args);
         };
       }
@@ -145,4 +151,133 @@ test('slots of leased sends answered after their lease ended go back to the Core
   assert.equal(fake.calls.inFlightByApi.request, 10, 'ten on the wire at once: no slot was lost');
   await clock.runUntil(outcomes(more));
   assert.equal(fake.calls.overLimitByApi.request, 0);
+});
+
+test('after the last deadline the timer is free again: a later lost send still times out at its own deadline', async () => {
+  const { clock, auth } = await loggedIn({}, null, losing(/\/api\/lost/));
+  const first = auth.request({ url: '/api/lost?1', timeout: 1000 });
+  await clock.runUntil(first.catch((e) => e));
+  await clock.advance(30000);
+  const t0 = clock.now();
+  const at = await clock.runUntil(settledAt(clock, t0, [auth.request({ url: '/api/lost?2', timeout: 2000 })]), 20000);
+  assert.deepEqual(at, [['REQUEST_FAILED', 7000]]);
+});
+
+test('a clock whose setTimeout throws once does not stop later leased deadlines', async () => {
+  let throwOnce = false;
+  const { clock, auth } = await loggedIn({}, null, losing(/\/api\/lost/));
+  const wrapped = Object.assign({}, clock);
+  // The manager holds this clock object: patch it in place.
+  const setTimeout0 = clock.setTimeout;
+  clock.setTimeout = function (fn, ms) {
+    if (throwOnce) {
+      throwOnce = false;
+      throw new Error('setTimeout refused');
+    }
+    return setTimeout0.apply(this, arguments);
+  };
+  const t0 = clock.now();
+  throwOnce = true;
+  const a = auth.request({ url: '/api/lost?a', timeout: 1000 }); // its timer could not be set
+  const b = auth.request({ url: '/api/lost?b', timeout: 2000 }); // this one's is: it wakes for both
+  const at = await clock.runUntil(settledAt(clock, t0, [a, b]), 20000);
+  assert.deepEqual(at, [['REQUEST_FAILED', 7000], ['REQUEST_FAILED', 7000]]);
+  assert.ok(wrapped);
+});
+
+test('with a token that never expires the lease never ends on its own: warm requests never reach the Core', async () => {
+  const { clock, fake, auth } = await loggedIn({ expiresIn: null });
+  await clock.advance(24 * 3600 * 1000);
+  const before = intoCore();
+  const rs = await clock.runUntil(outcomes([1, 2, 3, 4, 5].map((i) => auth.request({ url: '/api/n?i=' + i }))));
+  assert.ok(rs.every((r) => r.ok && r.ok.statusCode === 200));
+  assert.equal(intoCore() - before, 0);
+  assert.equal(fake.calls.login, 1);
+});
+
+test('abort() after a leased request settled sends nothing again', async () => {
+  const { clock, fake, auth } = await loggedIn();
+  fake.latencyMs = 50;
+  const ps = [];
+  for (let i = 0; i < 12; i++) ps.push(auth.request({ url: '/api/s?i=' + i })); // two wait for a slot
+  await clock.runUntil(outcomes(ps));
+  const sent = fake.calls.requests.length;
+  for (const p of ps) p.abort();
+  await clock.advance(1000);
+  assert.equal(fake.calls.requests.length, sent, 'no request sent again');
+  assert.ok((await outcomes(ps)).every((r) => r.ok && r.ok.statusCode === 200));
+});
+
+test('a request aborted while it waited for a leased slot is never sent when the lease ends and hands the others over', async () => {
+  const { clock, fake, auth } = await loggedIn({ expiresIn: 600, renewMarginMs: 60000 }, null, null,
+    (server) => server.route('*', /^\/slow\//, () => ({ data: { ok: true }, delayMs: 2000 })));
+  const renewAt = fake.storage.get('weapp_login_session').expiresAt - 60000;
+  await clock.advance(renewAt - 1000 - clock.now());
+  const ps = [];
+  for (let i = 0; i < 10; i++) ps.push(auth.request({ url: '/slow/' + i })); // answered after the renewal time
+  const aborted = auth.request({ url: '/api/aborted' });
+  const kept = auth.request({ url: '/api/kept' });
+  aborted.abort();
+  const rs = await clock.runUntil(outcomes(ps.concat([aborted, kept])));
+  assert.equal(rs[10].code, 'ABORTED');
+  assert.equal(rs[11].ok.statusCode, 200);
+  assert.ok(!fake.calls.requests.some((r) => r.path === '/api/aborted'), 'the aborted request never went out');
+  assert.equal(fake.calls.login, 2);
+});
+
+test('the Core revokes the lease while requests wait for a leased slot (a check after a long background): they wait for it, then go', async () => {
+  const { clock, fake, auth } = await loggedIn({ awaitCheckSession: true }, null, null,
+    (server) => server.route('*', /^\/slow\//, () => ({ data: { ok: true }, delayMs: 500 })));
+  fake.hide();
+  await clock.advance(400000);
+  const ps = [];
+  for (let i = 0; i < 10; i++) ps.push(auth.request({ url: '/slow/' + i }));
+  ps.push(auth.request({ url: '/api/x' }), auth.request({ url: '/api/y' })); // they wait for a leased slot
+  const checks = fake.calls.checkSession;
+  fake.show(); // the session needs a check: the Core revokes the lease while two wait
+  const rs = await clock.runUntil(outcomes(ps));
+  assert.ok(rs.every((r) => r.ok && r.ok.statusCode === 200), JSON.stringify(rs.map((r) => r.code)));
+  assert.ok(fake.calls.checkSession > checks, 'wx.checkSession ran');
+  assert.equal(fake.calls.overLimitByApi.request, 0);
+});
+
+test('a body code that marks an auth failure in a leased 200 renews and replays it', async () => {
+  let expired = false;
+  const api = (req) => (expired && req.header.Authorization === 'Bearer tok-code-1'
+    ? { data: { code: 40101 } } : { data: { code: 0, auth: req.header.Authorization } });
+  const { clock, fake, auth } = await loggedIn({ authFailCodeField: 'code', authFailCodes: [40101] }, api);
+  expired = true;
+  const r = await clock.runUntil(auth.request({ url: '/api/body' }));
+  assert.equal(fake.calls.login, 2, 'renewed');
+  assert.deepEqual(r.data, { code: 0, auth: 'Bearer tok-code-2' }, 'replayed with the new token');
+});
+
+test('the Core traps while the lease holds requests: every one of them rejects INTERNAL, none hangs', async () => {
+  const { clock, fake, auth } = await loggedIn({}, null, null,
+    (server) => server.route('*', /^\/slow\//, () => ({ data: { ok: true }, delayMs: 5000 })));
+  const ps = [];
+  for (let i = 0; i < 12; i++) ps.push(auth.request({ url: '/slow/' + i })); // ten on the wire, two waiting
+  await clock.advance(10);
+  trapNext = true;
+  ps.push(auth.login()); // any call into the Core now traps
+  const rs = await clock.runUntil(outcomes(ps), 20000);
+  assert.deepEqual(rs.map((r) => r.code), new Array(13).fill('INTERNAL'));
+  assert.equal(fake.calls.requests.filter((r) => r.path.startsWith('/slow/')).length, 10, 'the waiting two were never sent');
+});
+
+test('requests the lease hands to the Core at its end get the Core\'s deadlines: a renewal whose wx.login hangs ends in LOGIN_TIMEOUT', async () => {
+  let hang = false;
+  const wrap = (api) => Object.assign({}, api, { login: (o) => (hang ? undefined : api.login(o)) });
+  const { clock, fake, auth } = await loggedIn({ expiresIn: 600, renewMarginMs: 60000, loginTimeoutMs: 3000 }, null, wrap,
+    (server) => server.route('*', /^\/slow\//, () => ({ data: { ok: true }, delayMs: 2000 })));
+  const renewAt = fake.storage.get('weapp_login_session').expiresAt - 60000;
+  await clock.advance(renewAt - 1000 - clock.now());
+  const ps = [];
+  for (let i = 0; i < 10; i++) ps.push(auth.request({ url: '/slow/' + i })); // answered 1 s past the renewal time
+  const waiting = auth.request({ url: '/api/waiting' }); // handed to the Core when a slot frees
+  hang = true;
+  const t0 = clock.now();
+  const [r] = await clock.runUntil(settledAt(clock, t0, [waiting]), 20000);
+  assert.deepEqual(r, ['LOGIN_TIMEOUT', 2000 + 3000], 'loginTimeoutMs after the slot freed');
+  assert.ok((await outcomes(ps)).every((x) => x.ok));
 });

@@ -16,7 +16,7 @@ const zlib = require('zlib');
 const DIST = path.join(__dirname, '../../pkg/dist');
 /** Calls into the wasm, by export name. */
 const calls = {};
-const intoCore = () => Object.keys(calls).filter((k) => /^core_(put|text|loginanswered)$/i.test(k))
+const intoCore = () => Object.keys(calls).filter((k) => /^(put|text|loginAnswered)$/.test(k))
   .reduce((n, k) => n + calls[k], 0);
 globalThis.WXWebAssembly = {
   instantiate(p, imports) {
