@@ -249,3 +249,51 @@ fn a_leased_send_handed_over_with_a_refused_id_gives_its_slot_back() {
         "no slot leaked: {cmds:?}"
     );
 }
+
+#[test]
+fn a_stale_401_that_finds_the_newer_token_due_for_renewal_waits_behind_those_already_waiting() {
+    let mut m = Machine::new(config(), None, T0);
+    feed(&mut m, Input::Network { online: true }, T0);
+    let login = |m: &mut Machine, attempt: u64, token: &str, now: u64| {
+        feed(
+            m,
+            Input::WxLoginOk {
+                attempt,
+                code: format!("c{attempt}"),
+            },
+            now,
+        );
+        let answer = LoginAnswer {
+            status: 200,
+            token: Some(token.into()),
+            expires_in_s: Some(120.0),
+        };
+        feed(m, Input::LoginAnswered { attempt, answer }, now)
+    };
+    assert_eq!(wx_login(&feed(&mut m, Input::Login { id: 1 }, T0)), Some(1));
+    login(&mut m, 1, "tok1", T0);
+    assert_eq!(
+        sends(&feed(&mut m, req_on(2, Channel::Request, 120_000), T0)),
+        vec![(2, 1, Some(1))]
+    );
+    assert_eq!(
+        sends(&feed(&mut m, req_on(3, Channel::Request, 120_000), T0)),
+        vec![(3, 2, Some(1))]
+    );
+    // Request 2's 401 renews: token 2 (renewal due 60 s later), and 2 is replayed with it.
+    assert_eq!(wx_login(&respond(&mut m, (2, 1), 401, T0 + 1)), Some(2));
+    assert_eq!(
+        sends(&login(&mut m, 2, "tok2", T0 + 2)),
+        vec![(2, 3, Some(2))]
+    );
+    // Past token 2's renewal time: request 4 waits for a renewal, which starts.
+    assert_eq!(wx_login(&feed(&mut m, req(4), T0 + 70_000)), Some(3));
+    // Request 3's 401 is for token 1, older than token 2: a replay that costs no
+    // re-login, and it waits for the renewal behind request 4.
+    let cmds = respond(&mut m, (3, 2), 401, T0 + 70_001);
+    assert_eq!(wx_login(&cmds), None);
+    assert_eq!(sends(&cmds), vec![]);
+    let c3 = login(&mut m, 3, "tok3", T0 + 70_002);
+    let sent: Vec<u64> = sends(&c3).iter().map(|s| s.0).collect();
+    assert_eq!(sent, vec![4, 3], "in the order they began to wait");
+}
