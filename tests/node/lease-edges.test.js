@@ -281,3 +281,14 @@ test('requests the lease hands to the Core at its end get the Core\'s deadlines:
   assert.deepEqual(r, ['LOGIN_TIMEOUT', 2000 + 3000], 'loginTimeoutMs after the slot freed');
   assert.ok((await outcomes(ps)).every((x) => x.ok));
 });
+
+test('at a deadline only the sends past it go to the Core: one still waiting for its answer stays leased (settled with no call into the Core)', async () => {
+  const { clock, auth } = await loggedIn({}, null, losing(/\/api\/lost/), (server) =>
+    server.route('*', /^\/slow\//, () => ({ data: { ok: true }, delayMs: 20000 })));
+  const lost = auth.request({ url: '/api/lost?x', timeout: 1000 }); // deadline 6 s
+  const slow = auth.request({ url: '/slow/y', timeout: 30000 }); // answered at 20 s, deadline 35 s
+  assert.equal((await clock.runUntil(lost.catch((e) => e))).code, 'REQUEST_FAILED');
+  const before = intoCore();
+  assert.equal((await clock.runUntil(slow)).statusCode, 200);
+  assert.equal(intoCore() - before, 0, 'the slow one settled under the lease');
+});
