@@ -38,6 +38,7 @@ const ADOPT_LEASED = 14;
 function createLease(m) {
   const { feed, put, enter, submit, transmit, current, settle, now, toCore, tokenOf, verdictOn, authFailure } = m;
   const { retime, idle } = m;
+  // Stryker disable next-line BooleanLiteral: equivalent, the lease is created just before its first grant(), which sets it.
   let active = false;
   let no = 0; // the lease's number
   let gen = 0; // the generation of the token it lends
@@ -46,6 +47,7 @@ function createLease(m) {
   let margin = 0; // ms added to a send's timeout for its deadline
   const outs = []; // leased sends on the wire (null where one was)
   const holes = []; // free indices of `outs`
+  // Stryker disable next-line ArrayDeclaration: equivalent, the first grant()'s pump() skips a stray entry (no `queued`).
   const queue = [];
   let head = 0;
   let timer = null;
@@ -59,10 +61,13 @@ function createLease(m) {
     w.leaseGen = g;
     const d = t + w.timeout + margin;
     w.deadline = d;
+    // Stryker disable next-line ConditionalExpression: `false` is equivalent, a new index instead of a free one only grows `outs`.
     const i = holes.length > 0 ? holes.pop() : outs.length;
     outs[i] = w;
     w.slot = i;
+    // Stryker disable next-line EqualityOperator: `timerAt <= 0` and `d <= timerAt` are equivalent (timerAt is -1 or a time in ms; re-arming at the same time changes nothing).
     if (timerAt < 0 || d < timerAt) arm(d);
+    // Stryker disable next-line ConditionalExpression: `false` is equivalent, tokenOf(0) is null (no session has generation 0).
     transmit(w, 0, g === 0 ? null : tokenOf(g), 0);
   }
 
@@ -70,6 +75,7 @@ function createLease(m) {
   function unslot(w) {
     outs[w.slot] = null;
     holes.push(w.slot);
+    // Stryker disable next-line UnaryOperator: equivalent, `slot` is read only by unslot(), once per send.
     w.slot = -1;
     w.lease = 0;
   }
@@ -97,6 +103,7 @@ function createLease(m) {
         send(w, t);
       }
     }
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: equivalent but for `!==`, this only compacts the array.
     if (head === queue.length && head > 0) {
       queue.length = 0;
       head = 0;
@@ -109,6 +116,7 @@ function createLease(m) {
    * reach the Core before).
    */
   function handOver(direct) {
+    // Stryker disable next-line ConditionalExpression: `false` is equivalent, an empty slice hands over nothing.
     if (head === queue.length) return;
     // Taken out first: a submit can end the lease, which hands over again (re-entered).
     const ws = queue.slice(head);
@@ -121,14 +129,17 @@ function createLease(m) {
   function unqueue(w, direct) {
     w.queued = false;
     enter(w);
+    // Stryker disable next-line ConditionalExpression: `true` is equivalent, every caller feeds an input right after (end(): RELEASE; abort: ABORT), whose step arms the Core's next deadline.
     if (direct) submit(w);
     else feed(submit, w);
   }
 
   /** This side ends the lease: waiting requests go to the Core, then the unused slots. */
   function end() {
+    // Stryker disable next-line ConditionalExpression: equivalent, end() is only reached while active (take, pump and revoke check it first).
     if (!active) return;
     active = false;
+    // Stryker disable next-line BooleanLiteral: equivalent, as `direct` in unqueue(): RELEASE follows at once.
     handOver(false);
     const n = free;
     free = 0;
@@ -152,12 +163,15 @@ function createLease(m) {
     timerAt = -1;
     const t = now();
     let next = -1;
+    // Stryker disable next-line EqualityOperator: `<=` is equivalent, outs[outs.length] is undefined and skipped.
     for (let i = 0; i < outs.length; i++) {
       const w = outs[i];
       if (!w) continue;
       if (w.deadline <= t) adopt(w);
+      // Stryker disable next-line EqualityOperator: `next <= 0` and `w.deadline <= next` are equivalent (next is -1 or a time in ms; a tie picks the same time).
       else if (next < 0 || w.deadline < next) next = w.deadline;
     }
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: `true` and `next > 0` are equivalent (arm(-1) sets no timer; next is never 0).
     if (next >= 0) arm(next);
   }
 
@@ -168,6 +182,7 @@ function createLease(m) {
      */
     take(w) {
       if (!active) return false;
+      // Stryker disable next-line ConditionalExpression: `head < queue.length` as `false` is equivalent, a free slot and a waiting request never outlive a pump().
       if (free === 0 || head < queue.length) {
         w.queued = true; // for the next leased slot, in order
         queue.push(w);
@@ -183,13 +198,16 @@ function createLease(m) {
     },
     /** `Command::Lease`: lease `n` lends `slots` more slots (ms: `until`, `margin`). */
     grant(n, g, slots, u, ms) {
+      // Stryker disable next-line LogicalOperator,ConditionalExpression: equivalent, the Core never lends a lease number again after this side ended it (its RELEASE reaches the Core before any later step), nor a new one while one is held (core_props.rs asserts both).
       if (active && n === no) {
         free += slots; // the lease grows
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, as above (a grant of an ended lease never comes).
       } else if (n > no) {
         active = true;
         no = n;
         gen = g;
         free = slots;
+        // Stryker disable next-line EqualityOperator: `u <= 0` is equivalent, u is -1 or a time in ms.
         until = u < 0 ? Infinity : u;
         margin = ms;
       } else {
@@ -200,6 +218,7 @@ function createLease(m) {
     },
     /** `Command::Revoke` of lease `n`. */
     revoke(n) {
+      // Stryker disable next-line LogicalOperator,ConditionalExpression: equivalent, the Core revokes only the lease it lent last, and end() of an ended lease does nothing.
       if (active && n === no) end();
     },
     /** A leased send's answer: settled here unless it is an auth failure of a token. */
@@ -215,6 +234,7 @@ function createLease(m) {
           return;
         }
       }
+      // Stryker disable next-line UnaryOperator: equivalent, any number but 0 marks the send answered.
       w.send = -2;
       const n = w.lease;
       unslot(w);
@@ -222,6 +242,7 @@ function createLease(m) {
       settle(w, true, r);
       if (active && n === no) {
         free++;
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: `true` and `<=` are equivalent, pump() of an empty queue does nothing.
         if (head < queue.length) pump();
       } else {
         feed(put, RELEASE, n, 1); // its lease ended meanwhile: the slot goes back
@@ -231,6 +252,7 @@ function createLease(m) {
     /** `abort()` of a request the lease holds: the Core takes it first (then aborts it). */
     abort(w) {
       if (w.lease !== 0) adopt(w);
+      // Stryker disable next-line BooleanLiteral: equivalent, as `direct` in unqueue(): the abort is fed right after.
       else if (w.queued) unqueue(w, false);
     },
     handOver,
@@ -244,6 +266,7 @@ function createLease(m) {
           all.push(w);
         }
       }
+      // Stryker disable next-line EqualityOperator: `<=` is equivalent, queue[queue.length] is undefined and skipped.
       for (; head < queue.length; head++) {
         const w = queue[head];
         if (w !== undefined && w.queued) all.push(w);
