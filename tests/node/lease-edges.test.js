@@ -146,11 +146,11 @@ test('slots of leased sends answered after their lease ended go back to the Core
   await clock.runUntil(outcomes(ps));
   assert.equal(fake.calls.login, 2);
   const more = [];
-  for (let i = 0; i < 10; i++) more.push(auth.request({ url: '/slow/b' + i }));
+  for (let i = 0; i < 12; i++) more.push(auth.request({ url: '/slow/b' + i }));
   await clock.advance(20);
   assert.equal(fake.calls.inFlightByApi.request, 10, 'ten on the wire at once: no slot was lost');
   await clock.runUntil(outcomes(more));
-  assert.equal(fake.calls.overLimitByApi.request, 0);
+  assert.equal(fake.calls.overLimitByApi.request, 0, 'and none gained: never an 11th asked for');
 });
 
 test('after the last deadline the timer is free again: a later lost send still times out at its own deadline', async () => {
@@ -291,4 +291,98 @@ test('at a deadline only the sends past it go to the Core: one still waiting for
   const before = intoCore();
   assert.equal((await clock.runUntil(slow)).statusCode, 200);
   assert.equal(intoCore() - before, 0, 'the slow one settled under the lease');
+});
+
+test('the very first leased send of a lease, if its callbacks never come, times out like any other', async () => {
+  const clock = createClock({ start: START });
+  const server = createServer();
+  server.loginRoute('/user/login');
+  server.route('*', /.*/, server.authed(() => ({ data: { ok: true } })));
+  const fake = createFakeWx({ clock, server });
+  const auth = createLoginManager({ loginUrl: BASE + '/user/login', baseUrl: BASE, wx: losing(/\/api\/lost/)(fake.api), clock });
+  await auth.ready;
+  await clock.runUntil(auth.login()); // the lease is granted with the login state
+  const t0 = clock.now();
+  const at = await clock.runUntil(settledAt(clock, t0, [auth.request({ url: '/api/lost', timeout: 1000 })]), 20000);
+  assert.deepEqual(at, [['REQUEST_FAILED', 6000]]);
+});
+
+test('a request aborted while it waited for a leased slot is never sent when slots free up, and its callbacks run once', async () => {
+  const { clock, fake, auth } = await loggedIn({}, null, null,
+    (server) => server.route('*', /^\/slow\//, () => ({ data: { ok: true }, delayMs: 100 })));
+  const ps = [];
+  for (let i = 0; i < 10; i++) ps.push(auth.request({ url: '/slow/' + i }));
+  const fails = [];
+  const a = auth.request({ url: '/slow/a', fail: (e) => fails.push(e.code) });
+  const b = auth.request({ url: '/slow/b', fail: (e) => fails.push(e.code) });
+  const c = auth.request({ url: '/slow/c' });
+  a.abort();
+  b.abort();
+  const rs = await clock.runUntil(outcomes(ps.concat([a, b, c])));
+  assert.deepEqual(rs.slice(10).map((r) => r.code || r.ok.statusCode), ['ABORTED', 'ABORTED', 200]);
+  assert.deepEqual(fails, ['ABORTED', 'ABORTED'], 'fail ran once each');
+  assert.ok(!fake.calls.requests.some((r) => r.path === '/slow/a' || r.path === '/slow/b'), 'never sent');
+  // More answers than live waiters: the lease's queue is done, nothing else goes out.
+  assert.equal(fake.calls.requests.filter((r) => r.path.startsWith('/slow/')).length, 11);
+});
+
+test('a tokenless leased request\'s 401 is its answer, settled with no call into the Core', async () => {
+  const { clock, auth } = await loggedIn({}, null, null,
+    (server) => server.route('*', '/open/401', () => ({ statusCode: 401, data: { error: 'nope' } })));
+  const before = intoCore();
+  const r = await clock.runUntil(auth.request({ url: '/open/401', auth: false }));
+  assert.equal(r.statusCode, 401);
+  assert.equal(intoCore() - before, 0);
+});
+
+test('the Core traps after an aborted request waited for a leased slot: the others reject INTERNAL, its callbacks run once', async () => {
+  const { clock, auth } = await loggedIn({}, null, null, (server) => {
+    server.route('*', /^\/slow\//, () => ({ data: { ok: true }, delayMs: 5000 }));
+    server.route('*', /^\/fast\//, () => ({ data: { ok: true }, delayMs: 1 }));
+  });
+  await clock.runUntil(auth.request({ url: '/fast/x' }));
+  const ps = [];
+  for (let i = 0; i < 9; i++) ps.push(auth.request({ url: '/slow/' + i }));
+  const calls = [];
+  const extra = [auth.request({ url: '/slow/e1' }), auth.request({ url: '/slow/e2', fail: (e) => calls.push(e.code) })];
+  extra[1].abort(); // the tenth slot takes e1; e2 waits, then is aborted
+  ps.push(...extra);
+  trapNext = true;
+  ps.push(auth.login());
+  const rs = await clock.runUntil(outcomes(ps), 20000);
+  assert.deepEqual(rs.map((r) => r.code), new Array(10).fill('INTERNAL').concat(['ABORTED', 'INTERNAL']));
+  assert.deepEqual(calls, ['ABORTED'], 'the aborted request\'s fail ran once');
+});
+
+test('answers of an ended lease that come while the next lease is held give their slots back to the Core, not to the new lease', async () => {
+  const { clock, fake, auth } = await loggedIn({ expiresIn: 600, renewMarginMs: 60000 }, null, null,
+    (server) => server.route('*', /^\/slow\//, () => ({ data: { ok: true }, delayMs: 2000 })));
+  const renewAt = fake.storage.get('weapp_login_session').expiresAt - 60000;
+  await clock.advance(renewAt - 1000 - clock.now());
+  const old = [1, 2, 3].map((i) => auth.request({ url: '/slow/old' + i })); // answered 1 s past the renewal time
+  await clock.advance(1000);
+  await clock.runUntil(auth.request({ url: '/api/renew' })); // renewed: the next lease is held meanwhile
+  await clock.runUntil(outcomes(old));
+  // End that lease too (logout), log in again: the Core must still have all ten slots.
+  await clock.runUntil(auth.logout());
+  await clock.runUntil(auth.login());
+  const more = [];
+  for (let i = 0; i < 12; i++) more.push(auth.request({ url: '/slow/m' + i }));
+  await clock.advance(20);
+  assert.equal(fake.calls.inFlightByApi.request, 10, 'ten on the wire: no slot leaked');
+  await clock.runUntil(outcomes(more));
+  assert.equal(fake.calls.overLimitByApi.request, 0);
+});
+
+test('the Core traps while one of the lease\'s slots stands empty: the send on the wire rejects INTERNAL', async () => {
+  const { clock, auth } = await loggedIn({}, null, null, (server) => {
+    server.route('*', /^\/slow\//, () => ({ data: { ok: true }, delayMs: 5000 }));
+    server.route('*', /^\/fast\//, () => ({ data: { ok: true }, delayMs: 1 }));
+  });
+  await clock.runUntil(Promise.all([auth.request({ url: '/fast/x' }), auth.request({ url: '/fast/y' })]));
+  const slow = auth.request({ url: '/slow/z' }); // takes one of the two empty slots
+  await clock.advance(1);
+  trapNext = true;
+  const rs = await clock.runUntil(outcomes([slow, auth.login()]), 20000);
+  assert.deepEqual(rs.map((r) => r.code), ['INTERNAL', 'INTERNAL']);
 });
