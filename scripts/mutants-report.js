@@ -7,7 +7,9 @@
 // js: Stryker's JSON report (mutation-testing-report-schema).
 // Score = killed / viable: killed counts a mutant a test failed on or that ran past the
 // timeout (a hang); viable leaves out the mutants that do not build (unviable, Stryker's
-// CompileError/RuntimeError) and those Stryker ignored.
+// CompileError/RuntimeError) and, reported apart, those marked equivalent (Stryker's
+// Ignored: a `// Stryker disable` comment that says why; cargo-mutants leaves the ones
+// .cargo/mutants.toml excludes out of its list).
 const fs = require('fs');
 const path = require('path');
 
@@ -20,6 +22,7 @@ const results = JSON.parse(fs.readFileSync(file, 'utf8'));
 let killed;
 let survivors;
 let unviable;
+let ignored = 0;
 if (kind === 'rust') {
   killed = (results.caught || 0) + (results.timeout || 0);
   const missedFile = path.join(path.dirname(file), 'missed.txt');
@@ -36,13 +39,15 @@ if (kind === 'rust') {
       else if (m.status === 'Survived' || m.status === 'NoCoverage') {
         const at = m.location.start;
         survivors.push(`${name}:${at.line}:${at.column}: ${m.mutatorName}: ${lines[at.line - 1].trim()}  =>  ${m.replacement}`);
-      } else unviable += 1;
+      } else if (m.status === 'Ignored') ignored += 1;
+      else unviable += 1;
     }
   }
 }
 const viable = killed + survivors.length;
 const score = viable === 0 ? 100 : (100 * killed) / viable;
-console.log(`\nmutants ${part}: ${killed} of ${viable} viable mutants killed (${score.toFixed(1)} %), ${unviable} not viable, ${seconds} s`);
+console.log(`\nmutants ${part}: ${killed} of ${viable} viable mutants killed (${score.toFixed(1)} %), ${unviable} not viable, `
+  + `${ignored} marked equivalent, ${seconds} s`);
 if (survivors.length > 0) console.log('surviving:\n  ' + survivors.join('\n  '));
 const date = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 fs.appendFileSync(path.join('target', 'mutants', 'scores.tsv'),
