@@ -169,9 +169,10 @@ function createLease(m) {
     for (let i = 0; i < outs.length; i++) {
       const w = outs[i];
       if (!w) continue;
+      // Stryker disable EqualityOperator: `next <= 0` and `w.deadline <= next` are equivalent (next is -1 or a time in ms; a tie picks the same time). A disable next-line comment is not honoured on an `else` line.
       if (w.deadline <= t) adopt(w);
-      // Stryker disable next-line EqualityOperator: `next <= 0` and `w.deadline <= next` are equivalent (next is -1 or a time in ms; a tie picks the same time).
       else if (next < 0 || w.deadline < next) next = w.deadline;
+      // Stryker restore EqualityOperator
     }
     // Stryker disable next-line ConditionalExpression,EqualityOperator: `true` and `next > 0` are equivalent (arm(-1) sets no timer; next is never 0).
     if (next >= 0) arm(next);
@@ -200,10 +201,9 @@ function createLease(m) {
     },
     /** `Command::Lease`: lease `n` lends `slots` more slots (ms: `until`, `margin`). */
     grant(n, g, slots, u, ms) {
-      // Stryker disable next-line LogicalOperator,ConditionalExpression: equivalent, the Core never lends a lease number again after this side ended it (its RELEASE reaches the Core before any later step), nor a new one while one is held (core_props.rs asserts both).
+      // Stryker disable LogicalOperator,ConditionalExpression,EqualityOperator,BlockStatement: equivalent, the Core never lends a lease number again after this side ended it (its RELEASE reaches the Core before any later step), nor a new one while one is held (core_props.rs asserts both): `active && n === no`, `n > no` and the last branch only ever see a grant that grows the lease held or starts the next one.
       if (active && n === no) {
         free += slots; // the lease grows
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, as above (a grant of an ended lease never comes).
       } else if (n > no) {
         active = true;
         no = n;
@@ -216,6 +216,7 @@ function createLease(m) {
         feed(put, RELEASE, n, slots); // for a lease this side ended already
         return;
       }
+      // Stryker restore LogicalOperator,ConditionalExpression,EqualityOperator,BlockStatement
       pump();
     },
     /** `Command::Revoke` of lease `n`. */
@@ -255,9 +256,10 @@ function createLease(m) {
     adopt,
     /** `abort()` of a request the lease holds: the Core takes it first (then aborts it). */
     abort(w) {
+      // Stryker disable BooleanLiteral: `unqueue(w, true)` is equivalent, as `direct` in unqueue(): the abort is fed right after.
       if (w.lease !== 0) adopt(w);
-      // Stryker disable next-line BooleanLiteral: equivalent, as `direct` in unqueue(): the abort is fed right after.
       else if (w.queued) unqueue(w, false);
+      // Stryker restore BooleanLiteral
     },
     handOver,
     /** The Core trapped: the lease is gone; returns every request it held. */
