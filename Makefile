@@ -5,7 +5,7 @@ CARGO_WASM_TEST := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-
 	cargo test -p weapp-login --target wasm32-unknown-unknown --config profile.dev.strip=true
 
 .PHONY: setup build pack server demo test test-core test-wasm test-wasm-browser test-node \
-	test-types test-engines size size-functions reproducible bench
+	test-types test-engines size size-functions reproducible bench mutants
 
 setup:
 	@bash scripts/setup.sh
@@ -71,3 +71,10 @@ reproducible: setup
 # weapp-login's build (pkg/dist, or WEAPP_LOGIN_DIST) against axios, alova, flyio and a JS baseline on one fake wx (issue 9); deps pinned in bench/.
 bench:
 	@[ bench/node_modules/.package-lock.json -nt bench/package-lock.json ] || npm ci --prefix bench --no-audit --no-fund && node --expose-gc bench/run.js
+
+# Mutation testing (not in `make test`/CI: slow on 2 cores; run before each release and put
+# the scores in README's "Proof"). PART=src/machine (cargo-mutants, the core's tests),
+# PART=js-shim/lease.js (Stryker, the node tests), PART=src, js-shim or all (default).
+mutants: setup
+	@[ -f pkg/dist/index.js ] || $(MAKE) build
+	PART=$(PART) bash scripts/mutants.sh

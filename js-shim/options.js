@@ -127,7 +127,7 @@ const SCHEMA = {
   baseUrl: [isHttpUrl, HTTP_URL],
   wx: [(v) => isObj(v) && WX_METHODS.every((m) => typeof v[m] === 'function'),
     'an object with the wx API (' + WX_METHODS.join(', ') + ')'],
-  wasmPath: [(v) => isStr(v) && /\.wasm(\.br)?$/.test(v), 'a path ending in .wasm or .wasm.br'],
+  wasmPath: [(v) => isStr(v) && /^\/[^\\]*\.wasm(\.br)?$/.test(v), 'an absolute path ending in .wasm or .wasm.br'],
   tokenField: [(v) => isStr(v) && v.length > 0, 'a non-empty string', 'token'],
   expiresInField: [(v) => isStr(v) && v.length > 0, 'a non-empty string', 'expiresIn'],
   tokenHeader: [(v) => isStr(v) && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(v), 'an HTTP header name', 'Authorization'],

@@ -131,6 +131,9 @@ async function runScenario(opts) {
     const stats = await http('GET', server.base + '/fake-wechat/stats');
     result.wechat = stats.body;
     result.maxInFlight = Math.max(sb1.calls.maxInFlight || 0, sb2.calls.maxInFlight || 0);
+    // What the app asked of wx.request (the sandbox queues an 11th as WeChat does).
+    result.maxAsked = Math.max(sb1.calls.maxAsked, sb2.calls.maxAsked);
+    result.overLimit = sb1.calls.overLimit + sb2.calls.overLimit;
     say(`fake WeChat: ${stats.body.codesIssued} codes issued, ${stats.body.code2SessionCalls} code2Session calls`);
     return result;
   } finally {

@@ -30,6 +30,11 @@ enum Op {
     Request(u8, bool, u8, u8),
     /// Twelve such requests at once: more than fit on the wire.
     Burst(u8, bool, u8),
+    /// A request (false) or an interceptor's ticket (true) that the server refuses with
+    /// every token, however often the login is renewed: it must end in RETRY_LIMIT after
+    /// `retryLimit` re-logins (a case that otherwise needs three refusals in a row of the
+    /// newest token for one request, which random answers seldom give).
+    Refused(bool),
     Login,
     /// An interceptor's logical request: authorize, then its transport, then check.
     Ticket,
@@ -52,6 +57,7 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (0u8..3, any::<bool>(), 0u8..3, 0u8..3).prop_map(|(u, a, c, t)| Op::Request(u, a, c, t)),
         1 => (0u8..3, any::<bool>(), 0u8..3).prop_map(|(u, a, c)| Op::Burst(u, a, c)),
+        1 => any::<bool>().prop_map(Op::Refused),
         1 => Just(Op::Login),
         2 => Just(Op::Ticket),
         1 => any::<usize>().prop_map(Op::Abort),
@@ -151,6 +157,8 @@ struct LeaseStats {
     adopted_deadline: u64,
     adopted_abort: u64,
     full_lease_fallbacks: u64,
+    /// Not a lease path: rejections with RETRY_LIMIT (the retry limit is reached).
+    retry_limits: u64,
 }
 
 impl LeaseStats {
@@ -168,6 +176,7 @@ impl LeaseStats {
         self.adopted_deadline += o.adopted_deadline;
         self.adopted_abort += o.adopted_abort;
         self.full_lease_fallbacks += o.full_lease_fallbacks;
+        self.retry_limits += o.retry_limits;
     }
 }
 
@@ -186,6 +195,8 @@ struct World {
     live_tokens: HashSet<String>,
     /// Auth failures with the newest token, per request id or logical ticket.
     current_failures: HashMap<u64, u32>,
+    /// Requests (by id) and logical tickets the server refuses with every token.
+    refused: HashSet<u64>,
     /// The host's copy of each generation's token.
     tokens: HashMap<u64, String>,
     // The reference model: what the history justifies.
@@ -271,6 +282,7 @@ impl World {
                 .into_iter()
                 .collect(),
             current_failures: HashMap::new(),
+            refused: HashSet::new(),
             tokens,
             step: 0,
             created_at_step: HashMap::new(),
@@ -504,6 +516,9 @@ impl World {
                 }
                 Command::Reject { id, error } => {
                     let code = error.code();
+                    if code == "RETRY_LIMIT" {
+                        self.stats.retry_limits += 1;
+                    }
                     prop_assert!(
                         self.justified(id, code),
                         "{} rejected {} without a cause in its history",
@@ -718,7 +733,8 @@ impl World {
         token: &Option<String>,
         outcome: u8,
     ) -> Result<bool, TestCaseError> {
-        let accepted = token.is_none() || (*token == self.latest_token && outcome % 3 != 0);
+        let accepted = token.is_none()
+            || (*token == self.latest_token && outcome % 3 != 0 && !self.refused.contains(&key));
         if !accepted && token.is_some() && *token == self.latest_token {
             *self.current_failures.entry(key).or_default() += 1;
             prop_assert!(
@@ -923,6 +939,15 @@ impl World {
                     self.step(Op::Request(u, auth, c, 0))?;
                 }
                 Ok(())
+            }
+            Op::Refused(ticket) => {
+                // The next waiter id is the request's, or the ticket's logical id.
+                self.refused.insert(self.next_id);
+                self.step(if ticket {
+                    Op::Ticket
+                } else {
+                    Op::Request(0, true, 0, 2)
+                })
             }
             Op::Login => {
                 let id = self.new_waiter();
@@ -1136,6 +1161,9 @@ impl World {
         if let Some(f) = self.current_failures.remove(&host) {
             self.current_failures.insert(id, f);
         }
+        if self.refused.remove(&host) {
+            self.refused.insert(id);
+        }
         self.send_deadline.insert(id, deadline);
         if on_wire {
             self.pending.push(Pending::Send {
@@ -1252,7 +1280,8 @@ proptest! {
 }
 
 /// The cases reach every lease path (a property test that never leases proves
-/// nothing about leases): 300 deterministic cases, all with `lease: true`.
+/// nothing about leases), and the retry limit: 300 deterministic cases, all with
+/// `lease: true`.
 #[test]
 fn lease_paths_are_exercised() {
     let mut runner = TestRunner::deterministic();
@@ -1285,6 +1314,7 @@ fn lease_paths_are_exercised() {
         ("adopted_deadline", s.adopted_deadline),
         ("adopted_abort", s.adopted_abort),
         ("full_lease_fallbacks", s.full_lease_fallbacks),
+        ("retry_limits", s.retry_limits),
     ];
     for (path, n) in counts {
         assert!(n > 0, "no case reached lease path {path}: {s:?}");

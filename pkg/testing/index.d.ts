@@ -200,6 +200,8 @@ export interface FakeRequestLog {
   statusCode?: number;
   /** Set when it failed. */
   errMsg?: string;
+  /** Made while 10 calls of its API were already unanswered (WeChat queued it). */
+  overLimit?: boolean;
 }
 
 /** What the fake counts: each API by name, and every wx.request, wx.uploadFile and wx.downloadFile. */
@@ -219,8 +221,18 @@ export interface FakeCalls {
   downloads: FakeRequestLog[];
   /** Running now, per API (each at most 10; WeChat queues the rest per API). */
   inFlightByApi: { request: number; uploadFile: number; downloadFile: number };
-  /** The most running at once, per API. */
+  /** The most running at once, per API (never above 10: the fake queues the rest, as WeChat does). */
   maxInFlightByApi: { request: number; uploadFile: number; downloadFile: number };
+  /**
+   * What the code under test asked for: the most calls of each API unanswered at once,
+   * running or queued. Above 10 means it asked for more than WeChat runs at once.
+   */
+  maxAskedByApi: { request: number; uploadFile: number; downloadFile: number };
+  /**
+   * Calls made while 10 of that API were already unanswered (each logged with
+   * `overLimit: true`). WeChat queues them; a manager that keeps to the limit makes none.
+   */
+  overLimitByApi: { request: number; uploadFile: number; downloadFile: number };
   /** wx.request running now (at most 10; WeChat queues the rest). */
   inFlight: number;
   maxInFlight: number;
@@ -236,13 +248,18 @@ export interface FakeCalls {
 /**
  * The fake platform object: the members weapp-login uses and a few more. Async APIs
  * answer after `latencyMs` of virtual time. Shapes (`platform`): `wx` calls back and
- * returns a Promise from login/checkSession/getNetworkType when given no callback
- * (base library 2.10.2+), wx.request returns a RequestTask; `tt`, `qq`: callbacks only;
+ * returns a Promise from checkSession/getNetworkType when given no callback
+ * (base library 2.10.2+), never from wx.login (its page: Promise style is not
+ * supported; it returns undefined), wx.request returns a RequestTask; `tt`, `qq`: callbacks only;
  * `taro`: Taro 3, callbacks AND a Promise always (rejects on fail), the Promise of
  * request, uploadFile and downloadFile has `abort()`; `uni`: uni-app (Vue 3), callbacks call through, no callback → Promise.
  */
 export interface FakeWxApi {
-  /** Success `{code: 'code-N', errMsg: 'login:ok'}`. https://developers.weixin.qq.com/miniprogram/dev/api/open-api/login/wx.login.html */
+  /**
+   * Success `{code: 'code-N', errMsg: 'login:ok'}`. Callback style only on `wx`, `tt`,
+   * `qq` (returns undefined: `await wx.login()` fails on a phone too); Taro and uni-app
+   * wrap it in a Promise. https://developers.weixin.qq.com/miniprogram/dev/api/open-api/login/wx.login.html
+   */
   login(option?: { timeout?: number } & FakeCallbacks<{ code: string; errMsg: string }>): any;
   /**
    * `"checkSession:ok"`, or fails `"checkSession:fail 系统错误，错误码：-13001,session time out,
@@ -260,23 +277,24 @@ export interface FakeWxApi {
   } & FakeCallbacks<{ data: any; statusCode: number; header: Record<string, string>; cookies: string[]; errMsg: string }>): any;
   /**
    * A POST to the server (`req.api === 'uploadFile'`). Success `{data: string, statusCode,
-   * header, errMsg: 'uploadFile:ok'}`: `data` is the body as text, never parsed. Its own
+   * errMsg: 'uploadFile:ok'}` (no header, as WeChat's): `data` is the body as text, never parsed. Its own
    * limit of 10 in flight. Returns an UploadTask ({@link FakeFileTask}).
    * https://developers.weixin.qq.com/miniprogram/dev/api/network/upload/wx.uploadFile.html
    */
   uploadFile(option: {
     url: string; filePath: string; name: string; header?: Record<string, string>;
     formData?: Record<string, any>; timeout?: number;
-  } & FakeCallbacks<{ data: string; statusCode: number; header: Record<string, string>; errMsg: string }>): any;
+  } & FakeCallbacks<{ data: string; statusCode: number; errMsg: string }>): any;
   /**
    * A GET to the server (`req.api === 'downloadFile'`). Success `{tempFilePath, statusCode,
-   * header, errMsg: 'downloadFile:ok'}` (plus `filePath` when given); `fake.files[path]`
+   * errMsg: 'downloadFile:ok'}`, or `{filePath, statusCode, errMsg}` with no tempFilePath
+   * when a `filePath` was given (no header, as WeChat's); `fake.files[path]`
    * holds the body. Its own limit of 10 in flight. Returns a DownloadTask ({@link FakeFileTask}).
    * https://developers.weixin.qq.com/miniprogram/dev/api/network/download/wx.downloadFile.html
    */
   downloadFile(option: {
     url: string; header?: Record<string, string>; filePath?: string; timeout?: number;
-  } & FakeCallbacks<{ tempFilePath: string; filePath?: string; statusCode: number; header: Record<string, string>; errMsg: string }>): any;
+  } & FakeCallbacks<{ tempFilePath?: string; filePath?: string; statusCode: number; errMsg: string }>): any;
   getNetworkType(option?: FakeCallbacks<{ networkType: NetworkType; errMsg: string }>): any;
   /** `''` for a missing key. */
   getStorageSync(key: string): any;

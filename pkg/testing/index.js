@@ -374,9 +374,10 @@ const copy = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v))
  * @param {object} [options]
  * @param {object} [options.clock] a createClock() clock (default: a new one at 0 ms)
  * @param {'wx'|'tt'|'qq'|'taro'|'uni'} [options.platform='wx'] the shape of `api`:
- *   `wx` calls back and, since base library 2.10.2, returns a Promise from login,
- *   checkSession and getNetworkType when given no success/fail/complete (wx.request
- *   always returns a RequestTask); `tt` and `qq` are the same callback-style object
+ *   `wx` calls back and, since base library 2.10.2, returns a Promise from
+ *   checkSession and getNetworkType when given no success/fail/complete (wx.login
+ *   never: its page says Promise style is not supported, so it returns undefined;
+ *   wx.request always returns a RequestTask); `tt` and `qq` are the same callback-style object
  *   (their Promise forms are not modelled); `taro` is Taro 3's object: login,
  *   checkSession and getNetworkType call back AND always return a Promise that rejects
  *   on fail, and request, uploadFile and downloadFile always return a Promise with
@@ -395,9 +396,14 @@ const copy = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v))
  *   failNext: function(string, string, number=): void}}
  *   `calls` counts each API by name (`calls.login`, `calls.request`, …), logs every
  *   wx.request in `calls.requests` (`{method, url, origin, path, header, data, time,
- *   statusCode | errMsg}`; `url` with the GET query) and keeps `inFlight`, `maxInFlight`
- *   (never above 10: WeChat queues the rest) and `maxConcurrent` (the most wx.request
- *   calls outstanding at once, queued ones included: what the code under test asked for); `calls.unhandledRejections` lists the reasons of Promises the fake
+ *   statusCode | errMsg, overLimit}`; `url` with the GET query) and keeps `inFlight`,
+ *   `maxInFlight` (never above 10: WeChat queues the rest) and `maxConcurrent` (the most
+ *   wx.request calls outstanding at once, queued ones included). The fake enforces
+ *   WeChat's limit and still records what the code under test asked of it: per API,
+ *   `maxAskedByApi` (the most calls unanswered at once, running or queued) and
+ *   `overLimitByApi` (calls made while 10 of that API were already unanswered, each
+ *   logged with `overLimit: true`; a manager that keeps to WeChat's limit makes none);
+ *   assert on these, not on `maxInFlight`, which the fake itself caps. `calls.unhandledRejections` lists the reasons of Promises the fake
  *   returned (taro always; wx and uni without callbacks) that rejected with no handler:
  *   what a real app would log as "Unhandled promise rejection". `failNext(api, errMsg, times = 1)` makes the next call(s) of `api`
  *   (login, checkSession, request, uploadFile, downloadFile, getNetworkType, or a storage sync API, which then
@@ -409,12 +415,14 @@ const copy = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v))
  *   wx.uploadFile and wx.downloadFile reach the same server (the handler's `req.api` is
  *   `'uploadFile'` or `'downloadFile'`; an upload is a POST whose `data` is its
  *   `formData`, with `req.file = {name, filePath}`; a download is a GET). uploadFile's
- *   success is `{data, statusCode, header, errMsg: "uploadFile:ok"}` with `data` always a
+ *   success is `{data, statusCode, errMsg: "uploadFile:ok"}` with `data` always a
  *   string (the body as sent, JSON.stringify'd if the handler gave an object: WeChat
- *   never parses it); downloadFile's is `{tempFilePath, statusCode, header, errMsg:
- *   "downloadFile:ok"}` (plus `filePath` when one was given), and `fake.files[path]` holds
- *   what was downloaded there. Each of the three APIs has its own limit of 10 in flight
- *   (`calls.inFlightByApi`, `calls.maxInFlightByApi`; `calls.uploads`/`calls.downloads`
+ *   never parses it); downloadFile's is `{tempFilePath, statusCode, errMsg:
+ *   "downloadFile:ok"}`, or `{filePath, statusCode, errMsg}` with no tempFilePath when a
+ *   `filePath` was given (neither carries `header`: a task's onHeadersReceived does), and
+ *   `fake.files[path]` holds what was downloaded there. Each of the three APIs has its own limit of 10 in flight
+ *   (`calls.inFlightByApi`, `calls.maxInFlightByApi`, `calls.maxAskedByApi`,
+ *   `calls.overLimitByApi`; `calls.uploads`/`calls.downloads`
  *   log them as `calls.requests` does wx.request), and each task's `abort()` fails it
  *   with `"<api>:fail abort"` (`"request:fail abort"` is documented; the uploadFile and
  *   downloadFile strings follow the same convention, unconfirmed) and frees its slot.
@@ -435,9 +443,10 @@ function createFakeWx(options) {
   let network = o.network || 'wifi';
   const listeners = { network: [], show: [], hide: [] };
   const failures = {};
+  const perApi = () => ({ request: 0, uploadFile: 0, downloadFile: 0 });
   const calls = { requests: [], uploads: [], downloads: [], inFlight: 0, maxInFlight: 0, maxConcurrent: 0,
-    inFlightByApi: { request: 0, uploadFile: 0, downloadFile: 0 },
-    maxInFlightByApi: { request: 0, uploadFile: 0, downloadFile: 0 }, unhandledRejections: [] };
+    inFlightByApi: perApi(), maxInFlightByApi: perApi(), maxAskedByApi: perApi(), overLimitByApi: perApi(),
+    unhandledRejections: [] };
   /** One lane per API with its own limit: log, queue of start functions, counts. */
   const lanes = {};
   for (const [api, log] of [['request', calls.requests], ['uploadFile', calls.uploads], ['downloadFile', calls.downloads]]) {
@@ -492,6 +501,7 @@ function createFakeWx(options) {
     let state = 'queued'; // queued | started | done
     let timer = null;
     let headersListeners = [];
+    let headers = {}; // the response's, for onHeadersReceived
     const failure = takeFailure(api);
     const finish = (ok, res) => {
       if (state === 'done') return;
@@ -501,7 +511,7 @@ function createFakeWx(options) {
       if (timer !== null) clock.clearTimeout(timer);
       if (ok) entry.statusCode = res.statusCode; else entry.errMsg = res.errMsg;
       while (lane.inFlight < MAX_IN_FLIGHT && lane.queue.length > 0) lane.queue.shift()();
-      if (ok) for (const cb of headersListeners) cb({ header: res.header || {} });
+      if (ok) for (const cb of headersListeners) cb({ header: res.header || headers });
       settle(op, ok, res);
     };
     const failIn = (ms, errMsg) => { timer = later(ms, () => finish(false, { errMsg: errMsg })); };
@@ -535,12 +545,20 @@ function createFakeWx(options) {
       const delay = typeof r.delayMs === 'number' ? r.delayMs : latency;
       if (r.hang || delay > timeoutMs) return failIn(timeoutMs, api + ':fail timeout');
       if (r.fail) return failIn(delay, String(r.fail));
+      headers = Object.assign({ 'Content-Type': 'application/json' }, r.header);
       timer = later(delay, () => finish(true, answer(api, op, r)));
       return undefined;
+    }
+    // What the code under test asked for, before WeChat's queue hides it: a call made
+    // while 10 of this API are unanswered (running or queued) is one over the limit.
+    if (lane.inFlight + lane.queue.length >= MAX_IN_FLIGHT) {
+      entry.overLimit = true;
+      calls.overLimitByApi[api] += 1;
     }
     if (lane.inFlight < MAX_IN_FLIGHT) start(); else lane.queue.push(start);
     if (lane.inFlight + lane.queue.length > lane.maxConcurrent) {
       lane.maxConcurrent = lane.inFlight + lane.queue.length;
+      calls.maxAskedByApi[api] = lane.maxConcurrent;
       if (api === 'request') calls.maxConcurrent = lane.maxConcurrent;
     }
     const task = {
@@ -562,19 +580,23 @@ function createFakeWx(options) {
   function answer(api, op, r) {
     const statusCode = r.statusCode || 200;
     const header = Object.assign({ 'Content-Type': 'application/json' }, r.header);
+    // The two file APIs' results carry no header (UploadFileSuccessCallbackResult,
+    // DownloadFileSuccessCallbackResult): the headers reach onHeadersReceived only.
     if (api === 'uploadFile') {
       // wx.uploadFile never parses: `data` is the body as a string.
       const text = r.data === undefined ? '' : typeof r.data === 'string' ? r.data : JSON.stringify(r.data);
-      return { data: text, statusCode: statusCode, header: header, errMsg: 'uploadFile:ok' };
+      return { data: text, statusCode: statusCode, errMsg: 'uploadFile:ok' };
     }
     if (api === 'downloadFile') {
+      // `filePath` when one was given (the file is saved there), else a `tempFilePath`.
+      if (typeof op.filePath === 'string') {
+        files[op.filePath] = copy(r.data);
+        return { filePath: op.filePath, statusCode: statusCode, errMsg: 'downloadFile:ok' };
+      }
       downloads += 1;
       const tempFilePath = 'http://tmp/wx' + downloads + '.download'; // the devtools' temp path shape
       files[tempFilePath] = copy(r.data);
-      if (typeof op.filePath === 'string') files[op.filePath] = copy(r.data);
-      const res = { tempFilePath: tempFilePath, statusCode: statusCode, header: header, errMsg: 'downloadFile:ok' };
-      if (typeof op.filePath === 'string') res.filePath = op.filePath;
-      return res;
+      return { tempFilePath: tempFilePath, statusCode: statusCode, errMsg: 'downloadFile:ok' };
     }
     let body = r.data === undefined ? '' : copy(r.data);
     if (typeof body === 'string' && (op.dataType || 'json') === 'json') {
@@ -674,8 +696,12 @@ function shape(platform, base, trackedPromise) {
   const ASYNC = ['login', 'checkSession', 'getNetworkType'];
   const TRANSFERS = ['request', 'uploadFile', 'downloadFile'];
   if (platform === 'wx') {
-    // Base library 2.10.2+: a Promise when no callback is given; never for wx.request.
-    for (const name of ASYNC) api[name] = (opts) => (hasCallback(opts) ? base[name](opts) : viaPromise(base[name], opts));
+    // Base library 2.10.2+: a Promise when no callback is given; never for wx.request,
+    // and never for wx.login, whose page says Promise style is not supported: it runs
+    // and returns undefined (code that awaits it would fail on a phone).
+    for (const name of ['checkSession', 'getNetworkType']) {
+      api[name] = (opts) => (hasCallback(opts) ? base[name](opts) : viaPromise(base[name], opts));
+    }
   } else if (platform === 'uni') {
     // uni-app (Vue 3) promisify: callbacks call through; otherwise a Promise, request included.
     for (const name of ASYNC.concat(TRANSFERS)) {

@@ -39,7 +39,12 @@ const SCENARIOS = {
     const api = w.apiRequests();
     assert.equal(api.length, N, 'API requests sent');
     assert.ok(api.every((r) => bearer(r) === 'Bearer tok-code-1'), 'every request carries the token');
-    assert.ok(w.fake.calls.maxInFlight <= 10, 'wx.request in flight at once');
+    // No "≤ 10 in flight" check here: the fake queues an 11th wx.request itself (as WeChat
+    // does), so its maxInFlight measured the fake. What was asked (calls.maxAskedByApi) is
+    // all N at once: through an interceptor adapter the library sends each authorized
+    // request on its own transport, which the manager does not hold to WeChat's 10 (the
+    // ≤ 10 guarantee covers the manager's own sends: tests/node/lease.test.js, the
+    // conformance suite). A gap, reported with issue 21; not asserted either way.
     w.sb.close();
   },
 

@@ -85,21 +85,60 @@ test('every option the Core would refuse is INVALID_OPTIONS at createLoginManage
   }
 });
 
-test('strings cross the boundary in linear time: a 1,000,000-character URL and errMsg', { timeout: 20000 }, async () => {
+/** The median of `xs`. */
+const median = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
+/** ms that `fn()` takes, by the high-resolution clock. */
+async function timed(fn) {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+/**
+ * Linear time, asserted as a ratio robust to load: the median cost of 10x the input must
+ * stay under 40x the median cost of 1x (linear: about 10x, less with fixed costs;
+ * quadratic: about 100x). Small and big runs alternate, so a busy machine slows both.
+ */
+async function assertLinear(what, small, big, run) {
+  await run(small); // warm-up
+  const s = [];
+  const b = [];
+  for (let i = 0; i < 5; i++) {
+    s.push(await timed(() => run(small)));
+    b.push(await timed(() => run(big)));
+  }
+  const ratio = median(b) / Math.max(median(s), 0.01);
+  console.log(`# ${what}: ${big} / ${small} characters cost ${ratio.toFixed(1)}x (medians ${median(b).toFixed(1)} / ${median(s).toFixed(1)} ms)`);
+  assert.ok(ratio < 40, `${what}: 10x the characters cost ${ratio.toFixed(1)}x the time (linear: about 10x)`);
+}
+
+test('strings cross the boundary in linear time: a URL and errMsg of 1,000,000 characters cost about 10x those of 100,000', { timeout: 60000 }, async () => {
   const clock = createClock({ start: 1e12 });
   const server = createServer();
   server.loginRoute('/user/login');
-  server.route('*', /.*/, () => ({ fail: 'request:fail ' + 'é'.repeat(1000000) }));
+  // The errMsg is as long as the URL's path.
+  server.route('*', /.*/, (req) => ({ fail: 'request:fail ' + 'é'.repeat(req.path.length - 1) }));
   const fake = createFakeWx({ clock, server });
   const auth = createLoginManager({ loginUrl: 'https://api.example.com/user/login', wx: fake.api, clock, networkWaitMs: 0 });
   await auth.ready;
-  const url = 'https://api.example.com/' + '中'.repeat(1000000);
-  const t0 = Date.now();
-  const e = await clock.runUntil(auth.request({ url: url })).catch((x) => x);
-  assert.equal(e.code, 'REQUEST_FAILED');
-  assert.equal(e.errMsg.length, 'request:fail '.length + 1000000, 'the errMsg came back whole');
-  assert.equal(fake.calls.requests[fake.calls.requests.length - 1].url, url);
-  console.log('# 1,000,000-character URL and errMsg through the Core: ' + (Date.now() - t0) + ' ms');
+  const run = async (n) => {
+    const url = 'https://api.example.com/' + '中'.repeat(n);
+    const e = await clock.runUntil(auth.request({ url: url })).catch((x) => x);
+    assert.equal(e.code, 'REQUEST_FAILED');
+    assert.equal(e.errMsg.length, 'request:fail '.length + n, 'the errMsg came back whole');
+    assert.equal(fake.calls.requests[fake.calls.requests.length - 1].url, url);
+  };
+  await assertLinear('URL and errMsg through the Core', 100000, 1000000, run);
+});
+
+test('the fallback codec (the mini program\'s TextEncoder/TextDecoder) is linear: 10x the characters, about 10x the time', { timeout: 60000 }, async () => {
+  const enc = new LinearEncoder();
+  const dec = new LinearDecoder();
+  const text = (n) => 'é中\ud83d\ude00a'.repeat(n / 5);
+  const run = (n) => {
+    const s = text(n);
+    assert.equal(dec.decode(enc.encode(s)), s);
+  };
+  await assertLinear('fallback codec round trip', 200000, 2000000, run);
 });
 
 test('the fallback codec round-trips any string, surrogates included', () => {

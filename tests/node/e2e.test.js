@@ -34,5 +34,7 @@ test('the example mini program logs in end to end', async () => {
   assert.equal(r.second.pageProfile.loginCount, 2);
 
   assert.equal(r.wechat.code2SessionCalls, 2);
-  assert.ok(r.maxInFlight <= 10);
+  // What the app asked of wx.request, not what the sandbox (which queues) let run.
+  assert.equal(r.overLimit, 0, 'wx.request calls made while 10 were unanswered');
+  assert.ok(r.maxAsked >= 5 && r.maxAsked <= 10, 'wx.request asked for at once: ' + r.maxAsked);
 });

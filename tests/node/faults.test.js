@@ -154,3 +154,21 @@ test('fault: logout mid-login — LOGGED_OUT, and the late answer restores nothi
   assert.equal(fake.calls.requests.length, 0, 'no login POST after logout');
   assert.deepEqual(fake.storage.keys(), []);
 });
+
+test('fault: wx.checkSession never answers — it counts as failed after checkSessionTimeoutMs, and login() logs in', async () => {
+  const { clock, fake, auth } = await world(server(), {}, { awaitCheckSession: true, checkSessionTimeoutMs: 2000 },
+    (f) => {
+      f.storage.set(KEY, { token: 'stored', expiresAt: null });
+      f.api.checkSession = () => { f.calls.checkSession += 1; }; // a platform that never calls back
+    });
+  const done = watch([auth.login()]);
+  await clock.advance(1990);
+  assert.equal(fake.calls.checkSession, 1);
+  assert.equal(fake.calls.login, 0, 'still waiting for wx.checkSession at 1990 ms');
+  assert.equal(done.results[0].status, 'hung');
+  await clock.advance(20); // checkSessionTimeoutMs (2000 ms) has passed: the check failed
+  assert.equal(fake.calls.login, 1, 'the unanswered check counts as failed: a new login');
+  const [r] = await settleAll(clock, done, SETTLE_MS);
+  assert.equal(r.status, 'resolved');
+  assert.notEqual(fake.storage.get(KEY).token, 'stored');
+});

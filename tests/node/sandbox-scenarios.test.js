@@ -109,15 +109,31 @@ test('second launch: a good checkSession reuses the token; a failed one makes lo
   third.sb.close();
 });
 
+/** Resolves once `cond()` holds, polling on real time; rejects after `ms`. */
+async function until(cond, what, ms = 5000) {
+  for (const end = Date.now() + ms; !cond();) {
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 test('logout mid-login: LOGGED_OUT; the late code is never POSTed', async () => {
   // The login's own wx.login is the one under way (no early one: earlyLogin false).
   const { sb, auth } = setup({ earlyLogin: false });
   await auth.ready;
+  sb.faults.loginDelayMs = 100; // wx.login stays under way for 100 ms (its code comes after)
   const pending = outcome(auth.request({ url: '/api/profile' }));
-  await auth.logout(); // wx.login is under way (real HTTP to the fake WeChat)
+  await until(() => sb.calls.logins.length === 1, 'wx.login to be called');
+  const login = sb.calls.logins[0];
+  assert.equal(login.errMsg, '', 'wx.login is under way, unanswered, when logout() is called');
+  await auth.logout();
   assert.equal((await pending).code, 'LOGGED_OUT');
+  await until(() => login.errMsg !== '', 'the late wx.login answer');
+  assert.equal(login.errMsg, 'login:ok');
+  assert.ok(login.code, 'a code came after the logout');
   await new Promise((r) => setTimeout(r, 200));
-  assert.equal(loginPosts(sb), 0);
+  assert.equal(loginPosts(sb), 0, 'the late code is never POSTed');
+  assert.ok(!sb.calls.requests.some((r) => r.data && r.data.includes(login.code)), 'sent nowhere');
   assert.equal(sb.storage.size, 0);
   sb.close();
 });
@@ -134,5 +150,17 @@ test('logout before ready, the early wx.login under way: LOGGED_OUT; its late co
   const after = await outcome(auth.request({ url: '/api/profile' }));
   assert.equal(after.status, 200, 'the next request logs in with a wx.login of its own');
   assert.equal(sb.calls.counts.login, 2);
+  sb.close();
+});
+
+test('25 requests at once on a verified login state: the manager never asks for an 11th wx.request', async () => {
+  const { sb, auth } = setup();
+  await auth.login();
+  assert.equal((await auth.request({ url: '/api/profile' })).statusCode, 200);
+  const rs = await Promise.all(Array.from({ length: 25 }, () => outcome(auth.request({ url: '/api/profile' }))));
+  assert.deepEqual(plain(rs), Array(25).fill({ ok: true, status: 200 }));
+  // What the manager asked of wx.request; the sandbox queues an 11th itself, as WeChat does.
+  assert.equal(sb.calls.overLimit, 0, 'wx.request calls made while 10 were unanswered');
+  assert.equal(sb.calls.maxAsked, 10, 'the ten slots used, no more');
   sb.close();
 });

@@ -122,7 +122,7 @@ test('fake wx.request: every status through success, timeout, abort, GET query, 
   assert.deepEqual([w404, r404.statusCode], ['success', 404]);
 });
 
-test('fake wx.request: at most 10 in flight, the rest queued in order', async () => {
+test('fake wx.request: at most 10 in flight, the rest queued in order; what was asked is recorded', async () => {
   const clock = createClock();
   const server = createServer();
   server.route('GET', /^\/n\//, (req) => ({ data: req.path, delayMs: 100 }));
@@ -133,12 +133,23 @@ test('fake wx.request: at most 10 in flight, the rest queued in order', async ()
   }
   assert.equal(fake.calls.inFlight, 10);
   assert.equal(fake.calls.maxConcurrent, 12);
+  // The fake queues the 11th and 12th as WeChat does, and records that they were asked for.
+  assert.deepEqual(fake.calls.maxAskedByApi, { request: 12, uploadFile: 0, downloadFile: 0 });
+  assert.deepEqual(fake.calls.overLimitByApi, { request: 2, uploadFile: 0, downloadFile: 0 });
+  assert.deepEqual(fake.calls.requests.map((r) => r.overLimit === true), Array(10).fill(false).concat([true, true]));
   await clock.advance(100);
   assert.equal(answered.length, 10);
   assert.equal(fake.calls.inFlight, 2, 'the queued two started when slots freed');
   await clock.advance(100);
   assert.deepEqual(answered.slice(10), [['/n/10', 200], ['/n/11', 200]]);
   assert.equal(fake.calls.maxInFlight, 10);
+  // Ten more, one at a time, after the others answered: none over the limit.
+  for (let i = 0; i < 10; i++) fake.api.request({ url: 'https://a.example.com/n/x' + i });
+  assert.equal(fake.calls.overLimitByApi.request, 2);
+  assert.equal(fake.calls.maxAskedByApi.request, 12);
+  await clock.advance(100);
+  fake.api.uploadFile({ url: 'https://a.example.com/n/u', filePath: 'wxfile://a', name: 'f' });
+  assert.deepEqual(fake.calls.overLimitByApi, { request: 2, uploadFile: 0, downloadFile: 0 }, 'each API has its own ten');
 });
 
 test('storage: missing key is \'\', values are copies, 1 MB per key, shared between launches', () => {
@@ -182,15 +193,21 @@ test('server: loginRoute issues tok-<code> once per code (40163 on reuse, 40029 
   assert.equal((await req({ path: '/me', header: bearer }))[1].statusCode, 401);
 });
 
-test('platform shapes: wx Promise without callbacks, taro always a Promise (request with abort), uni a Promise only without callbacks', async () => {
+test('platform shapes: wx Promise without callbacks (never from wx.login), taro always a Promise (request with abort), uni a Promise only without callbacks', async () => {
   const clock = createClock();
   const server = createServer();
   server.route('*', '/x', () => ({ data: 'x' }));
   server.route('*', '/hang', () => ({ hang: true }));
   const url = 'https://a.example.com/x';
-  const wx = createFakeWx({ clock, server, platform: 'wx' }).api;
-  assert.deepEqual(await clock.runUntil(wx.login()), { code: 'code-1', errMsg: 'login:ok' });
+  const fakeWx = createFakeWx({ clock, server, platform: 'wx' });
+  const wx = fakeWx.api;
+  // WeChat's wx.login page: Promise style is not supported. It runs, and returns undefined.
+  assert.equal(wx.login(), undefined, 'wx.login() returns no Promise');
+  assert.equal(wx.login({ timeout: 1000 }), undefined);
+  assert.equal(fakeWx.calls.login, 2, 'and still runs');
   assert.equal(wx.login({ success() {} }), undefined);
+  assert.deepEqual(await clock.runUntil(wx.checkSession()), { errMsg: 'checkSession:ok' }, 'checkSession: a Promise');
+  assert.equal((await clock.runUntil(wx.getNetworkType())).networkType, 'wifi');
   for (const p of ['tt', 'qq']) {
     const api = createFakeWx({ clock, server, platform: p }).api;
     assert.equal(api.login({}), undefined, p + ': callback style only');

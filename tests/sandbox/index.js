@@ -63,8 +63,13 @@ function typeName(v) {
  * @property {Array<{user:string, code:(string|undefined), errMsg:string}>} logins every `wx.login`
  * @property {Array<{path:*, ok:boolean, error:(string|undefined)}>} wasm every `WXWebAssembly.instantiate`
  * @property {number} inFlight   `wx.request`s in flight now
- * @property {number} maxInFlight the most `wx.request`s ever in flight at once (never above 10)
+ * @property {number} maxInFlight the most `wx.request`s ever in flight at once (never above
+ *   10: the fake queues the rest, as WeChat does, so this measures the fake)
  * @property {number} queued     `wx.request`s waiting for a free slot now
+ * @property {number} maxAsked   what the mini program asked for: the most `wx.request`s
+ *   unanswered at once, running or queued
+ * @property {number} overLimit  `wx.request`s made while 10 were already unanswered (each
+ *   also marked `overLimit: true` in `requests`); code that keeps to WeChat's limit makes none
  */
 
 /**
@@ -85,10 +90,12 @@ function typeName(v) {
  * @property {() => void} hide  app to background: app `onHide`, page `onHide`, `wx.onAppHide` listeners
  * @property {() => void} show  app to foreground: app `onShow`, page `onShow`, `wx.onAppShow` listeners
  * @property {SandboxCalls} calls
- * @property {{loginFail: (string|null), loginFailAlways: (string|null), loginHang: boolean, checkSessionExpired: boolean, requestFail: (string|null)}} faults
+ * @property {{loginFail: (string|null), loginFailAlways: (string|null), loginHang: boolean, loginDelayMs: number, checkSessionExpired: boolean, requestFail: (string|null)}} faults
  *   test hooks: `loginFail` = errMsg of the NEXT `wx.login` failure (then cleared);
  *   `loginFailAlways` = errMsg of every `wx.login` while set; `loginHang` = `wx.login`
- *   never answers while set (only its own `timeout`, if any, ends it);
+ *   never answers while set (only its own `timeout`, if any, ends it); `loginDelayMs` =
+ *   real ms a `wx.login` waits before it asks the fake WeChat for its code (default 0: a
+ *   test can then act while a login is surely under way);
  *   `checkSessionExpired` = `wx.checkSession` fails; `requestFail` = errMsg of the NEXT
  *   `wx.request` failure (then cleared; nothing is sent)
  * @property {string} network  `getNetworkType`'s `networkType` ('wifi' by default);
@@ -156,8 +163,8 @@ function createSandbox(opts) {
   function ctxError(msg, Ctor) { return new (Ctor || CtxError)(msg); }
 
   // ---------------------------------------------------------------- bookkeeping
-  const calls = { counts: {}, requests: [], logins: [], wasm: [], inFlight: 0, maxInFlight: 0, queued: 0 };
-  const faults = { loginFail: null, loginFailAlways: null, loginHang: false, checkSessionExpired: false, requestFail: null };
+  const calls = { counts: {}, requests: [], logins: [], wasm: [], inFlight: 0, maxInFlight: 0, queued: 0, maxAsked: 0, overLimit: 0 };
+  const faults = { loginFail: null, loginFailAlways: null, loginHang: false, loginDelayMs: 0, checkSessionExpired: false, requestFail: null };
   function count(name) { calls.counts[name] = (calls.counts[name] || 0) + 1; }
   let networkType = opts.network || 'wifi';
 
@@ -312,7 +319,7 @@ function createSandbox(opts) {
       let u;
       try { u = new URL(wechatBase + '/fake-wechat/login'); } catch (e) { failT({ errMsg: 'login:fail invalid wechatBase' }); return; }
       const body = JSON.stringify({ user });
-      req = httpExchange(u, 'POST', { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, body, null, (err, res) => {
+      const ask = () => { req = httpExchange(u, 'POST', { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, body, null, (err, res) => {
         if (timer) clearHostTimer(timer);
         if (err) { failRec({ errMsg: netErrMsg('login', err) }); return; }
         let data = null;
@@ -323,7 +330,8 @@ function createSandbox(opts) {
           return;
         }
         okRec({ code: data.code, errMsg: 'login:ok' });
-      });
+      }); };
+      if (faults.loginDelayMs > 0) hostTimeout(ask, faults.loginDelayMs); else ask();
     });
   }
 
@@ -491,6 +499,9 @@ function createSandbox(opts) {
     }
     activeTasks.add(task);
     task.__kill = () => { state = 'done'; if (req) req.destroy(); };
+    // What the mini program asked for, before the queue (WeChat's) hides it.
+    if (calls.inFlight + queue.length >= MAX_IN_FLIGHT) { rec.overLimit = true; calls.overLimit++; }
+    if (calls.inFlight + queue.length + 1 > calls.maxAsked) calls.maxAsked = calls.inFlight + queue.length + 1;
     queue.push(start);
     calls.queued = queue.length;
     pump();
