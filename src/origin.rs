@@ -186,7 +186,7 @@ pub fn is_absolute(url: &str) -> bool {
     }
 }
 
-/// Resolves a request URL, the one reading every path of the manager uses (API.md, "One
+/// Resolves a request URL, the one reading every path of the manager uses (pkg/REFERENCE.md, "One
 /// URL, read once"; js-shim/trust.js `read`): an absolute URL is kept as it is; one that
 /// starts with two slashes or backslashes (`//cdn.example.com/y`) is scheme-relative and
 /// takes `base_url`'s scheme, as WHATWG reads it; anything else is a path under

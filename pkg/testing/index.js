@@ -328,7 +328,7 @@ function createServer() {
 }
 
 
-/** wx.checkSession's failure as seen in the wild (WECHAT-API.md). */
+/** wx.checkSession's failure as seen in the wild (docs/WECHAT.md). */
 const CHECK_SESSION_FAIL = 'checkSession:fail 系统错误，错误码：-13001,session time out, need relogin';
 /** wx.request while the device has no network (unconfirmed: Android's network stack text). */
 const OFFLINE_FAIL = 'request:fail -2:net::ERR_INTERNET_DISCONNECTED';
@@ -483,7 +483,7 @@ function createFakeWx(options) {
 
   /**
    * wx.request, wx.uploadFile and wx.downloadFile: each has its own limit of 10 in flight
-   * (WECHAT-API.md), queues the rest in order, and returns a task with abort() and
+   * (docs/WECHAT.md), queues the rest in order, and returns a task with abort() and
    * onHeadersReceived/offHeadersReceived (plus onProgressUpdate/offProgressUpdate for the
    * two file APIs, never called: the fake has no progress to report).
    */

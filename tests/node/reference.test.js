@@ -16,13 +16,6 @@ const read = (p) => fs.readFileSync(path.join(REPO, p), 'utf8');
 const DTS = read('js-shim/index.d.ts');
 const REF = read('pkg/REFERENCE.md');
 
-/**
- * Names that issue 17's branch adds to index.d.ts (option `allowHttp`, event
- * `token:withheld`): the reference documents them already. Tolerated while index.d.ts
- * lacks them; once that branch is merged this list can go (the test passes either way).
- */
-const PENDING = { options: ['allowHttp'], events: ['token:withheld'] };
-
 /** The body of `export interface <name> {…}` or `export type <name> = …;` in the .d.ts. */
 function block(src, head) {
   const at = src.indexOf(head);
@@ -59,9 +52,8 @@ const documented = {
 for (const kind of Object.keys(declared)) {
   test(`reference and index.d.ts list the same ${kind}`, () => {
     assert.ok(declared[kind].length >= 3, `parsed too few ${kind} from index.d.ts: ${declared[kind]}`);
-    const pending = PENDING[kind] || [];
     const undocumented = declared[kind].filter((n) => !documented[kind].includes(n));
-    const undeclared = documented[kind].filter((n) => !declared[kind].includes(n) && !pending.includes(n));
+    const undeclared = documented[kind].filter((n) => !declared[kind].includes(n));
     assert.deepEqual(undocumented, [], `in index.d.ts, missing from pkg/REFERENCE.md (${kind})`);
     assert.deepEqual(undeclared, [], `in pkg/REFERENCE.md, missing from index.d.ts (${kind})`);
     const dupes = documented[kind].filter((n, i, a) => a.indexOf(n) !== i);
@@ -89,10 +81,8 @@ test('the README, the package README and every shipped .d.ts link the reference'
 });
 
 test('nothing in the repository points at a contract outside it (API.md, ../shared)', () => {
-  // Owned by issue 21's branch at the time of writing; they still name WECHAT-API.md.
-  const elsewhere = new Set(['tests/sandbox/index.js', 'pkg/testing/index.js']);
   const files = execFileSync('git', ['ls-files'], { cwd: REPO, encoding: 'utf8' }).split('\n')
-    .filter((f) => f && !elsewhere.has(f) && !f.startsWith('tests/node/reference.test.js') && fs.existsSync(path.join(REPO, f)));
+    .filter((f) => f && !f.startsWith('tests/node/reference.test.js') && fs.existsSync(path.join(REPO, f)));
   const bad = [];
   for (const f of files) {
     const text = fs.readFileSync(path.join(REPO, f));

@@ -9,8 +9,8 @@
  * `URL`, `process`, `Buffer`, `queueMicrotask`, `global`, `window` are absent, and
  * `eval` / `new Function(string)` throw (unless `allowEval: true`).
  *
- * `wx` is a fake that follows /work/shared/WECHAT-API.md: `wx.login` asks a fake WeChat
- * server (`POST ${wechatBase}/fake-wechat/login` with `{"user": user}`, answer
+ * `wx` is a fake that follows docs/WECHAT.md (the repository's notes on WeChat's APIs):
+ * `wx.login` asks a fake WeChat server (`POST ${wechatBase}/fake-wechat/login` with `{"user": user}`, answer
  * `{"code": "..."}`) over real HTTP, `wx.request` does real HTTP to loopback only
  * (http://127.0.0.1, localhost, [::1]; any other host fails with
  * "request:fail url not in domain list"), storage lives in a `Map` the caller may share
