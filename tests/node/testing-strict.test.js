@@ -77,7 +77,13 @@ test('wasmPath must be an absolute code-package path (WXWebAssembly.instantiate 
     '../static/a.wasm', 'C:\\mp\\a.wasm', '/static\\a.wasm.br', '/static/a.wasm.gz', '/static/a.wasm.br/', 'a.wasm']) {
     assert.throws(make(bad), (e) => e.code === 'INVALID_OPTIONS' && /wasmPath must be an absolute path/.test(e.message), bad);
   }
+  // One wasm per app: each good path is tried on a fresh copy of the module, as the first
+  // manager of an app (another path after a first load is refused for that reason).
+  const DIST = require.resolve('../../pkg/dist/index.js');
   for (const good of ['/miniprogram_npm/weapp-login/weapp_login_bg.wasm.br', '/static/weapp_login_bg.wasm', '/weapp-login/x.wasm.br']) {
-    assert.doesNotThrow(make(good), good);
+    delete require.cache[DIST];
+    const fresh = require(DIST).createLoginManager;
+    assert.doesNotThrow(() => fresh({ loginUrl: 'https://api.example.com/user/login', wx: fake.api, clock: fake.clock, wasmPath: good }), good);
   }
+  delete require.cache[DIST];
 });
