@@ -1,5 +1,5 @@
 'use strict';
-// The world of tests/node/lease-deadlines.test.js and lease-edges.test.js: the shipped
+// The world of tests/node/lease{,-deadlines,-edges}.test.js: the shipped
 // bundle loaded through a WXWebAssembly stand-in that counts calls into the wasm (and can
 // make the next `put` trap, as a Core bug would), a logged-in manager whose lease is
 // granted, on a virtual clock. Each test file is its own process: one instantiation each.
