@@ -63,7 +63,9 @@ const HOSTS = ['api.example.com', 'API.Example.com', 'api.example.com.', 'cdn.ex
   'a_b.example.com', 'xn--80ak6aa92e.com', ''];
 const PORTS = ['', ':443', ':8080', ':8443', ':80', ':0443', ':', ':99999', ':443@evil.com', ':8080\\@evil.com'];
 const PATHS = ['', '/', '/x', '/api/x?q=1', '?q', '#f', '\\evil.com/x', '/a b', '/\t', '//evil.com', '/@evil.com',
-  '/%2e%2e/x', '/中文?x=é', '/\u2028', '/\ufeff'];
+  '/%2e%2e/x', '/中文?x=é', '/\u2028', '/\ufeff',
+  // A trusted origin later in the URL: only its start may name the origin (`http:evil.com?to=https://api…`).
+  '?to=https://api.example.com/x', '/https://api.example.com'];
 const RELATIVE = ['x', 'api/x', '?q', '#f', '.', '..', '@evil.com', 'evil.com:443/x', 'api.example.com/x', '%2f%2fevil.com',
   '\u212a', ' //evil.com/x', '\t//evil.com/x', '/\t/evil.com/x'];
 

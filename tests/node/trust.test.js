@@ -12,7 +12,7 @@ const fc = require('fast-check');
 const W = require('./trust-world.js');
 const { createLoginManager, LoginError } = require(W.DIST + '/index.js');
 
-const { read, verdicts, earlyTrust } = W.shim('trust.js');
+const { read, resolve, verdicts, earlyTrust } = W.shim('trust.js');
 
 /** A ready, logged-in manager on a synchronous wx, with the events it told. */
 async function readyManager(options) {
@@ -130,6 +130,54 @@ test('item 5: an http: origin is INVALID_OPTIONS naming allowHttp, unless allowH
     createLoginManager({ wx, loginUrl });
   }
   assert.throws(() => createLoginManager({ wx, loginUrl: 'https://a.com/l', allowHttp: 'yes' }), /allowHttp must be a boolean/);
+});
+
+test("resolve, the adapters' reading: a library's baseURL with its trailing slashes dropped, then read", () => {
+  assert.equal(resolve('/x', 'https://a.example.com/'), 'https://a.example.com/x');
+  assert.equal(resolve('x', 'https://a.example.com/v1//'), 'https://a.example.com/v1/x');
+  assert.equal(resolve('//cdn.example.com/y', 'https://a.example.com/v1/'), 'https://cdn.example.com/y');
+  assert.equal(resolve('https://b.example.com/z', 'https://a.example.com'), 'https://b.example.com/z');
+  assert.equal(resolve('/x', undefined), '/x', 'no baseURL: as it is (the manager reads it against its baseUrl)');
+  assert.equal(resolve('/x', ''), '/x');
+});
+
+test('the verdict cache asks the Core once per origin, and once for every path on baseUrl (no crossing per request)', () => {
+  const asked = [];
+  const ask = (u) => { asked.push(u); return u.startsWith('https://api.example.com/'); };
+  const withheld = [];
+  const judge = verdicts('https://api.example.com/v1', ask, (o) => withheld.push(o));
+  const cases = [['/a', true], ['/b?x', true], ['https://cdn.example.com/a', false], ['https://cdn.example.com/b', false],
+    ['https://api.example.com/z', true], ['https://api.example.com/y', true], ['/a b', true]];
+  for (const [raw, v] of cases) assert.equal(judge(raw, read(raw, 'https://api.example.com/v1')), v, raw);
+  assert.deepEqual(asked, ['https://api.example.com/v1/', 'https://cdn.example.com/a', 'https://api.example.com/z',
+    'https://api.example.com/v1/a b'], 'an ambiguous character is asked about every time');
+  assert.deepEqual(withheld, ['https://cdn.example.com'], 'told once per origin');
+  // No baseUrl: a path is asked about as it is, and told as itself (it has no origin).
+  const none = [];
+  const bare = verdicts(undefined, (u) => { none.push(u); return false; }, (o) => none.push('told ' + o));
+  assert.equal(bare('/x', read('/x', undefined)), false);
+  assert.deepEqual(none, ['/x', 'told /x']);
+});
+
+test('no baseUrl: a path goes to wx as it is, without the token, and token:withheld names it', async () => {
+  const { auth, world, events } = await readyManager({ baseUrl: undefined });
+  await auth.request({ url: '/api/x' }).catch(() => {});
+  const sent = world.calls[world.calls.length - 1];
+  assert.equal(sent.url, '/api/x');
+  assert.equal(W.tokenOf(sent), undefined);
+  assert.deepEqual(events.filter((e) => e.type === 'token:withheld'), [{ type: 'token:withheld', origin: '/api/x' }]);
+});
+
+test('a trusted origin later in the URL never lends its verdict: http:evil…?to=https://api… goes without the token', async () => {
+  const { auth, world } = await readyManager();
+  await auth.request({ url: 'https://api.example.com/warm' }); // the trusted origin's verdict is cached
+  assert.equal(W.tokenOf(world.calls[world.calls.length - 1]), 'Bearer TKN');
+  for (const raw of ['http:evil.example.net/x?to=https://api.example.com/y', 'https:evil.example.net/https://api.example.com']) {
+    await auth.request({ url: raw }).catch(() => {});
+    const sent = world.calls[world.calls.length - 1];
+    assert.equal(sent.url, raw);
+    assert.equal(W.tokenOf(sent), undefined, raw);
+  }
 });
 
 test('item 6: a request sent without the token because of its origin tells token:withheld, once per origin', async () => {
