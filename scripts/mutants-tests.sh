@@ -14,7 +14,7 @@ case "${MUTANTS_FILE:-}" in
       tests/node/early-settle.test.js tests/node/cold-start.test.js ;;
   js-shim/cold-start.js)
     # What runs before the Core exists: the early send, early settle, early wx.login, logout.
-    WEAPP_TRUST_RUNS=2000 EARLY_RUNS=100 HOSTILE_RUNS=200 node --test --test-concurrency=1 \
+    WEAPP_TRUST_RUNS=2000 HOSTILE_RUNS=200 node --test --test-concurrency=1 \
       tests/node/trust-cold.test.js tests/node/early-settle.test.js tests/node/early-login.test.js \
       tests/node/cold-start.test.js tests/node/shim.test.js tests/node/faults.test.js tests/node/lease.test.js \
       tests/node/messages.test.js ;;

@@ -1,8 +1,9 @@
 /**
  * What the five adapters share: the ticket a request carries between its attempts, the
- * URL to authorize (read as the manager reads it), and a plain copy of a header object. Bundled into
- * each adapter file of the package (dist/fly.js, dist/axios.js, …), never shipped alone.
+ * URL to authorize (read as the manager reads it), and a plain copy of a header object.
+ * Bundled into each adapter file of the package (dist/fly.js, dist/axios.js, …), never shipped alone.
  */
+import { resolve } from '../trust.js';
 
 /**
  * What an adapter keeps on a library's request config between two attempts: the
@@ -22,8 +23,6 @@ class Pass {
     this.original = original;
   }
 }
-
-import { resolve } from '../trust.js';
 
 /**
  * The URL to ask `auth.authorize` for: the library's `url` read against its `baseURL`
