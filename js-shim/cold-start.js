@@ -78,6 +78,7 @@ function createColdStart(o) {
   /** The token early sends carry: the persisted one while the Core keeps it, else null. */
   let early = kept && !o.awaitCheckSession ? token : null;
   let inFlight = 0;
+  let waiting = 0; // wx.requests queued for the Core (`token` said null)
   const trusted = early === null ? null : earlyTrust(o.trustedOrigins || [o.loginUrl, o.baseUrl || o.loginUrl]);
   /** An auth failure, as the Core judges one: the host's verdict, or a status of authFailStatusCodes. */
   const authFailure = (status, verdict) => verdict || o.authFailStatusCodes.indexOf(status) >= 0;
@@ -148,12 +149,18 @@ function createColdStart(o) {
       if (online !== undefined) fn(online);
     },
     /**
-     * The token a request to `url` (read from `raw`, trust.js `read`) goes out with now,
-     * before the Core exists, or null (it waits for the Core). A non-null answer takes one
-     * of the 10 early slots until `sent()`.
+     * The token a wx.request to `url` (read from `raw`, trust.js `read`; `auth` false: the
+     * page's opt-out) goes out with now, before the Core exists, or null (it waits for the
+     * Core). A non-null answer takes one of the 10 early slots until `sent()`. Those that
+     * wait count too: once the Core exists it sends them, counting only the early sends it
+     * was told of before them, so early sends and waiting requests are at most 10 together
+     * (else an early send made after a waiting request could be an 11th in flight).
      */
-    token(raw, url) {
-      if (early === null || inFlight >= 10 || !trusted(raw, url)) return null;
+    token(raw, url, auth) {
+      if (early === null || !auth || inFlight + waiting >= 10 || !trusted(raw, url)) {
+        waiting++;
+        return null;
+      }
       inFlight++;
       return early;
     },

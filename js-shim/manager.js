@@ -677,7 +677,7 @@ function createManager(o, loading, cold) {
     w.timeout = timeout === undefined ? DEFAULT_TIMEOUT_MS : timeout;
     if (lease !== null && channel === REQUEST && lease.take(w)) return p; // sent or queued under the lease
     enter(w);
-    const t = core === null && channel === REQUEST && w.auth && cold.token(url, w.url);
+    const t = core === null && channel === REQUEST && cold.token(url, w.url, w.auth);
     if (t) {
       // Cold start with a persisted, unexpired token (cold-start.js): sent before the wasm
       // is ready; the Core adopts it (send 0) once it exists and handles its answer.
