@@ -27,48 +27,54 @@ const { createClock, createServer, createFakeWx } = require(path.join(__dirname,
 
 const START = Date.UTC(2026, 0, 1);
 
-test('cold start: an answered early send frees its slot while no request waits for the Core', async () => {
+/**
+ * A manager created on a launch with a persisted, unexpired token ('tok-stored'), on a
+ * virtual clock; every wx call answers after 50 ms; `api(req)` answers /api/ routes.
+ */
+function storedSession(api) {
   const clock = createClock({ start: START });
   const server = createServer();
-  server.route('*', /^\/api\//, () => ({ data: { ok: true } }));
+  server.loginRoute('/user/login');
+  server.route('*', /^\/api\//, api);
   const fake = createFakeWx({ clock, server, latencyMs: 50 });
   fake.api.setStorageSync('weapp_login_session', { token: 'tok-stored', expiresAt: START + 7200 * 1000 });
   const auth = createLoginManager({
     loginUrl: 'https://api.example.com/user/login', baseUrl: 'https://api.example.com', wx: fake.api, clock,
   });
+  return { clock, fake, auth };
+}
+
+/** Resolves once the pending promise reactions (the sends they make) have run. */
+const settle = () => new Promise((r) => setImmediate(r));
+
+test('cold start: an answered early send frees its slot while no request waits for the Core', async () => {
+  const { clock, fake, auth } = storedSession(() => ({ data: { ok: true } }));
   const first = [];
   for (let i = 0; i < 10; i++) first.push(auth.request({ url: '/api/a?i=' + i }));
-  await new Promise((r) => setImmediate(r));
+  await settle();
   assert.equal(fake.calls.requests.length, 10);
   await clock.advance(60);
   assert.deepEqual((await Promise.all(first)).map((r) => r.statusCode), new Array(10).fill(200), 'settled before the wasm');
   const more = [];
   for (let i = 0; i < 12; i++) more.push(auth.request({ url: '/api/b?i=' + i }));
-  await new Promise((r) => setImmediate(r));
+  await settle();
   assert.equal(fake.calls.requests.length, 20, 'ten more early sends, in the slots the answers freed; two wait');
   await clock.advance(60); // ten answered: ten slots free, but two wait for the Core
   more.push(auth.request({ url: '/api/c' }));
-  await new Promise((r) => setImmediate(r));
+  await settle();
   assert.equal(fake.calls.requests.length, 21, 'early sends and waiting requests: at most 10 together');
   for (let i = 0; i < 8; i++) more.push(auth.request({ url: '/api/d?i=' + i }));
-  await new Promise((r) => setImmediate(r));
+  await settle();
   assert.equal(fake.calls.requests.length, 28, 'seven more early (1 + 7 + 2 waiting = 10); the eighth waits');
   assert.equal(fake.calls.overLimitByApi.request, 0);
   // This manager's Core starts when the next test releases the wasm (one per module).
 });
 
 test('cold start: a request with auth: false never goes early (it would carry the token); it counts against the early slots', async () => {
-  const clock = createClock({ start: START });
-  const server = createServer();
-  server.route('*', /^\/api\//, () => ({ data: { ok: true } }));
-  const fake = createFakeWx({ clock, server, latencyMs: 50 });
-  fake.api.setStorageSync('weapp_login_session', { token: 'tok-stored', expiresAt: START + 7200 * 1000 });
-  const auth = createLoginManager({
-    loginUrl: 'https://api.example.com/user/login', baseUrl: 'https://api.example.com', wx: fake.api, clock,
-  });
+  const { clock, fake, auth } = storedSession(() => ({ data: { ok: true } }));
   auth.request({ url: '/api/public', auth: false });
   for (let i = 0; i < 10; i++) auth.request({ url: '/api/private?i=' + i });
-  await new Promise((r) => setImmediate(r));
+  await settle();
   assert.deepEqual(fake.calls.requests.map((r) => r.url),
     Array.from({ length: 9 }, (_, i) => 'https://api.example.com/api/private?i=' + i),
     'the opt-out waits for the Core; nine early sends beside it');
@@ -76,30 +82,22 @@ test('cold start: a request with auth: false never goes early (it would carry th
 });
 
 test('cold start: at most 10 early sends before the Core exists; the rest wait, and all settle with the stored token', async () => {
-  const clock = createClock({ start: START });
-  const server = createServer();
-  server.loginRoute('/user/login');
-  server.route('*', /^\/api\//, (req) => (/Bearer tok-stored$/.test(req.header.Authorization)
+  const { clock, fake, auth } = storedSession((req) => (/Bearer tok-stored$/.test(req.header.Authorization)
     ? { data: { ok: true } } : { statusCode: 401, data: {} }));
-  const fake = createFakeWx({ clock, server, latencyMs: 50 });
-  fake.api.setStorageSync('weapp_login_session', { token: 'tok-stored', expiresAt: START + 7200 * 1000 });
-  const auth = createLoginManager({
-    loginUrl: 'https://api.example.com/user/login', baseUrl: 'https://api.example.com', wx: fake.api, clock,
-  });
   const ps = [];
   for (let i = 0; i < 25; i++) ps.push(auth.request({ url: '/api/item?i=' + i }));
-  await new Promise((r) => setImmediate(r));
+  await settle();
   const early = fake.calls.requests.length;
   assert.equal(early, 10, 'ten early sends, no more, before the wasm');
   // Answers come back (freeing their wx slots) while the wasm is still held back: the
   // early slots are the early sends', and none is taken twice.
   await clock.advance(60);
-  await new Promise((r) => setImmediate(r));
+  await settle();
   assert.equal(fake.calls.overLimitByApi.request, 0, 'never an 11th wx.request asked while 10 were unanswered');
   // The ten were answered, but 15 requests wait for the Core: one more waits with them
   // (sent early, it would be an 11th in flight once the Core sends ten of those waiting).
   ps.push(auth.request({ url: '/api/item?i=25' }));
-  await new Promise((r) => setImmediate(r));
+  await settle();
   assert.equal(fake.calls.requests.length, 10, '15 waiting: no early slot is free');
   release();
   await auth.ready;
