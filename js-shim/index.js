@@ -9,11 +9,12 @@
  * The reference is pkg/REFERENCE.md; the types are in index.d.ts.
  */
 import { LoginError } from './errors.js';
-import { validate, invalid } from './options.js';
-import { createManager } from './manager.js';
+import { validate } from './options.js';
+import { invalid } from './invalid.js';
 import { createColdStart } from './cold-start.js';
-import { load, WASM_FILE } from './loader.js';
 
+/** File name of the shipped wasm inside the package folder. */
+const WASM_FILE = 'weapp_login_bg.wasm.br';
 /** Where the developer tools' "build npm" puts the wasm of this package. */
 const DEFAULT_WASM_PATH = '/miniprogram_npm/weapp-login/' + WASM_FILE;
 
@@ -40,25 +41,30 @@ function createLoginManager(options) {
   const path = o.wasmPath !== undefined ? o.wasmPath
     : typeof WXWebAssembly !== 'undefined' ? DEFAULT_WASM_PATH
       : typeof __dirname === 'string' ? __dirname + '/' + WASM_FILE : undefined;
+  if (loading !== null && path !== loadedFrom) {
+    // Never served silently by another file's wasm.
+    throw invalid('wasmPath ' + path + ' is not ' + loadedFrom + ' (one wasm per app)');
+  }
+  o.wasmPath = path;
+  // First the cold start: storage is read, and wx.getNetworkType and, on a launch with no
+  // session, wx.login start (cold-start.js), before core.js (the manager, the lease, the
+  // wasm loader and glue: two thirds of the code) is compiled. The two files ship side by
+  // side in pkg/dist (scripts/bundle.js); a mini program's require finds core.js there.
+  const cold = createColdStart(o);
+  const core = require('./core.js');
   if (loading === null) {
-    // After the current task: createLoginManager and the requests a page makes at
-    // once (one that carries a persisted token goes out before the wasm) never wait
-    // for reading or compiling the wasm.
-    const attempt = Promise.resolve(path).then(load);
+    // In a later microtask: createLoginManager and the requests a page makes at once
+    // (one that carries a persisted token goes out before the wasm) never wait for
+    // reading or compiling the wasm.
+    const attempt = Promise.resolve(path).then(core.load);
     loading = attempt;
     loadedFrom = path;
     // A later manager may try again (e.g. with another wasmPath).
     attempt.catch(() => {
       if (loading === attempt) loading = null;
     });
-  } else if (path !== loadedFrom) {
-    // Never served silently by another file's wasm.
-    throw invalid('wasmPath ' + path + ' is not ' + loadedFrom + ' (one wasm per app)');
   }
-  o.wasmPath = path;
-  // Before createManager (whose first call costs about 0.9 ms): storage is read, and
-  // wx.getNetworkType and, on a launch with no session, wx.login start (cold-start.js).
-  return createManager(o, loading, createColdStart(o));
+  return core.createManager(o, loading, cold);
 }
 
 export { createLoginManager, LoginError };

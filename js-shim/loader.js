@@ -8,9 +8,6 @@
 import * as bg from '../target/wasm-bindgen/weapp_login_bg.js';
 import { register } from './hosts.js'; // re-exported for tests that drive the Core themselves
 
-/** File name of the shipped wasm inside the package folder. */
-const WASM_FILE = 'weapp_login_bg.wasm.br';
-
 function instantiate(path, imports) {
   if (typeof WXWebAssembly !== 'undefined') return WXWebAssembly.instantiate(path, imports);
   // Node only. Called through a variable so that a mini program's build tools, which
@@ -51,4 +48,4 @@ function load(wasmPath) {
   });
 }
 
-export { load, register, WASM_FILE };
+export { load, register };

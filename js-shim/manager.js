@@ -19,12 +19,33 @@
  * into the Core are queued while one runs (`feed`), so the Core is never re-entered.
  */
 import { LoginError } from './errors.js';
-import { coreNumbers, invalid as invalidOptions, MAX_MS } from './options.js';
+import { invalid as invalidOptions } from './invalid.js';
 import { read, verdicts } from './trust.js';
-import { createColdStart } from './cold-start.js';
-import { get, atPath, errMsgOf, keysOf, plainResult, statusOf, quiet, callback, guard, noop } from './values.js';
+import { MAX_MS, get, atPath, errMsgOf, keysOf, plainResult, statusOf, quiet, callback, guard, noop } from './values.js';
 import { createLease } from './lease.js';
 import { register, free } from './hosts.js';
+
+/**
+ * The numeric settings of the wasm Core, in the order `newCore` reads them
+ * (src/wasm/mod.rs): retryLimit, loginTimeoutMs, renewMarginMs, loginBackoffMs,
+ * loginBackoffMaxMs, recheckAfterHiddenMs, checkSessionTimeoutMs, networkWaitMs (0 where
+ * the platform cannot tell its network state), awaitCheckSession (0/1), the backoff
+ * jitter's seed. All ms.
+ */
+function coreNumbers(o) {
+  return [
+    o.retryLimit,
+    o.loginTimeoutMs,
+    o.renewMarginMs,
+    o.loginBackoffMs,
+    Math.max(o.loginBackoffMs, o.loginBackoffMaxMs),
+    o.recheckAfterHiddenMs,
+    o.checkSessionTimeoutMs,
+    typeof o.wx.getNetworkType === 'function' ? o.networkWaitMs : 0,
+    o.awaitCheckSession ? 1 : 0,
+    Math.floor(Math.random() * 4294967296),
+  ];
+}
 
 /** Channels of the Core: each has its own 10-in-flight pool (docs/WECHAT.md). */
 const REQUEST = 0;

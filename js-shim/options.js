@@ -2,7 +2,8 @@
  * Validation of createLoginManager options (pkg/REFERENCE.md, "Options"). Unknown or ill-typed options are
  * an INVALID_OPTIONS LoginError, thrown synchronously, never silently ignored.
  */
-import { LoginError } from './errors.js';
+import { invalid } from './invalid.js';
+import { MAX_MS } from './values.js';
 
 const isDigit = (c) => c >= 48 && c <= 57;
 /** A plain host's characters: letters, digits, '.', '-', '_'. */
@@ -91,8 +92,6 @@ const isStr = (v) => typeof v === 'string';
 const isCode = (v) => typeof v === 'string' || (typeof v === 'number' && isFinite(v));
 const isStatus = (v) => Number.isInteger(v) && v >= 100 && v <= 599;
 const isCount = (v) => Number.isInteger(v) && v >= 0;
-/** Longest delay setTimeout honours (2^31 - 1 ms, about 24.8 days); more is clamped to ~1 ms. */
-const MAX_MS = 2147483647;
 const isMs = (v) => isCount(v) && v <= MAX_MS;
 const MS = ' (ms, at most ' + MAX_MS + ')';
 const isObj = (v) => v !== null && typeof v === 'object';
@@ -157,11 +156,6 @@ const SCHEMA = {
   clock: [isClock, 'an object with now() (ms), setTimeout(fn, ms) and clearTimeout(handle)', REAL_CLOCK],
 };
 
-/** The INVALID_OPTIONS LoginError: 'invalid options: ' + `message` (which names the fix). */
-function invalid(message) {
-  return new LoginError('INVALID_OPTIONS', 'invalid options: ' + message);
-}
-
 /**
  * Checks `options` and fills in defaults; refuses what the Core would refuse of the origins
  * (IPv4-number hosts) and an `http:` origin without `allowHttp` (pkg/REFERENCE.md, Options).
@@ -202,26 +196,4 @@ function validate(options, defaultWx) {
   return out;
 }
 
-/**
- * The numeric settings of the wasm Core, in the order `newCore` reads them
- * (src/wasm/mod.rs): retryLimit, loginTimeoutMs, renewMarginMs, loginBackoffMs,
- * loginBackoffMaxMs, recheckAfterHiddenMs, checkSessionTimeoutMs, networkWaitMs (0 where
- * the platform cannot tell its network state), awaitCheckSession (0/1), the backoff
- * jitter's seed. All ms.
- */
-function coreNumbers(o) {
-  return [
-    o.retryLimit,
-    o.loginTimeoutMs,
-    o.renewMarginMs,
-    o.loginBackoffMs,
-    Math.max(o.loginBackoffMs, o.loginBackoffMaxMs),
-    o.recheckAfterHiddenMs,
-    o.checkSessionTimeoutMs,
-    typeof o.wx.getNetworkType === 'function' ? o.networkWaitMs : 0,
-    o.awaitCheckSession ? 1 : 0,
-    Math.floor(Math.random() * 4294967296),
-  ];
-}
-
-export { validate, coreNumbers, invalid, MAX_MS, isHttpUrl };
+export { validate, isHttpUrl };

@@ -6,6 +6,9 @@
 
 const noop = () => {};
 
+/** Longest delay setTimeout honours (2^31 - 1 ms, about 24.8 days); more is clamped to ~1 ms. */
+const MAX_MS = 2147483647;
+
 /** `v[key]` without letting a throwing getter escape; `undefined` for non-objects. */
 function get(v, key) {
   if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return undefined;
@@ -104,4 +107,4 @@ function callback(fn, arg) {
   }
 }
 
-export { get, atPath, errMsgOf, keysOf, plainResult, statusOf, quiet, callback, guard, noop };
+export { MAX_MS, get, atPath, errMsgOf, keysOf, plainResult, statusOf, quiet, callback, guard, noop };

@@ -1,5 +1,5 @@
 'use strict';
-// Stryker's buildCommand (scripts/stryker.json): bundles the sandbox's pkg/dist/index.js
+// Stryker's buildCommand (scripts/stryker.json): bundles the sandbox's pkg/dist/index.js and core.js
 // from the sandbox's (instrumented) js-shim/. The glue imports the hosts from
 // wasm-bindgen's copy of js-shim/hosts.js, a link to the checkout's own file
 // (scripts/build-wasm.sh): point it at the sandbox's first, or the bundle would hold two
@@ -15,4 +15,4 @@ for (const dir of fs.readdirSync(snippets)) {
   fs.rmSync(copy, { force: true });
   fs.symlinkSync(path.join(ROOT, 'js-shim/hosts.js'), copy);
 }
-bundle({ outfile: path.join(ROOT, 'pkg/dist/index.js') }).catch(() => process.exit(1));
+bundle(path.join(ROOT, 'pkg/dist')).catch(() => process.exit(1));

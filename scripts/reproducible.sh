@@ -2,8 +2,8 @@
 # Two builds from the same source must ship byte-identical files. Builds pkg/dist as
 # usual (incremental), then again from scratch in a separate cargo target directory
 # (target/reproducible, removed first) with the same post-processing
-# (scripts/build-wasm.sh), and compares the sha256 of the final .wasm, the .wasm.br and
-# index.js. Prints both hashes of each; exits 1 on any difference.
+# (scripts/build-wasm.sh), and compares the sha256 of the final .wasm, the .wasm.br,
+# index.js and core.js. Prints both hashes of each; exits 1 on any difference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECOND=target/reproducible
@@ -26,5 +26,6 @@ compare() { # name first second
 compare "wasm (mvp.wasm)" target/wasm-bindgen/mvp.wasm "$SECOND/wasm-bindgen/mvp.wasm"
 compare "weapp_login_bg.wasm.br" pkg/dist/weapp_login_bg.wasm.br "$SECOND/dist/weapp_login_bg.wasm.br"
 compare "index.js" pkg/dist/index.js "$SECOND/dist/index.js"
+compare "core.js" pkg/dist/core.js "$SECOND/dist/core.js"
 [ "$status" = 0 ] && echo "reproducible: ok: both builds are byte-identical"
 exit "$status"

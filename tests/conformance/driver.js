@@ -51,19 +51,21 @@ function moduleId(file) {
 }
 
 /**
- * The three modules as engine scripts, each `__weappConformance.define(id, function
+ * The modules as engine scripts, each `__weappConformance.define(id, function
  * (module, exports, require) {` + source + `\n});` (the source starts on the first line,
- * so line numbers in stacks are the file's).
+ * so line numbers in stacks are the file's): the bundle, the core.js beside it (which the
+ * bundle requires as './core.js', scripts/bundle.js), the testing module and the suite.
  * @returns {{ids: {bundle: string, testing: string, suite: string}, scripts: Array<{id: string, file: string, text: string}>}}
  */
 function moduleScripts(o) {
   const ids = {};
   const scripts = [];
-  for (const key of ['bundle', 'testing', 'suite']) {
-    const file = o[key];
+  const files = [['bundle', o.bundle], ['core', path.join(path.dirname(o.bundle), 'core.js')],
+    ['testing', o.testing], ['suite', o.suite]];
+  for (const [key, file] of files) {
     if (!fs.existsSync(file)) throw new Error(`${path.relative(REPO, file)} does not exist (${key}; build pkg/ first?)`);
     const id = moduleId(file);
-    ids[key] = id;
+    if (key !== 'core') ids[key] = id;
     const src = fs.readFileSync(file, 'utf8').replace(/^#!.*/, '');
     scripts.push({
       id,

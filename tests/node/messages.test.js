@@ -15,11 +15,16 @@ const { createClock, createServer, createFakeWx } = require('../../pkg/testing')
 const DIST = path.join(path.resolve(process.env.WEAPP_LOGIN_DIST || path.join(__dirname, '../../pkg/dist')), 'index.js');
 const ORIGIN = 'https://api.example.com';
 
-/** A fresh copy of the package's module: its one-wasm-per-app state starts empty. */
+/**
+ * A fresh copy of the package's modules (index.js and the core.js it requires, whose glue
+ * holds the wasm instance): its one-wasm-per-app state starts empty.
+ */
 function freshModule() {
-  delete require.cache[require.resolve(DIST)];
+  const files = [DIST, path.join(path.dirname(DIST), 'core.js')];
+  const drop = () => files.forEach((f) => delete require.cache[f]);
+  drop();
   const m = require(DIST);
-  delete require.cache[require.resolve(DIST)];
+  drop();
   return m;
 }
 

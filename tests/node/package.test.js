@@ -64,7 +64,7 @@ test('the tarball holds dist/, testing/, package.json, README, REFERENCE and LIC
   const files = tarballFiles();
   const testing = fs.readdirSync(path.join(PKG, 'testing')).map((f) => 'testing/' + f);
   const adapters = [].concat(...ADAPTERS.map((a) => ['dist/' + a + '.js', 'dist/' + a + '.d.ts']), 'dist/interceptable.d.ts');
-  const expected = ['LICENSE', 'README.md', 'REFERENCE.md', 'package.json', 'dist/index.d.ts', 'dist/index.js', WASM]
+  const expected = ['LICENSE', 'README.md', 'REFERENCE.md', 'package.json', 'dist/core.js', 'dist/index.d.ts', 'dist/index.js', WASM]
     .concat(adapters, testing).sort();
   assert.deepEqual(files, expected);
   assert.ok(files.includes('testing/index.js'));

@@ -4,6 +4,7 @@
 // case follows WeChat's page for the API (and miniprogram-api-typings' result types).
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const path = require('path');
 const { createClock, createServer, createFakeWx } = require('../../pkg/testing');
 const { createLoginManager } = require('../../pkg/dist/index.js');
 
@@ -77,13 +78,15 @@ test('wasmPath must be an absolute code-package path (WXWebAssembly.instantiate 
     '../static/a.wasm', 'C:\\mp\\a.wasm', '/static\\a.wasm.br', '/static/a.wasm.gz', '/static/a.wasm.br/', 'a.wasm']) {
     assert.throws(make(bad), (e) => e.code === 'INVALID_OPTIONS' && /wasmPath must be an absolute path/.test(e.message), bad);
   }
-  // One wasm per app: each good path is tried on a fresh copy of the module, as the first
-  // manager of an app (another path after a first load is refused for that reason).
+  // One wasm per app: each good path is tried on a fresh copy of the modules (index.js and
+  // its core.js), as the first manager of an app (another path after a first load is
+  // refused for that reason).
   const DIST = require.resolve('../../pkg/dist/index.js');
+  const drop = () => [DIST, path.join(path.dirname(DIST), 'core.js')].forEach((f) => delete require.cache[f]);
   for (const good of ['/miniprogram_npm/weapp-login/weapp_login_bg.wasm.br', '/static/weapp_login_bg.wasm', '/weapp-login/x.wasm.br']) {
-    delete require.cache[DIST];
+    drop();
     const fresh = require(DIST).createLoginManager;
     assert.doesNotThrow(() => fresh({ loginUrl: 'https://api.example.com/user/login', wx: fake.api, clock: fake.clock, wasmPath: good }), good);
   }
-  delete require.cache[DIST];
+  drop();
 });
