@@ -141,6 +141,11 @@ function createColdStart(o) {
 
   return {
     now, emit, storage, authFailure, login,
+    /**
+     * Whether requests may go out before the Core with the persisted token (it is kept and
+     * `awaitCheckSession` is off): then the wasm's load can wait a task (index.js).
+     */
+    sendsEarly: early !== null,
     /** What newCore is told of the persisted session: [token or '', expiresAt ms or -1]. */
     session: () => [token || '', expiresAt],
     /** `fn(online)` gets each network answer from now on (the last one now, if any). */

@@ -53,10 +53,15 @@ function createLoginManager(options) {
   const cold = createColdStart(o);
   const core = require('./core.js');
   if (loading === null) {
-    // In a later microtask: createLoginManager and the requests a page makes at once
-    // (one that carries a persisted token goes out before the wasm) never wait for
-    // reading or compiling the wasm.
-    const attempt = Promise.resolve(path).then(core.load);
+    // Never inside createLoginManager: it and the requests a page makes at once never wait
+    // for reading or compiling the wasm. With no session, in a microtask: the login needs
+    // the Core. With a persisted token that requests carry without it (cold-start.js
+    // `sendsEarly`), after a task (the host's setTimeout, not `clock`: no timer of the
+    // manager): WXWebAssembly.instantiate reads and decompresses in the call, and the
+    // answers already in settle the page's first requests before that, not after.
+    const later = cold.sendsEarly && typeof setTimeout === 'function'
+      ? new Promise((resolve) => setTimeout(resolve, 0)) : Promise.resolve();
+    const attempt = later.then(() => core.load(path));
     loading = attempt;
     loadedFrom = path;
     // A later manager may try again (e.g. with another wasmPath).

@@ -100,3 +100,32 @@ test('two files: with no session wx.login starts before core.js is loaded; then 
   assert.deepEqual(f.seen.logins, [false], 'the Core took the early code: one wx.login');
   fs.rmSync(f.dir, { recursive: true });
 });
+
+test('two files: with a stored session the first request is answered before the wasm load starts, a task later', async () => {
+  const f = freshCopy(true);
+  // WeChat's WXWebAssembly.instantiate takes a code-package path and reads and decompresses
+  // in the call: the stand-in does the same, and records whether the page had its answer.
+  let answered = false;
+  const at = [];
+  globalThis.WXWebAssembly = {
+    instantiate(p, imports) {
+      at.push({ p, answered });
+      const bytes = zlib.brotliDecompressSync(fs.readFileSync(path.join(f.dir, 'weapp_login_bg.wasm.br')));
+      return WebAssembly.instantiate(bytes, imports);
+    },
+  };
+  try {
+    const auth = f.createLoginManager({ wx: f.wx, loginUrl: 'https://api.example.com/user/login', baseUrl: 'https://api.example.com' });
+    const r = await auth.request({ url: '/api/x' });
+    answered = true;
+    assert.equal(r.statusCode, 200);
+    assert.deepEqual(at, [], 'the page has its answer and the wasm load has not started');
+    await auth.ready;
+    assert.deepEqual(at, [{ p: '/miniprogram_npm/weapp-login/weapp_login_bg.wasm.br', answered: true }]);
+    assert.deepEqual(f.seen.requests, ['https://api.example.com/api/x']);
+    assert.deepEqual(f.seen.logins, []);
+  } finally {
+    delete globalThis.WXWebAssembly;
+    fs.rmSync(f.dir, { recursive: true });
+  }
+});
