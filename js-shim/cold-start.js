@@ -83,30 +83,6 @@ function createColdStart(o) {
   /** An auth failure, as the Core judges one: the host's verdict, or a status of authFailStatusCodes. */
   const authFailure = (status, verdict) => verdict || o.authFailStatusCodes.indexOf(status) >= 0;
 
-  // The network, asked now and watched from now on (a change before the Core exists is not
-  // lost): each answer is the Core's NETWORK input (`listen`).
-  let online; // undefined: no answer yet
-  let heard = null;
-  /** Whether a wx.getNetworkType or onNetworkStatusChange answer says online. */
-  const isOnline = (r) => get(r, 'isConnected') !== false && get(r, 'networkType') !== 'none';
-  const network = (on) => {
-    online = on;
-    if (heard !== null) heard(on);
-  };
-  try {
-    quiet(wx.getNetworkType({
-      success: (r) => network(isOnline(r)),
-      fail: () => network(true),
-    }));
-  } catch (e) {
-    network(true); // unknown (no such API, or it threw): as online
-  }
-  try {
-    wx.onNetworkStatusChange((r) => network(isOnline(r)));
-  } catch (e) {
-    // Without it the manager behaves as if the network never changes.
-  }
-
   /**
    * Calls wx.login; `done(code)` once: its code (a string, '' where it gave none), or
    * `done(null, errMsg)` where it failed or threw.
@@ -129,14 +105,40 @@ function createColdStart(o) {
 
   // The early wx.login: `{at, code}`, code undefined while it runs, null once it failed,
   // gave no code or was dropped (`drop`: logout() came first), and `then` the Core's
-  // attempt bound to it (`bind`).
+  // attempt bound to it (`bind`). Before wx.getNetworkType is asked: its answer is never in
+  // yet (wx answers in a later task), and offline the call fails and costs nothing (no
+  // retry spent, no backoff: `bind`), while asking first would delay every launch's login.
   let pre = null;
-  if (o.earlyLogin && !kept && online !== false) {
+  if (o.earlyLogin && !kept) {
     const p = (pre = { at: now(), code: undefined, then: null, drop: false });
     login((c) => {
       p.code = (!p.drop && c) || null;
       if (p.then !== null) p.then(p.code);
     });
+  }
+
+  // The network, asked now and watched from now on (a change before the Core exists is not
+  // lost): each answer is the Core's NETWORK input (`listen`).
+  let online; // undefined: no answer yet
+  let heard = null;
+  /** Whether a wx.getNetworkType or onNetworkStatusChange answer says online. */
+  const isOnline = (r) => get(r, 'isConnected') !== false && get(r, 'networkType') !== 'none';
+  const network = (on) => {
+    online = on;
+    if (heard !== null) heard(on);
+  };
+  try {
+    quiet(wx.getNetworkType({
+      success: (r) => network(isOnline(r)),
+      fail: () => network(true),
+    }));
+  } catch (e) {
+    network(true); // unknown (no such API, or it threw): as online
+  }
+  try {
+    wx.onNetworkStatusChange((r) => network(isOnline(r)));
+  } catch (e) {
+    // Without it the manager behaves as if the network never changes.
   }
 
   return {

@@ -66,10 +66,10 @@ function freshCopy(stored) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weapp-dist-'));
   for (const f of ['index.js', 'core.js', 'weapp_login_bg.wasm.br']) fs.copyFileSync(path.join(DIST, f), path.join(dir, f));
   const core = path.join(dir, 'core.js');
-  const seen = { logins: [], requests: [] };
+  const seen = { logins: [], requests: [], calls: [] };
   const storage = new Map(stored ? [['weapp_login_session', { token: 'tok-stored', expiresAt: Date.now() + 3600e3 }]] : []);
   const wx = {
-    login(o) { seen.logins.push(require.cache[core] !== undefined); Promise.resolve().then(() => o.success({ code: 'c1', errMsg: 'login:ok' })); },
+    login(o) { seen.calls.push('login'); seen.logins.push(require.cache[core] !== undefined); Promise.resolve().then(() => o.success({ code: 'c1', errMsg: 'login:ok' })); },
     checkSession(o) { Promise.resolve().then(() => o.success({ errMsg: 'checkSession:ok' })); },
     request(o) {
       seen.requests.push(o.url);
@@ -77,7 +77,9 @@ function freshCopy(stored) {
       Promise.resolve().then(() => o.success({ statusCode: 200, data, header: {}, errMsg: 'request:ok' }));
       return { abort() {} };
     },
-    getStorageSync: (k) => (storage.has(k) ? storage.get(k) : ''),
+    getNetworkType(o) { seen.calls.push('getNetworkType'); Promise.resolve().then(() => o.success({ networkType: 'wifi', errMsg: 'getNetworkType:ok' })); },
+    onNetworkStatusChange() { seen.calls.push('onNetworkStatusChange'); },
+    getStorageSync: (k) => { seen.calls.push('getStorageSync'); return storage.has(k) ? storage.get(k) : ''; },
     setStorageSync: (k, v) => { storage.set(k, v); },
     removeStorageSync: (k) => { storage.delete(k); },
   };
@@ -85,11 +87,14 @@ function freshCopy(stored) {
   return { dir, core, seen, wx, createLoginManager };
 }
 
-test('two files: with no session wx.login starts before core.js is loaded; then core.js is, inside createLoginManager', async () => {
+test('two files: with no session wx.login starts before core.js is loaded, first after storage; then core.js is, inside createLoginManager', async () => {
   const f = freshCopy(false);
   assert.equal(require.cache[f.core], undefined, 'requiring index.js does not load core.js');
   const auth = f.createLoginManager({ wx: f.wx, loginUrl: 'https://api.example.com/user/login', baseUrl: 'https://api.example.com' });
   assert.deepEqual(f.seen.logins, [false], 'the early wx.login, before core.js');
+  // The session is read, then wx.login starts; the network is asked after it (its answer
+  // never comes within createLoginManager, so asking first would only delay the login).
+  assert.deepEqual(f.seen.calls, ['getStorageSync', 'login', 'getNetworkType', 'onNetworkStatusChange']);
   assert.notEqual(require.cache[f.core], undefined, 'core.js once createLoginManager returns');
   // One LoginError class for both files: an error the manager (core.js) makes is index.js's.
   const { LoginError } = require(path.join(f.dir, 'index.js'));
