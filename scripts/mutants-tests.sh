@@ -18,6 +18,13 @@ case "${MUTANTS_FILE:-}" in
       tests/node/trust-cold.test.js tests/node/early-settle.test.js tests/node/early-login.test.js \
       tests/node/cold-start.test.js tests/node/shim.test.js tests/node/faults.test.js tests/node/lease.test.js \
       tests/node/messages.test.js tests/node/cold-start-slots.test.js ;;
+  js-shim/index.js)
+    # createLoginManager: the wasmPath rules, the order of the cold start and core.js, when
+    # the wasm's load starts.
+    WEAPP_TRUST_RUNS=2000 HOSTILE_RUNS=200 node --test --test-concurrency=1 \
+      tests/node/two-files.test.js tests/node/messages.test.js tests/node/testing-strict.test.js \
+      tests/node/cold-start.test.js tests/node/early-login.test.js tests/node/trust-cold.test.js \
+      tests/node/shim.test.js tests/node/faults.test.js ;;
   *)
     HOSTILE_RUNS=200 node --test --test-concurrency=1 tests/node/lease.test.js tests/node/lease-edges.test.js \
       tests/node/lease-deadlines.test.js tests/node/shim.test.js tests/node/faults.test.js tests/node/hostile.test.js \
