@@ -93,11 +93,25 @@ test('a second manager with another wasmPath is refused, naming both; the same p
   assert.throws(() => createLoginManager(Object.assign({ wasmPath: other }, base)), (e) => {
     assert.ok(e instanceof LoginError);
     assert.equal(e.code, 'INVALID_OPTIONS');
-    assert.ok(e.message.includes(other) && e.message.includes(first), e.message);
+    assert.equal(e.message, `invalid options: wasmPath ${other} is not ${first} (one wasm per app)`);
     return true;
   });
   assert.doesNotThrow(() => createLoginManager(Object.assign({ wasmPath: first }, base)));
   assert.doesNotThrow(() => createLoginManager(base), 'no wasmPath: the default, the same file in Node');
+});
+
+test('a wasmPath that failed to load is not kept: a later manager may load another one', async () => {
+  const { createLoginManager } = freshModule();
+  const clock = createClock();
+  const fake = createFakeWx({ clock, server: createServer(), platform: 'wx' });
+  const base = { wx: fake.api, clock, loginUrl: ORIGIN + '/user/login' };
+  const missing = path.join(__dirname, 'elsewhere', 'weapp_login_bg.wasm.br');
+  const e = await createLoginManager(Object.assign({ wasmPath: missing }, base)).ready.then(() => null, (x) => x);
+  assert.equal(e && e.code, 'WASM_LOAD_FAILED');
+  const good = createLoginManager(Object.assign({ wasmPath: path.join(path.dirname(DIST), 'weapp_login_bg.wasm.br') }, base));
+  await good.ready; // rejects (and fails the test) if the failed path were still the app's one wasm
+  assert.throws(() => createLoginManager(Object.assign({ wasmPath: missing }, base)), /one wasm per app/,
+    'once one has loaded, it is the only one');
 });
 
 test('expiresIn that looks like ms (7,200,000) is said through onEvent; 7200 s is not', async () => {

@@ -67,13 +67,7 @@ test('two files: with a stored session the first request is answered before the 
   // in the call: the stand-in does the same, and records whether the page had its answer.
   let answered = false;
   const at = [];
-  globalThis.WXWebAssembly = {
-    instantiate(p, imports) {
-      at.push({ p, answered });
-      const bytes = zlib.brotliDecompressSync(fs.readFileSync(path.join(f.dir, 'weapp_login_bg.wasm.br')));
-      return WebAssembly.instantiate(bytes, imports);
-    },
-  };
+  globalThis.WXWebAssembly = standIn(f.dir, at, () => answered);
   try {
     const auth = f.createLoginManager({ wx: f.wx, loginUrl: 'https://api.example.com/user/login', baseUrl: 'https://api.example.com' });
     const r = await auth.request({ url: '/api/x' });
@@ -86,6 +80,62 @@ test('two files: with a stored session the first request is answered before the 
     assert.deepEqual(f.seen.logins, []);
   } finally {
     delete globalThis.WXWebAssembly;
+    fs.rmSync(f.dir, { recursive: true });
+  }
+});
+
+/** A WXWebAssembly stand-in over `dir`'s .wasm.br that records each instantiate. */
+function standIn(dir, at, answered) {
+  return {
+    instantiate(p, imports) {
+      at.push({ p, answered: answered() });
+      const bytes = zlib.brotliDecompressSync(fs.readFileSync(path.join(dir, 'weapp_login_bg.wasm.br')));
+      return WebAssembly.instantiate(bytes, imports);
+    },
+  };
+}
+
+test('two files: with no session the wasm load starts in a microtask (the login needs the Core), not a task later', async () => {
+  const f = freshCopy(false);
+  const at = [];
+  globalThis.WXWebAssembly = standIn(f.dir, at, () => false);
+  try {
+    const auth = f.createLoginManager({ wx: f.wx, loginUrl: 'https://api.example.com/user/login', baseUrl: 'https://api.example.com' });
+    assert.equal(at.length, 0, 'never inside createLoginManager');
+    for (let i = 0; i < 5; i++) await null; // microtasks only: no task has run
+    assert.equal(at.length, 1, 'instantiate called within the microtasks after createLoginManager');
+    await auth.ready;
+  } finally {
+    delete globalThis.WXWebAssembly;
+    fs.rmSync(f.dir, { recursive: true });
+  }
+});
+
+test('two files: with a stored session and no global setTimeout (a bare engine), the wasm still loads, in a microtask', async () => {
+  const f = freshCopy(true);
+  const hostSetTimeout = globalThis.setTimeout;
+  let auth;
+  globalThis.setTimeout = undefined;
+  try {
+    auth = f.createLoginManager({ wx: f.wx, loginUrl: 'https://api.example.com/user/login', baseUrl: 'https://api.example.com' });
+  } finally {
+    globalThis.setTimeout = hostSetTimeout;
+  }
+  await auth.ready; // rejects WASM_LOAD_FAILED if the load were put behind a setTimeout that does not exist
+  assert.equal((await auth.request({ url: '/api/x' })).statusCode, 200);
+  fs.rmSync(f.dir, { recursive: true });
+});
+
+test('two files: without a wx option the global wx is used, from the early wx.login on', async () => {
+  const f = freshCopy(false);
+  globalThis.wx = f.wx;
+  try {
+    const auth = f.createLoginManager({ loginUrl: 'https://api.example.com/user/login', baseUrl: 'https://api.example.com' });
+    assert.deepEqual(f.seen.logins, [false]);
+    assert.equal((await auth.request({ url: '/api/x' })).statusCode, 200);
+    assert.deepEqual(f.seen.requests, ['https://api.example.com/user/login', 'https://api.example.com/api/x']);
+  } finally {
+    delete globalThis.wx;
     fs.rmSync(f.dir, { recursive: true });
   }
 });
