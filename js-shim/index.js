@@ -66,6 +66,9 @@ function createLoginManager(options) {
     loadedFrom = path;
     // A later manager may try again (e.g. with another wasmPath).
     attempt.catch(() => {
+      // Always true today (this is the first reaction on `attempt`, so no later manager can
+      // have started another load before it runs): kept so that it stays right if that changes.
+      // Stryker disable next-line ConditionalExpression: equivalent, as said above
       if (loading === attempt) loading = null;
     });
   }

@@ -139,3 +139,24 @@ test('two files: without a wx option the global wx is used, from the early wx.lo
     fs.rmSync(f.dir, { recursive: true });
   }
 });
+
+test('two files: where there is neither WXWebAssembly nor __dirname (a bare engine), createLoginManager returns and ready rejects WASM_LOAD_FAILED', async () => {
+  const vm = require('vm');
+  const f = freshCopy(false);
+  // Each file as a CommonJS wrapper without __dirname or __filename, in a context of its own.
+  const context = vm.createContext({ Promise, setTimeout });
+  const cache = {};
+  const load = (name) => {
+    if (cache[name]) return cache[name].exports;
+    const module = (cache[name] = { exports: {} });
+    const src = fs.readFileSync(path.join(f.dir, name), 'utf8');
+    vm.runInContext('(function (module, exports, require) {' + src + '\n})', context)
+      .call(module.exports, module, module.exports, (id) => load(id.replace(/^\.\//, '')));
+    return module.exports;
+  };
+  const { createLoginManager } = load('index.js');
+  const auth = createLoginManager({ wx: f.wx, loginUrl: 'https://api.example.com/user/login' });
+  const e = await auth.ready.then(() => null, (x) => x);
+  assert.equal(e && e.code, 'WASM_LOAD_FAILED', String(e));
+  fs.rmSync(f.dir, { recursive: true });
+});
