@@ -6,15 +6,6 @@ import { invalid } from './invalid.js';
 import { MAX_MS } from './values.js';
 
 const isDigit = (c) => c >= 48 && c <= 57;
-/** A plain host's characters: letters, digits, '.', '-', '_'. */
-const isHostChar = (c) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 46 || c === 45 || c === 95;
-/** An IPv6 address's characters (in brackets): hex digits, ':', '.'. */
-const isV6Char = (c) => isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c === 58 || c === 46;
-/**
- * A backslash, a control character, or whitespace as JS reads it (`\s`; its regex is
- * compiled only for a non-ASCII character, so never at a usual cold start).
- */
-const isRefused = (c) => c <= 0x20 || c === 92 || c === 0x7f || (c > 0x7f && /\s/.test(String.fromCharCode(c)));
 /**
  * Where the authority of an absolute http(s) URL starts (7 or 8), or -1: the scheme in any
  * case, then "://".
@@ -22,69 +13,66 @@ const isRefused = (c) => c <= 0x20 || c === 92 || c === 0x7f || (c > 0x7f && /\s
  * @returns {number}
  */
 function authorityStart(v) {
-  const l = (i) => v.charCodeAt(i) | 32; // ASCII letters in lower case (others never match)
-  if (l(0) !== 104 || l(1) !== 116 || l(2) !== 116 || l(3) !== 112) return -1; // http
-  const i = l(4) === 115 ? 5 : 4; // s
+  // ASCII letters in lower case (`| 32`; nothing else becomes "http" or "s" that way).
+  if ((v.charCodeAt(0) | 32) !== 104 || (v.charCodeAt(1) | 32) !== 116 || (v.charCodeAt(2) | 32) !== 116
+      || (v.charCodeAt(3) | 32) !== 112) return -1; // http
+  const i = (v.charCodeAt(4) | 32) === 115 ? 5 : 4; // s
   return v.startsWith('://', i) ? i + 3 : -1;
 }
 
 /**
- * The end of `host[:port]` from `i`: a plain host or a bracketed IPv6 address, then an
- * optional port of 1 to 5 digits up to 65535; -1 when there is none.
- * @param {string} v
- * @param {number} i where the host starts
- * @returns {number}
- */
-function authorityEnd(v, i) {
-  const n = v.length;
-  let j = i;
-  if (v.charCodeAt(j) === 91) { // '[': IPv6
-    j++;
-    while (j < n && isV6Char(v.charCodeAt(j))) j++;
-    if (j === i + 1 || v.charCodeAt(j) !== 93) return -1; // ']'
-    j++;
-  } else {
-    while (j < n && isHostChar(v.charCodeAt(j))) j++;
-    if (j === i) return -1;
-  }
-  if (v.charCodeAt(j) === 58) { // ':' and a port
-    let k = j + 1;
-    while (k < n && isDigit(v.charCodeAt(k))) k++;
-    if (k === j + 1 || k - j > 6 || Number(v.slice(j + 1, k)) > 65535) return -1;
-    j = k;
-  }
-  return j;
-}
-
-/** '/', '?' or '#': where a path, query or fragment starts. */
-const endsAuthority = (c) => c === 47 || c === 63 || c === 35;
-
-/**
  * An absolute http(s) URL whose origin every standard parser reads alike: a plain host
  * (letters, digits, '.', '-', '_'; not an IPv4 number other than a dotted quad) or a
- * bracketed IPv6 address, an optional port, and no backslash, whitespace or control
- * character anywhere (the core refuses the same).
- * A scan rather than a regular expression: V8 compiles a regex on its first use and
- * again on its second (to native code), about 0.15 ms inside createLoginManager at cold
- * start (tests/node/boundary.test.js checks it against the regex it replaces).
+ * bracketed IPv6 address (hex digits, ':', '.'), an optional port of 1 to 5 digits up to
+ * 65535, then nothing or '/', '?' or '#', and no backslash, whitespace or control character
+ * anywhere (the core refuses the same).
+ * A scan rather than a regular expression: V8 compiles a regex on its first use and again
+ * on its second (to native code), about 0.15 ms inside createLoginManager at cold start;
+ * and one function with its character classes written out, not one small function per
+ * class, because each function is compiled on its first call, and this one runs before
+ * the early wx.login (tests/node/boundary.test.js checks it against the regex it replaces).
  * @param {unknown} v
  * @returns {boolean}
  */
 function isHttpUrl(v) {
   if (typeof v !== 'string') return false;
   const i = authorityStart(v);
-  const j = i < 0 ? -1 : authorityEnd(v, i);
-  if (j < 0) return false;
+  if (i < 0) return false;
+  const n = v.length;
+  let j = i;
+  let c = v.charCodeAt(j);
+  if (c === 91) { // '[': IPv6
+    do c = v.charCodeAt(++j);
+    while ((c >= 48 && c <= 58) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c === 46);
+    if (j === i + 1 || c !== 93) return false; // ']'
+    c = v.charCodeAt(++j);
+  } else {
+    while ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 45 || c === 95) {
+      c = v.charCodeAt(++j);
+    }
+    if (j === i) return false;
+  }
   // A host WHATWG may read as an IPv4 number (`127.1`, `0x7f.0.0.1`, `2130706433`,
   // `127.0.0.01`, `1.2.3.4.`, `0`): its last label (a trailing dot aside) starts with a
   // digit, and it is no plain dotted quad. The Core refuses it (src/origin.rs `ipv4_like`);
-  // this refuses a little more (a last label such as `1a`, which no TLD is).
-  const q = v.slice(i, j).split(':')[0].split('.');
+  // this refuses a little more (a last label such as `1a`, which no TLD is, and a bracketed
+  // host ending in one, `[::ffff:1.2.3.4]`).
+  const q = v.slice(i, j).split('.');
   if (isDigit((q[q.length - 1] || q[q.length - 2]).charCodeAt(0))
       && !(q.length === 4 && q.every((x) => String(+x) === x && +x < 256))) return false;
-  if (j === v.length) return true;
-  if (!endsAuthority(v.charCodeAt(j))) return false;
-  for (let k = j + 1; k < v.length; k++) if (isRefused(v.charCodeAt(k))) return false;
+  if (c === 58) { // ':' and a port
+    const k = j + 1;
+    do c = v.charCodeAt(++j); while (c >= 48 && c <= 57);
+    if (j === k || j - k > 5 || Number(v.slice(k, j)) > 65535) return false;
+  }
+  if (j === n) return true;
+  if (c !== 47 && c !== 63 && c !== 35) return false; // '/', '?', '#'
+  // No backslash, control character or whitespace as JS reads it (`\s`: its regex is
+  // compiled only for a non-ASCII character, so never at a usual cold start).
+  for (let k = j + 1; k < n; k++) {
+    c = v.charCodeAt(k);
+    if (c <= 0x20 || c === 92 || c === 0x7f || (c > 0x7f && /\s/.test(v[k]))) return false;
+  }
   return true;
 }
 
@@ -170,14 +158,15 @@ function validate(options, defaultWx) {
   for (const key of Object.keys(options)) {
     if (!Object.prototype.hasOwnProperty.call(SCHEMA, key)) throw invalid('unknown option ' + key);
   }
-  for (const key of Object.keys(SCHEMA)) {
-    const [check, what, dflt] = SCHEMA[key];
+  for (const key in SCHEMA) {
+    const rule = SCHEMA[key]; // [check, what it must be, default]: indexed, not destructured (no iterator)
     const v = options[key];
     if (v === undefined) {
+      const dflt = rule[2];
       if (dflt !== undefined) out[key] = Array.isArray(dflt) ? dflt.slice() : dflt;
       continue;
     }
-    if (!check(v)) throw invalid(key + ' must be ' + what);
+    if (!rule[0](v)) throw invalid(key + ' must be ' + rule[1]);
     out[key] = v;
   }
   if (out.loginUrl === undefined) throw invalid('loginUrl is required');

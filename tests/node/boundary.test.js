@@ -194,7 +194,8 @@ test('the URL option check and the cold-start origins agree with the regular exp
   for (const v of [undefined, null, 7, {}, ['https://a.com']]) assert.equal(isHttpUrl(v), false);
   for (const s of ['http://a:000080', 'http://a:00080/', 'http://a:65535', 'http://a:65536', 'http://a:', 'https://[::1]:443/x',
     'https://[]/', 'HTTPS://A.COM?x', 'https://a.com/\\', 'https://a_b.com/', 'https://a.com:8080#f', 'https://127.1/',
-    'https://0x7f.0.0.1', 'https://2130706433', 'https://127.0.0.01', 'https://1.2.3.4.', 'https://0', 'https://1.2.3.4']) {
+    'https://0x7f.0.0.1', 'https://2130706433', 'https://127.0.0.01', 'https://1.2.3.4.', 'https://0', 'https://1.2.3.4',
+    'https://[1.2.3.4]', 'https://[::ffff:1.2.3.4]:8/x', 'https://[::1.]', 'https://[::1]:', 'https://a:1/x\u00a0', 'https://a:123456']) {
     assert.equal(isHttpUrl(s), reference(s), s);
   }
 });
