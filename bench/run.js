@@ -249,11 +249,13 @@ const brotli = (buf) => zlib.brotliCompressSync(buf, { params: {
 function sizes() {
   const rows = {};
   const js = fs.readFileSync(path.join(DIST, 'index.js'));
-  const core = fs.readFileSync(path.join(DIST, 'core.js'));
+  // core.js: builds since issue 20's split (an older WEAPP_LOGIN_DIST has index.js only).
+  const coreFile = path.join(DIST, 'core.js');
+  const core = fs.existsSync(coreFile) ? fs.readFileSync(coreFile) : Buffer.alloc(0);
   const br = fs.readFileSync(path.join(DIST, 'weapp_login_bg.wasm.br'));
   rows['weapp-login'] = { raw: js.length + core.length + zlib.brotliDecompressSync(br).length,
-    br: brotli(js) + brotli(core) + br.length,
-    note: `index.js ${num(brotli(js))} + core.js ${num(brotli(core))} + .wasm.br ${num(br.length)}` };
+    br: brotli(js) + (core.length ? brotli(core) : 0) + br.length,
+    note: `index.js ${num(brotli(js))}${core.length ? ` + core.js ${num(brotli(core))}` : ''} + .wasm.br ${num(br.length)}` };
   for (const id of ['baseline', 'axios', 'alova', 'flyio']) {
     const b = fs.readFileSync(path.join(BUILD, id + '.js'));
     rows[id] = { raw: b.length, br: brotli(b), note: 'esbuild bundle of bench/stacks/' + id + '.js, minified' };
