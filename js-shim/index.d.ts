@@ -521,6 +521,8 @@ export interface LoginManager {
  * `WXWebAssembly` in a mini program) and every method waits for it.
  *
  * @throws {LoginError} `INVALID_OPTIONS`, synchronously, naming the first unknown or ill-typed
- *   option, or a `wasmPath` other than the one an earlier manager of the app loads
+ *   option, or a `wasmPath` other than the one an earlier manager of the app loads;
+ *   `WASM_LOAD_FAILED`, synchronously, when `core.js` is not beside `index.js` (the
+ *   package's `dist/` copied in part: copy all of it, as Build npm does)
  */
 export function createLoginManager(options: LoginManagerOptions): LoginManager;

@@ -12,6 +12,7 @@ import { LoginError } from './errors.js';
 import { validate } from './options.js';
 import { invalid } from './invalid.js';
 import { createColdStart } from './cold-start.js';
+import { errMsgOf } from './values.js';
 
 /** File name of the shipped wasm inside the package folder. */
 const WASM_FILE = 'weapp_login_bg.wasm.br';
@@ -33,7 +34,8 @@ let loadedFrom; // the path it reads
  *   authorize, check, ready
  * @throws {LoginError} INVALID_OPTIONS for an unknown or ill-typed option, a host that
  *   is an IPv4 number other than a dotted quad, an `http:` origin without `allowHttp`, or
- *   a `wasmPath` other than the one an earlier manager of this app loads (one wasm per app)
+ *   a `wasmPath` other than the one an earlier manager of this app loads (one wasm per app);
+ *   WASM_LOAD_FAILED when core.js is not beside index.js (index.js copied alone)
  */
 function createLoginManager(options) {
   const o = validate(options, typeof wx !== 'undefined' ? wx : undefined);
@@ -46,12 +48,21 @@ function createLoginManager(options) {
     throw invalid('wasmPath ' + path + ' is not ' + loadedFrom + ' (one wasm per app)');
   }
   o.wasmPath = path;
-  // First the cold start: storage is read, and wx.getNetworkType and, on a launch with no
-  // session, wx.login start (cold-start.js), before core.js (the manager, the lease, the
-  // wasm loader and glue: two thirds of the code) is compiled. The two files ship side by
-  // side in pkg/dist (scripts/bundle.js); a mini program's require finds core.js there.
+  // First the cold start: storage is read, then, on a launch with no session, wx.login
+  // starts, then wx.getNetworkType (cold-start.js), all before core.js (the manager, the
+  // lease, the wasm loader and glue: two thirds of the code) is compiled. The two files
+  // ship side by side in pkg/dist (scripts/bundle.js); a mini program's require finds
+  // core.js there.
   const cold = createColdStart(o);
-  const core = require('./core.js');
+  let core;
+  try {
+    core = require('./core.js');
+  } catch (e) {
+    // index.js copied alone (by hand, instead of Build npm or a bundler).
+    const m = errMsgOf(e, 'unknown error');
+    throw new LoginError('WASM_LOAD_FAILED', 'cannot load core.js beside index.js: copy all of '
+      + "weapp-login's dist/ (Build npm does): " + m, { errMsg: m });
+  }
   if (loading === null) {
     // Never inside createLoginManager: it and the requests a page makes at once never wait
     // for reading or compiling the wasm. With no session, in a microtask: the login needs

@@ -160,3 +160,17 @@ test('two files: where there is neither WXWebAssembly nor __dirname (a bare engi
   assert.equal(e && e.code, 'WASM_LOAD_FAILED', String(e));
   fs.rmSync(f.dir, { recursive: true });
 });
+
+test('two files: index.js copied without core.js throws WASM_LOAD_FAILED naming core.js and the fix', () => {
+  const f = freshCopy(false);
+  fs.rmSync(f.core);
+  const { LoginError } = require(path.join(f.dir, 'index.js'));
+  assert.throws(() => f.createLoginManager({ wx: f.wx, loginUrl: 'https://api.example.com/user/login' }), (e) => {
+    assert.ok(e instanceof LoginError, String(e));
+    assert.equal(e.code, 'WASM_LOAD_FAILED');
+    assert.match(e.message, /^cannot load core\.js beside index\.js: copy all of weapp-login's dist\/ \(Build npm does\): /);
+    assert.equal(typeof e.errMsg, 'string');
+    return true;
+  });
+  fs.rmSync(f.dir, { recursive: true });
+});
