@@ -156,7 +156,9 @@ test(`earlyLogin: ${RUNS} schedules, each run with it on and off: the page sees 
     if (on.rec.logins > off.rec.logins) dropped++;
   }), { numRuns: RUNS });
   // Not vacuous: the early code was posted in some runs, and dropped (or failed) in others.
-  assert.ok(used > RUNS / 20, 'early codes used: ' + used);
+  // (Used: 14 to 30 of 300 over twelve runs, about 8 %; with the bound at RUNS / 20 = 15,
+  // the run that drew 14 failed make test. RUNS / 50 still fails a vacuous property.)
+  assert.ok(used > RUNS / 50, 'early codes used: ' + used);
   assert.ok(dropped > RUNS / 20, 'runs with one wx.login more: ' + dropped);
 });
 
