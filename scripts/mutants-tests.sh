@@ -17,7 +17,7 @@ case "${MUTANTS_FILE:-}" in
     WEAPP_TRUST_RUNS=2000 HOSTILE_RUNS=200 node --test --test-concurrency=1 \
       tests/node/trust-cold.test.js tests/node/early-settle.test.js tests/node/early-login.test.js \
       tests/node/cold-start.test.js tests/node/shim.test.js tests/node/faults.test.js tests/node/lease.test.js \
-      tests/node/messages.test.js tests/node/cold-start-slots.test.js ;;
+      tests/node/messages.test.js tests/node/cold-start-slots.test.js tests/node/two-files.test.js ;;
   js-shim/index.js)
     # createLoginManager: the wasmPath rules, the order of the cold start and core.js, when
     # the wasm's load starts.
