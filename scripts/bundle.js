@@ -84,7 +84,7 @@ function bundle(dist, extra) {
     esbuild.build(options(name, Object.assign({ outfile: path.join(dist, name) }, extra))))).then(() => {});
 }
 
-module.exports = { OPTIONS, ROOT, FILES, options, bundle };
+module.exports = { OPTIONS, ROOT, bundle };
 
 /** Takes the glue (`weapp_login_bg.js`, which js-shim/loader.js requires) from `file`. */
 function glueFrom(file) {
